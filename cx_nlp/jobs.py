@@ -1,0 +1,63 @@
+"""Entry points of the scheduled job, shared by the Airflow DAG: small JSON-able results for XCom."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from cx_nlp.settings import Settings
+
+
+def _settings(warehouse_url: str | None) -> Settings:
+    settings = Settings(progress=False)
+    if warehouse_url:
+        settings.warehouse_url = warehouse_url
+    return settings
+
+
+def _day(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)).date()
+
+
+def validate_config(warehouse_url: str | None = None) -> dict:
+    """Fail fast, before any model loads, when a config file is wrong."""
+    from cx_nlp.config import load_registry, load_sources, load_taxonomy
+
+    settings = _settings(warehouse_url)
+    sources = load_sources(settings.path(settings.sources_config))
+    taxonomy = load_taxonomy(settings.path(settings.touchpoints_config))
+    registry = load_registry(settings.path(settings.model_registry))
+    return {
+        "sources": [s.name for s in sources.sources],
+        "touchpoints": taxonomy.names(),
+        "models": [registry.sentiment.ref, registry.embedding.ref],
+    }
+
+
+def migrate_warehouse(warehouse_url: str | None = None) -> str:
+    from cx_nlp.warehouse.db import display_url, make_engine, migrate
+
+    settings = _settings(warehouse_url)
+    engine = make_engine(settings.resolved_warehouse_url())
+    migrate(engine, settings.path(settings.sql_dir))
+    return display_url(engine)
+
+
+def mine_interval(start: date | datetime | str, end: date | datetime | str, warehouse_url: str | None = None) -> dict:
+    """Run the whole pipeline for [start, end) in days; returns the run's id, counts and report path."""
+    from cx_nlp.pipeline import PipelineContext, run_interval
+    from cx_nlp.warehouse.db import make_engine
+
+    settings = _settings(warehouse_url)
+    context = PipelineContext.from_settings(settings)
+    engine = make_engine(settings.resolved_warehouse_url())
+    result = run_interval(context, engine, _day(start), _day(end))
+    return {
+        "run_id": result.run_id,
+        "report_path": str(result.report_path) if result.report_path else None,
+        "stats": {k: v for k, v in result.stats.items() if isinstance(v, (int, float))},
+        "issues": [(i["issue_id"], i["label"], i["volume"]) for i in result.issues[:20]],
+    }

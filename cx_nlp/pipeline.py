@@ -1,0 +1,626 @@
+"""The nightly pipeline over one data interval: load, normalise, score, embed, assign, mine, write, report.
+
+Each stage is a plain function over typed records; `run_interval` wires them and is what both the
+CLI and the Airflow DAG call. Nothing here knows about Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
+from cx_nlp.embeddings import to_bytes
+from cx_nlp.issues import IssueMiner, KnownIssue, match_issue_ids
+from cx_nlp.normalise import clean_text, content_hash, detect_language
+from cx_nlp.pii import redact_pii
+from cx_nlp.registry import Models
+from cx_nlp.records import Feedback, QuarantinedRecord, SentimentScore, SourceRecord, TouchpointAssignment
+from cx_nlp.settings import Settings
+from cx_nlp.sources.file import FileStream, LoadResult
+from cx_nlp.touchpoints import TouchpointAssigner
+from cx_nlp.warehouse import store
+from cx_nlp.warehouse.store import IntervalWrite, WindowDocument
+
+log = logging.getLogger(__name__)
+
+# An issue is "emerging" when its last week holds at least this many documents and at least twice
+# its weekly rate over the rest of the window, plus a margin for small counts (a Poisson-style guard
+# so that 1 -> 3 documents is not an alert).
+EMERGING_MIN_RECENT = 5
+EMERGING_RATIO = 2.0
+EMERGING_MARGIN = 2.0
+RECENT_DAYS = 7
+
+
+def interval_run_id(start: date, end: date) -> str:
+    """One id per data interval: a rerun rewrites the same run, it does not add another."""
+    return f"{start.isoformat()}_{end.isoformat()}"
+
+
+# ---------------------------------------------------------------- progress and timing
+
+
+class StageTimer:
+    """Per-stage wall time, documents and a rich progress bar (or none, for tests and Airflow logs)."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.seconds: dict[str, float] = {}
+        self.documents: dict[str, int] = {}
+        self._progress = None
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+            )
+
+    def __enter__(self) -> "StageTimer":
+        if self._progress:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress:
+            self._progress.stop()
+
+    @contextmanager
+    def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        task = self._progress.add_task(name, total=max(total, 1)) if self._progress else None
+        started = time.perf_counter()
+
+        def advance(n: int = 1) -> None:
+            if task is not None:
+                self._progress.advance(task, n)
+
+        try:
+            yield advance
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
+            self.documents[name] = total
+            if task is not None:
+                self._progress.update(task, completed=max(total, 1))
+
+    def rates(self) -> dict[str, float]:
+        return {n: round(self.documents[n] / s, 1) for n, s in self.seconds.items() if s > 0 and self.documents[n]}
+
+
+# ---------------------------------------------------------------- stages
+
+
+def ingest(sources: SourcesConfig, home: Path, start: date, end: date) -> tuple[list[LoadResult], dict[str, str]]:
+    """Load every source; one that fails is reported and skipped, the others still load."""
+    results, failures = [], {}
+    for source in sources.sources:
+        try:
+            results.append(FileStream(source, home).load_interval(start, end))
+        except Exception as exc:  # noqa: BLE001 - a broken source must not stop the others
+            log.error("source %s failed: %s", source.name, exc)
+            failures[source.name] = f"{type(exc).__name__}: {exc}"
+    return results, failures
+
+
+@dataclass
+class NormaliseResult:
+    feedback: list[Feedback] = field(default_factory=list)
+    # (feedback_id of the dropped record, raw key, feedback_id it duplicates)
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # raw keys replaced by a later version of the record
+
+
+def feedback_id_of(record: SourceRecord) -> str:
+    return f"{record.source}:{record.external_id}"
+
+
+def normalise(
+    records: Sequence[SourceRecord],
+    payloads: dict[tuple[str, str], dict],
+    earlier_owner: Callable[[Sequence[str]], dict[str, str]] = lambda hashes: {},
+) -> NormaliseResult:
+    """Clean, redact PII, hash and detect language; dedupe on (source, id), then on content.
+
+    PII is redacted here, before any text is stored in `feedback` or reaches a model.
+    `earlier_owner` maps content hashes to feedback already stored for other intervals.
+    """
+    result = NormaliseResult()
+    latest: dict[str, SourceRecord] = {}
+    for record in records:
+        key = feedback_id_of(record)
+        if key in latest:
+            # The same record delivered again with other content: the later row is the current version.
+            result.superseded.append(latest[key].raw_record_key)
+        latest[key] = record
+    candidates: list[Feedback] = []
+    for record in sorted(latest.values(), key=lambda r: (r.created_at, r.source, r.external_id)):
+        cleaned = clean_text(record.text)
+        if not cleaned:
+            result.quarantined.append(
+                QuarantinedRecord(
+                    record.source,
+                    record.raw_record_key,
+                    "text",
+                    f"record {record.external_id!r}: no text left after removing markup and quoted replies",
+                    payloads.get((record.source, record.raw_record_key), {}),
+                )
+            )
+            continue
+        redaction = redact_pii(cleaned)
+        language, confidence = detect_language(redaction.text)
+        candidates.append(
+            Feedback(
+                feedback_id=feedback_id_of(record),
+                source=record.source,
+                external_id=record.external_id,
+                source_kind=record.source_kind,
+                text=redaction.text,
+                content_hash=content_hash(redaction.text),
+                language=language,
+                language_confidence=round(float(confidence), 4),
+                created_at=record.created_at,
+                rating=record.rating,
+                metadata=record.metadata,
+                pii_redactions=dict(redaction.counts),
+                raw_record_key=record.raw_record_key,
+            )
+        )
+    owners = dict(earlier_owner([f.content_hash for f in candidates]))
+    for item in candidates:
+        owner = owners.get(item.content_hash)
+        if owner is not None and owner != item.feedback_id:
+            result.duplicates.append((item.feedback_id, item.raw_record_key, owner))
+            continue
+        owners[item.content_hash] = item.feedback_id
+        result.feedback.append(item)
+    return result
+
+
+@dataclass
+class ScoredDocument:
+    feedback: Feedback
+    sentiment: SentimentScore
+    embedding: np.ndarray
+    touchpoints: list[TouchpointAssignment]
+
+
+@dataclass
+class MinedIssue:
+    row: dict
+    members: list[dict]
+    daily: list[dict]
+
+
+def issue_status(days: Sequence[date], window_end: date, window_days: int) -> str:
+    recent_start = window_end - timedelta(days=RECENT_DAYS)
+    recent = sum(1 for d in days if d >= recent_start)
+    earlier = len(days) - recent
+    earlier_weeks = max((window_days - RECENT_DAYS) / 7, 1.0)
+    baseline = earlier / earlier_weeks
+    if recent >= EMERGING_MIN_RECENT and recent >= EMERGING_RATIO * baseline + EMERGING_MARGIN:
+        return "emerging"
+    return "active"
+
+
+def daily_rows(key: dict, documents: Sequence[WindowDocument]) -> list[dict]:
+    by_day: dict[date, list[WindowDocument]] = defaultdict(list)
+    for document in documents:
+        by_day[document.created_day].append(document)
+    rows = []
+    for day in sorted(by_day):
+        group = by_day[day]
+        row = {
+            **key,
+            "day": day,
+            "volume": len(group),
+            "negative_share": round(sum(d.label == "negative" for d in group) / len(group), 4),
+            "mean_sentiment": round(float(np.mean([d.score for d in group])), 4),
+        }
+        rows.append(row)
+    return rows
+
+
+def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:
+    # Only star ratings are averaged: NPS (0-10) and other survey scales do not share their scale.
+    ratings = [d.rating for d in documents if d.rating is not None and d.source_kind == "review"]
+    return round(float(np.mean(ratings)), 3) if ratings else None
+
+
+def mine_issues(
+    documents: Sequence[WindowDocument],
+    known: Sequence[dict],
+    window_start: date,
+    window_end: date,
+    run_id: str,
+    miner_factory: Callable[[], IssueMiner] = IssueMiner,
+    match_threshold: float = 0.8,
+) -> tuple[list[MinedIssue], list[str], float]:
+    """Cluster each touchpoint's non-positive feedback of the window into issues with stable ids.
+
+    Returns the issues, the ids of known issues that fell silent, and the outlier share.
+    """
+    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
+    for document in documents:
+        if document.label != "positive" and document.embedding is not None:
+            by_touchpoint[document.touchpoint].append(document)
+    existing_ids = {k["issue_id"] for k in known}
+    first_seen = {k["issue_id"]: k["first_seen"] for k in known}
+    mined: list[MinedIssue] = []
+    matched: set[str] = set()
+    clustered = outliers = 0
+    window_days = (window_end - window_start).days
+    for touchpoint in sorted(by_touchpoint):
+        group = by_touchpoint[touchpoint]
+        miner = miner_factory().fit([d.text for d in group], np.array([d.embedding for d in group]))
+        clustered += len(group)
+        outliers += int((miner.labels_ == -1).sum())
+        candidates = [KnownIssue(k["issue_id"], touchpoint, k["centroid"]) for k in known if k["touchpoint"] == touchpoint]
+        ids = match_issue_ids(touchpoint, [c.centroid for c in miner.clusters_], candidates, existing_ids, match_threshold)
+        existing_ids.update(ids)
+        for issue_id, cluster in zip(ids, miner.clusters_):
+            matched.add(issue_id)
+            members = [group[i] for i in cluster.members]
+            days = [d.created_day for d in members]
+            mined.append(
+                MinedIssue(
+                    row={
+                        "issue_id": issue_id,
+                        "touchpoint": touchpoint,
+                        "label": cluster.label,
+                        "keywords": cluster.keywords,
+                        "representatives": [
+                            {"feedback_id": group[i].feedback_id, "text": group[i].text} for i in cluster.representatives
+                        ],
+                        "centroid": to_bytes(cluster.centroid),
+                        "volume": len(members),
+                        "volume_last_7_days": sum(d >= window_end - timedelta(days=RECENT_DAYS) for d in days),
+                        "negative_share": round(sum(d.label == "negative" for d in members) / len(members), 4),
+                        "mean_sentiment": round(float(np.mean([d.score for d in members])), 4),
+                        "mean_rating": mean_review_rating(members),
+                        "first_seen": min([*days, first_seen.get(issue_id, max(days))]),
+                        "last_seen": max(days),
+                        "status": issue_status(days, window_end, window_days),
+                        "window_end": window_end,
+                        "run_id": run_id,
+                    },
+                    members=[
+                        {
+                            "issue_id": issue_id,
+                            "feedback_id": member.feedback_id,
+                            "similarity": round(float(similarity), 4),
+                            "method": method,
+                        }
+                        for member, similarity, method in zip(members, cluster.similarities, cluster.methods)
+                    ],
+                    daily=daily_rows({"issue_id": issue_id}, members),
+                )
+            )
+    silent = sorted(k["issue_id"] for k in known if k["issue_id"] not in matched and k["status"] != "resolved")
+    return mined, silent, (outliers / clustered if clustered else 0.0)
+
+
+# ---------------------------------------------------------------- wiring
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    interval_start: date
+    interval_end: date
+    stats: dict
+    issues: list[dict]
+    report_path: Path | None
+
+
+@dataclass
+class PipelineContext:
+    settings: Settings
+    sources: SourcesConfig
+    taxonomy: Taxonomy
+    registry: ModelRegistry
+    models: Models
+
+    @classmethod
+    def from_settings(cls, settings: Settings, models: Models | None = None) -> "PipelineContext":
+        """Validate all configuration up front so a bad file fails before any work is done."""
+        registry = load_registry(settings.path(settings.model_registry))
+        return cls(
+            settings=settings,
+            sources=load_sources(settings.path(settings.sources_config)),
+            taxonomy=load_taxonomy(settings.path(settings.touchpoints_config)),
+            registry=registry,
+            models=models or Models(registry, settings.home),
+        )
+
+
+def run_interval(context: PipelineContext, engine, start: date, end: date) -> RunResult:
+    """Run every stage for the data interval [start, end) and rewrite its partition in one transaction."""
+    if end <= start:
+        raise ValueError(f"interval end {end} must be after start {start}")
+    settings, registry = context.settings, context.registry
+    run_id = interval_run_id(start, end)
+    sentiment_ref = (registry.sentiment.name, registry.sentiment.version)
+    embedding_ref = (registry.embedding.name, registry.embedding.version)
+    window_start = min(start, end - timedelta(days=settings.issue_window_days))
+    with engine.begin() as connection:
+        store.start_run(connection, run_id, start, end, window_start, (registry.sentiment.ref, registry.embedding.ref))
+    try:
+        result = _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref, embedding_ref)
+    except Exception as exc:
+        with engine.begin() as connection:
+            store.finish_run(connection, run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return result
+
+
+def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref, embedding_ref) -> RunResult:
+    settings = context.settings
+    started = time.perf_counter()
+    with StageTimer(settings.progress) as timer:
+        with timer.stage("load", len(context.sources.sources)) as advance:
+            loads, source_failures = ingest(context.sources, settings.home, start, end)
+            advance(len(context.sources.sources))
+        records = [r for load in loads for r in load.records]
+        payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
+
+        with timer.stage("normalise", len(records)) as advance:
+            with engine.connect() as connection:
+                normalised = normalise(
+                    records, payloads, lambda hashes: store.content_owners_outside(connection, hashes, start, end)
+                )
+            advance(len(records))
+        feedback = normalised.feedback
+        hashes = [f.content_hash for f in feedback]
+
+        with engine.connect() as connection:
+            sentiments = store.cached_sentiment(connection, hashes, *sentiment_ref)
+            vectors = store.cached_embeddings(connection, hashes, *embedding_ref)
+        to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
+        with timer.stage("sentiment", len(to_score)) as advance:
+            if to_score:
+                scores = context.models.sentiment.score([text for _, text in to_score], progress=advance)
+                sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
+        to_embed = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in vectors}.items())
+        with timer.stage("embed", len(to_embed)) as advance:
+            if to_embed:
+                encoded = context.models.embedder.encode([text for _, text in to_embed], progress=advance)
+                new_vectors = dict(zip([h for h, _ in to_embed], encoded))
+                vectors.update(new_vectors)
+            else:
+                new_vectors = {}
+
+        with timer.stage("touchpoints", len(feedback)) as advance:
+            assigner = TouchpointAssigner(context.taxonomy).fit(context.models.embedder.encode)
+            matrix = np.array([vectors[f.content_hash] for f in feedback]).reshape(len(feedback), -1)
+            assignments = assigner.assign(matrix, [f.metadata for f in feedback])
+            advance(len(feedback))
+        scored = [
+            ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a)
+            for f, a in zip(feedback, assignments)
+        ]
+
+        with engine.connect() as connection:
+            stored = store.window_documents(connection, window_start, end, (start, end), embedding_ref)
+            known = store.known_issues(connection)
+        window = stored + [
+            WindowDocument(
+                feedback_id=d.feedback.feedback_id,
+                text=d.feedback.text,
+                content_hash=d.feedback.content_hash,
+                created_day=d.feedback.created_at.date(),
+                rating=d.feedback.rating,
+                source_kind=d.feedback.source_kind,
+                label=d.sentiment.label,
+                score=d.sentiment.score,
+                touchpoint=d.touchpoints[0].touchpoint,
+                embedding=d.embedding,
+            )
+            for d in scored
+        ]
+        with timer.stage("issues", len(window)) as advance:
+            mined, silent, outlier_share = mine_issues(window, known, window_start, end, run_id)
+            advance(len(window))
+
+        quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
+        write = _interval_write(
+            run_id, start, end, window_start, loads, normalised, quarantined, scored, new_vectors,
+            embedding_ref, mined, silent, window,
+        )
+        with timer.stage("write", len(feedback)) as advance:
+            with engine.begin() as connection:
+                store.write_interval(connection, write)
+            advance(len(feedback))
+
+    stats = {
+        "raw": sum(len(load.raw) for load in loads),
+        "quarantined": len(quarantined),
+        "duplicates": len(normalised.duplicates),
+        "superseded": len(normalised.superseded),
+        "feedback": len(feedback),
+        "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),
+        "scored": len(to_score),
+        "embedded": len(to_embed),
+        "window_documents": len(window),
+        "issues": len(mined),
+        "resolved_issues": len(silent),
+        "outlier_share": round(outlier_share, 4),
+        "languages": dict(sorted(_count(f.language for f in feedback).items())),
+        "source_failures": source_failures,
+        "stage_seconds": timer.seconds,
+        "documents_per_second": timer.rates(),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    report_path = None
+    from cx_nlp.report import write_report
+    from cx_nlp.warehouse.report_query import load_report_data
+
+    with engine.connect() as connection:
+        report_data = load_report_data(connection, run_id, stats)
+    report_path = write_report(report_data, settings.path(settings.report_dir) / f"cx-report-{run_id}.html")
+    status = "partial" if source_failures else "succeeded"
+    with engine.begin() as connection:
+        store.finish_run(connection, run_id, status, stats, report_path=str(report_path))
+    issues = sorted((m.row for m in mined), key=lambda r: (r["touchpoint"], -r["volume"], r["issue_id"]))
+    return RunResult(run_id, start, end, stats, issues, report_path)
+
+
+def _count(values) -> dict:
+    counts: dict = defaultdict(int)
+    for value in values:
+        counts[value] += 1
+    return counts
+
+
+def _interval_write(
+    run_id, start, end, window_start, loads, normalised, quarantined, scored, new_vectors, embedding_ref,
+    mined, silent, window,
+) -> IntervalWrite:
+    quarantined_keys = {(q.source, q.record_key) for q in quarantined}
+    duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
+    superseded = set(normalised.superseded)
+    loaded_by_raw = {(d.feedback.source, d.feedback.raw_record_key): d.feedback.feedback_id for d in scored}
+    id_columns = {load.raw[0].source: load.id_column for load in loads if load.raw}
+    raw_rows = []
+    for load in loads:
+        for raw in load.raw:
+            key = (raw.source, raw.record_key)
+            if key in quarantined_keys:
+                status, feedback_id = "quarantined", None
+            elif raw.record_key in duplicate_of:
+                status, feedback_id = "duplicate", duplicate_of[raw.record_key]
+            elif raw.record_key in superseded:
+                status, feedback_id = "superseded", None
+            else:
+                status, feedback_id = "loaded", loaded_by_raw.get(key)
+            raw_rows.append(
+                {
+                    "source": raw.source,
+                    "record_key": raw.record_key,
+                    "external_id": _external_id(raw.payload, load.id_column),
+                    "position": raw.position,
+                    "payload": _storable(raw.payload),
+                    "status": status,
+                    "feedback_id": feedback_id,
+                    "first_run_id": run_id,
+                    "last_run_id": run_id,
+                }
+            )
+    # The same raw row can appear twice in one file (an exact duplicate line): it lands once.
+    raw_rows = list({(r["source"], r["record_key"]): r for r in raw_rows}.values())
+    quarantine_rows = list(
+        {
+            (q.source, q.record_key, q.field): {
+                "source": q.source,
+                "record_key": q.record_key,
+                "field": q.field,
+                "reason": q.reason,
+                "external_id": _external_id(q.payload, id_columns.get(q.source, "")),
+                "payload": _storable(q.payload),
+                "run_id": run_id,
+            }
+            for q in quarantined
+        }.values()
+    )
+    feedback_rows, sentiment_rows, touchpoint_rows = [], [], []
+    for document in scored:
+        f, s = document.feedback, document.sentiment
+        feedback_rows.append(
+            {
+                "feedback_id": f.feedback_id,
+                "source": f.source,
+                "external_id": f.external_id,
+                "source_kind": f.source_kind,
+                "text": f.text,
+                "content_hash": f.content_hash,
+                "language": f.language,
+                "language_confidence": f.language_confidence,
+                "created_at": f.created_at,
+                "created_day": f.created_at.date(),
+                "rating": f.rating,
+                "metadata": _storable(f.metadata),
+                "pii_redactions": f.pii_redactions,
+                "raw_record_key": f.raw_record_key,
+                "run_id": run_id,
+            }
+        )
+        sentiment_rows.append(
+            {
+                "feedback_id": f.feedback_id,
+                "content_hash": f.content_hash,
+                "label": s.label,
+                "p_negative": round(s.negative, 6),
+                "p_neutral": round(s.neutral, 6),
+                "p_positive": round(s.positive, 6),
+                "score": round(s.score, 6),
+                "chunks": s.chunks,
+                "model_name": s.model_name,
+                "model_version": s.model_version,
+            }
+        )
+        for position, assignment in enumerate(document.touchpoints):
+            touchpoint_rows.append(
+                {
+                    "feedback_id": f.feedback_id,
+                    "touchpoint": assignment.touchpoint,
+                    "confidence": assignment.confidence,
+                    "method": assignment.method,
+                    "is_primary": position == 0,
+                }
+            )
+    embedding_rows = [
+        {
+            "content_hash": content_hash_,
+            "model_name": embedding_ref[0],
+            "model_version": embedding_ref[1],
+            "dimensions": int(vector.shape[0]),
+            "vector": to_bytes(vector),
+        }
+        for content_hash_, vector in sorted(new_vectors.items())
+    ]
+    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
+    for document in window:
+        by_touchpoint[document.touchpoint].append(document)
+    touchpoint_daily = []
+    for touchpoint in sorted(by_touchpoint):
+        documents = by_touchpoint[touchpoint]
+        rows = daily_rows({"touchpoint": touchpoint}, documents)
+        for row in rows:
+            row["mean_rating"] = mean_review_rating([d for d in documents if d.created_day == row["day"]])
+        touchpoint_daily.extend(rows)
+    return IntervalWrite(
+        run_id=run_id,
+        interval_start=start,
+        interval_end=end,
+        window_start=window_start,
+        raw_records=raw_rows,
+        quarantine=quarantine_rows,
+        embeddings=embedding_rows,
+        feedback=feedback_rows,
+        sentiment=sentiment_rows,
+        touchpoints=touchpoint_rows,
+        issues=[m.row for m in mined],
+        resolved_issue_ids=silent,
+        issue_members=[row for m in mined for row in m.members],
+        issue_daily=[row for m in mined for row in m.daily],
+        touchpoint_daily=touchpoint_daily,
+    )
+
+
+def _external_id(payload: dict, id_column: str) -> str | None:
+    value = payload.get(id_column)
+    return str(value) if value not in (None, "") else None
+
+
+def _storable(value):
+    """JSON columns take only JSON: dates and other objects become strings."""
+    import json
+
+    return json.loads(json.dumps(value, default=str))

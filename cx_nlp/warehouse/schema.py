@@ -1,0 +1,191 @@
+"""The one place the warehouse schema is defined; Alembic migrations are generated from it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# JSONB on PostgreSQL so analysts can index and query metadata; plain JSON text elsewhere.
+Json = JSON().with_variant(JSONB(), "postgresql")
+Timestamp = DateTime(timezone=True)
+
+pipeline_run = Table(
+    "pipeline_run",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("interval_start", Date, nullable=False),
+    Column("interval_end", Date, nullable=False),
+    Column("window_start", Date, nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("stats", Json, nullable=False, default=dict),
+    Column("sentiment_model", String(200)),
+    Column("embedding_model", String(200)),
+    Column("report_path", Text),
+)
+
+raw_record = Table(
+    "raw_record",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    # Hash of the payload: the same row delivered twice lands once, a changed row lands again.
+    Column("record_key", String(64), primary_key=True),
+    Column("external_id", String(200)),
+    Column("position", Integer, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),  # loaded | duplicate | quarantined
+    Column("feedback_id", String(300)),
+    Column("first_run_id", String(64), nullable=False),
+    Column("last_run_id", String(64), nullable=False),
+    Index(None, "source", "external_id"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("record_key", String(64), primary_key=True),
+    Column("field", String(100), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("external_id", String(200)),
+    Column("payload", Json, nullable=False),
+    Column("run_id", String(64), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", String(300), primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("language_confidence", Float, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("created_day", Date, nullable=False),
+    Column("rating", Float),
+    Column("metadata", Json, nullable=False, default=dict),
+    Column("pii_redactions", Json, nullable=False, default=dict),
+    Column("raw_record_key", String(64), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Index(None, "created_day"),
+    Index(None, "content_hash"),
+)
+
+feedback_sentiment = Table(
+    "feedback_sentiment",
+    metadata,
+    Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("label", String(16), nullable=False),
+    Column("p_negative", Float, nullable=False),
+    Column("p_neutral", Float, nullable=False),
+    Column("p_positive", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("model_name", String(200), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Index(None, "content_hash", "model_name", "model_version"),
+)
+
+embedding = Table(
+    "embedding",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("model_name", String(200), primary_key=True),
+    Column("model_version", String(100), primary_key=True),
+    Column("dimensions", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float32, little-endian
+)
+
+feedback_touchpoint = Table(
+    "feedback_touchpoint",
+    metadata,
+    Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
+    Column("touchpoint", String(100), primary_key=True),
+    Column("confidence", Float, nullable=False),
+    Column("method", String(16), nullable=False),  # metadata | similarity | fallback
+    Column("is_primary", Boolean, nullable=False),
+)
+
+issue = Table(
+    "issue",
+    metadata,
+    Column("issue_id", String(120), primary_key=True),
+    Column("touchpoint", String(100), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("keywords", Json, nullable=False),
+    Column("representatives", Json, nullable=False),  # [{"feedback_id", "text"}]
+    Column("centroid", LargeBinary, nullable=False),
+    Column("volume", Integer, nullable=False),
+    Column("volume_last_7_days", Integer, nullable=False),
+    Column("negative_share", Float, nullable=False),
+    Column("mean_sentiment", Float, nullable=False),
+    Column("mean_rating", Float),
+    Column("first_seen", Date, nullable=False),
+    Column("last_seen", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # active | emerging | resolved
+    Column("window_end", Date, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Index(None, "touchpoint"),
+)
+
+issue_member = Table(
+    "issue_member",
+    metadata,
+    Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
+    Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
+    Column("similarity", Float, nullable=False),
+    Column("method", String(16), nullable=False),  # cluster | nearest
+    Index(None, "feedback_id"),
+)
+
+issue_daily = Table(
+    "issue_daily",
+    metadata,
+    Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("volume", Integer, nullable=False),
+    Column("negative_share", Float, nullable=False),
+    Column("mean_sentiment", Float, nullable=False),
+)
+
+touchpoint_daily = Table(
+    "touchpoint_daily",
+    metadata,
+    Column("touchpoint", String(100), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("volume", Integer, nullable=False),
+    Column("negative_share", Float, nullable=False),
+    Column("mean_sentiment", Float, nullable=False),
+    Column("mean_rating", Float),
+)

@@ -1,0 +1,291 @@
+"""Reads and writes of the pipeline. Every write of an interval happens inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import numpy as np
+from sqlalchemy import Connection, Table, and_, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cx_nlp.embeddings import from_bytes
+from cx_nlp.records import SentimentScore
+from cx_nlp.warehouse import schema as t
+
+# Parameters per statement stay well under SQLite's and psycopg's limits.
+_CHUNK = 500
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for offset in range(0, len(items), size):
+        yield items[offset : offset + size]
+
+
+def upsert(connection: Connection, table: Table, rows: list[dict], keys: Sequence[str]) -> None:
+    """Insert rows, updating the non-key columns of rows whose natural key already exists."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+    for part in _chunks(rows):
+        statement = insert(table).values(list(part))
+        updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+        connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def insert_missing(connection: Connection, table: Table, rows: list[dict], keys: Sequence[str]) -> None:
+    if not rows:
+        return
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
+    for part in _chunks(rows):
+        connection.execute(insert(table).values(list(part)).on_conflict_do_nothing(index_elements=list(keys)))
+
+
+def as_utc(value: datetime) -> datetime:
+    # SQLite hands timestamps back naive; everything the pipeline writes is UTC.
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def cached_sentiment(
+    connection: Connection, hashes: Sequence[str], model_name: str, model_version: str
+) -> dict[str, SentimentScore]:
+    """Scores already computed for the same text by the same model version: a rerun re-scores nothing."""
+    found: dict[str, SentimentScore] = {}
+    s = t.feedback_sentiment
+    for part in _chunks(list(set(hashes))):
+        rows = connection.execute(
+            select(s).where(s.c.content_hash.in_(part), s.c.model_name == model_name, s.c.model_version == model_version)
+        ).mappings()
+        for row in rows:
+            found[row["content_hash"]] = SentimentScore(
+                label=row["label"],
+                negative=row["p_negative"],
+                neutral=row["p_neutral"],
+                positive=row["p_positive"],
+                score=row["score"],
+                chunks=row["chunks"],
+                model_name=model_name,
+                model_version=model_version,
+            )
+    return found
+
+
+def cached_embeddings(
+    connection: Connection, hashes: Sequence[str], model_name: str, model_version: str
+) -> dict[str, np.ndarray]:
+    e = t.embedding
+    found: dict[str, np.ndarray] = {}
+    for part in _chunks(list(set(hashes))):
+        rows = connection.execute(
+            select(e.c.content_hash, e.c.vector).where(
+                e.c.content_hash.in_(part), e.c.model_name == model_name, e.c.model_version == model_version
+            )
+        )
+        found.update({h: from_bytes(v) for h, v in rows})
+    return found
+
+
+def content_owners_outside(
+    connection: Connection, hashes: Sequence[str], start: date, end: date
+) -> dict[str, str]:
+    """Feedback ids, from other intervals, that already carry these texts (cross-night duplicates)."""
+    f = t.feedback
+    owners: dict[str, tuple[datetime, str]] = {}
+    for part in _chunks(list(set(hashes))):
+        rows = connection.execute(
+            select(f.c.content_hash, f.c.created_at, f.c.feedback_id).where(
+                f.c.content_hash.in_(part), ~and_(f.c.created_day >= start, f.c.created_day < end)
+            )
+        )
+        for content_hash, created_at, feedback_id in rows:
+            candidate = (as_utc(created_at), feedback_id)
+            if content_hash not in owners or candidate < owners[content_hash]:
+                owners[content_hash] = candidate
+    return {h: owner[1] for h, owner in owners.items()}
+
+
+@dataclass
+class WindowDocument:
+    """A feedback of the issue window, as issue mining and the daily aggregates need it."""
+
+    feedback_id: str
+    text: str
+    content_hash: str
+    created_day: date
+    rating: float | None
+    source_kind: str
+    label: str
+    score: float
+    touchpoint: str
+    embedding: np.ndarray | None
+
+
+def window_documents(
+    connection: Connection,
+    window_start: date,
+    window_end: date,
+    exclude: tuple[date, date],
+    embedding_model: tuple[str, str],
+) -> list[WindowDocument]:
+    """Stored feedback of the window outside the interval being rewritten, with its scores."""
+    f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
+    query = (
+        select(
+            f.c.feedback_id, f.c.text, f.c.content_hash, f.c.created_day, f.c.rating, f.c.source_kind,
+            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector,
+        )
+        .join(s, s.c.feedback_id == f.c.feedback_id)
+        .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
+        .outerjoin(
+            e,
+            and_(
+                e.c.content_hash == f.c.content_hash,
+                e.c.model_name == embedding_model[0],
+                e.c.model_version == embedding_model[1],
+            ),
+        )
+        .where(
+            f.c.created_day >= window_start,
+            f.c.created_day < window_end,
+            ~and_(f.c.created_day >= exclude[0], f.c.created_day < exclude[1]),
+        )
+        .order_by(f.c.created_at, f.c.feedback_id)
+    )
+    return [
+        WindowDocument(
+            feedback_id=row.feedback_id,
+            text=row.text,
+            content_hash=row.content_hash,
+            created_day=row.created_day,
+            rating=row.rating,
+            source_kind=row.source_kind,
+            label=row.label,
+            score=row.score,
+            touchpoint=row.touchpoint,
+            embedding=from_bytes(row.vector) if row.vector is not None else None,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def known_issues(connection: Connection) -> list[dict]:
+    rows = connection.execute(select(t.issue).order_by(t.issue.c.issue_id)).mappings()
+    return [dict(row) | {"centroid": from_bytes(row["centroid"])} for row in rows]
+
+
+@dataclass
+class IntervalWrite:
+    """Everything one interval writes, computed before the transaction opens."""
+
+    run_id: str
+    interval_start: date
+    interval_end: date
+    window_start: date
+    raw_records: list[dict]
+    quarantine: list[dict]
+    embeddings: list[dict]
+    feedback: list[dict]
+    sentiment: list[dict]
+    touchpoints: list[dict]
+    issues: list[dict]
+    resolved_issue_ids: list[str]
+    issue_members: list[dict]
+    issue_daily: list[dict]
+    touchpoint_daily: list[dict]
+
+
+def write_interval(connection: Connection, data: IntervalWrite) -> None:
+    """Rewrite the interval's partition and the issue window; call inside `engine.begin()`."""
+    upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"])
+    upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
+    insert_missing(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
+
+    in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
+    interval_ids = select(t.feedback.c.feedback_id).where(in_interval)
+    window_ids = select(t.feedback.c.feedback_id).where(
+        t.feedback.c.created_day >= data.window_start, t.feedback.c.created_day < data.interval_end
+    )
+    # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
+    connection.execute(delete(t.issue_member).where(t.issue_member.c.feedback_id.in_(window_ids)))
+    for child in (t.feedback_sentiment, t.feedback_touchpoint):
+        connection.execute(delete(child).where(child.c.feedback_id.in_(interval_ids)))
+    connection.execute(delete(t.feedback).where(in_interval))
+    for table, rows in (
+        (t.feedback, data.feedback),
+        (t.feedback_sentiment, data.sentiment),
+        (t.feedback_touchpoint, data.touchpoints),
+    ):
+        for part in _chunks(rows):
+            connection.execute(table.insert(), list(part))
+
+    upsert(connection, t.issue, data.issues, ["issue_id"])
+    for part in _chunks(data.resolved_issue_ids):
+        connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
+    for part in _chunks(data.issue_members):
+        connection.execute(t.issue_member.insert(), list(part))
+    window_days = (data.window_start, data.interval_end)
+    connection.execute(
+        delete(t.issue_daily).where(t.issue_daily.c.day >= window_days[0], t.issue_daily.c.day < window_days[1])
+    )
+    connection.execute(
+        delete(t.touchpoint_daily).where(
+            t.touchpoint_daily.c.day >= window_days[0], t.touchpoint_daily.c.day < window_days[1]
+        )
+    )
+    for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
+        for part in _chunks(rows):
+            connection.execute(table.insert(), list(part))
+
+
+def start_run(
+    connection: Connection, run_id: str, start: date, end: date, window_start: date, models: tuple[str, str]
+) -> None:
+    upsert(
+        connection,
+        t.pipeline_run,
+        [
+            {
+                "run_id": run_id,
+                "interval_start": start,
+                "interval_end": end,
+                "window_start": window_start,
+                "started_at": datetime.now(timezone.utc),
+                "finished_at": None,
+                "status": "running",
+                "error": None,
+                "stats": {},
+                "sentiment_model": models[0],
+                "embedding_model": models[1],
+                "report_path": None,
+            }
+        ],
+        ["run_id"],
+    )
+
+
+def finish_run(
+    connection: Connection, run_id: str, status: str, stats: dict, error: str | None = None, report_path: str | None = None
+) -> None:
+    connection.execute(
+        t.pipeline_run.update()
+        .where(t.pipeline_run.c.run_id == run_id)
+        .values(
+            status=status,
+            finished_at=datetime.now(timezone.utc),
+            stats=stats,
+            error=error,
+            report_path=report_path,
+        )
+    )
+
+
+def table_counts(connection: Connection) -> dict[str, int]:
+    return {
+        name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for name, table in t.metadata.tables.items()
+    }
+

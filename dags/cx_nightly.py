@@ -1,0 +1,57 @@
+"""cx_nightly: mine yesterday's customer feedback into recurring issues per touchpoint.
+
+Configuration only: every task calls one function of `cx_nlp.jobs`; models and heavy imports load
+inside those calls, never when the scheduler parses this file. The warehouse comes from the Airflow
+connection `cx_warehouse` when it exists, else from CX_WAREHOUSE_URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+
+def _warehouse_url() -> str | None:
+    from airflow.sdk import Connection
+
+    try:
+        return Connection.get("cx_warehouse").get_uri()
+    except Exception:  # noqa: BLE001 - no such connection: fall back to CX_WAREHOUSE_URL
+        return None
+
+
+@dag(
+    dag_id="cx_nightly",
+    # A real [start, end) day: "@daily" would give a zero-length interval in Airflow 3.
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime(2026, 10, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "cx-analytics", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    tags=["cx-nlp", "feedback"],
+)
+def cx_nightly():
+    @task
+    def validate_config() -> dict:
+        from cx_nlp.jobs import validate_config
+
+        return validate_config(_warehouse_url())
+
+    @task
+    def migrate_warehouse() -> str:
+        from cx_nlp.jobs import migrate_warehouse
+
+        return migrate_warehouse(_warehouse_url())
+
+    @task(execution_timeout=timedelta(hours=2))
+    def mine_interval(data_interval_start=None, data_interval_end=None) -> dict:
+        from cx_nlp.jobs import mine_interval
+
+        return mine_interval(data_interval_start, data_interval_end, _warehouse_url())
+
+    validate_config() >> migrate_warehouse() >> mine_interval()
+
+
+cx_nightly()

@@ -1,0 +1,18 @@
+-- What a CX team reads each morning: every open issue with its size, tone and last-7-days volume.
+-- Key: issue_id.
+CREATE VIEW mart_issue_overview AS
+SELECT
+    i.issue_id,
+    i.touchpoint,
+    i.label,
+    i.status,
+    i.volume,
+    i.volume_last_7_days,
+    i.negative_share,
+    i.mean_sentiment,
+    i.mean_rating,
+    i.first_seen,
+    i.last_seen,
+    i.window_end
+FROM issue AS i
+WHERE i.status <> 'resolved'

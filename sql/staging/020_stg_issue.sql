@@ -1,0 +1,16 @@
+-- One row per issue, without the binary centroid. Key: issue_id.
+CREATE VIEW stg_issue AS
+SELECT
+    issue_id,
+    touchpoint,
+    label,
+    volume,
+    volume_last_7_days,
+    negative_share,
+    mean_sentiment,
+    mean_rating,
+    first_seen,
+    last_seen,
+    status,
+    window_end
+FROM issue

@@ -1,0 +1,53 @@
+"""Configuration is validated at start-up with errors that name the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cx_nlp.config import ConfigError, load_registry, load_sources, load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bundled_configuration_is_valid():
+    sources = load_sources(ROOT / "config" / "sources.yaml")
+    taxonomy = load_taxonomy(ROOT / "config" / "touchpoints.yaml")
+    registry = load_registry(ROOT / "models" / "registry.yaml")
+    assert {s.source_kind for s in sources.sources} == {"review", "ticket", "complaint", "survey"}
+    assert {"delivery", "checkout", "billing", "support", "app", "store"} <= set(taxonomy.names())
+    assert registry.sentiment.ref == "cx-sentiment-minilm@1.0.0"
+    for source in sources.sources:
+        assert (ROOT / source.path).is_file(), source.path
+
+
+def test_error_names_file_and_field(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - name: Bad Name\n    path: x.csv\n    source_kind: tweet\n    fields: {id: a, text: b}\n")
+    with pytest.raises(ConfigError) as error:
+        load_sources(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "sources.0.name" in message
+    assert "sources.0.source_kind" in message
+    assert "sources.0.fields.created_at" in message
+
+
+def test_metadata_rule_must_name_a_known_touchpoint(tmp_path):
+    path = tmp_path / "touchpoints.yaml"
+    path.write_text(
+        "taxonomy: t\ntouchpoints:\n  - {name: delivery, stage: s, description: d}\n"
+        "metadata_rules:\n  - {field: category, equals: x, touchpoint: nowhere}\n"
+    )
+    with pytest.raises(ConfigError, match="nowhere"):
+        load_taxonomy(path)
+
+
+def test_missing_and_invalid_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_registry(tmp_path / "none.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sentiment: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_registry(broken)

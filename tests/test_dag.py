@@ -1,0 +1,38 @@
+"""The Airflow DAG parses without import errors, imports nothing heavy, and wires the job's tasks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+DAGS = Path(__file__).resolve().parent.parent / "dags"
+
+
+def test_dagbag_has_no_import_errors_and_cx_nightly_is_wired():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    dag = bag.dags.get("cx_nightly")
+    assert dag is not None
+    assert set(dag.task_ids) == {"validate_config", "migrate_warehouse", "mine_interval"}
+    assert dag.get_task("mine_interval").upstream_task_ids == {"migrate_warehouse"}
+    assert dag.get_task("migrate_warehouse").upstream_task_ids == {"validate_config"}
+    assert dag.catchup is False
+    assert dag.default_args["retries"] >= 1
+    assert "cx-nlp" in dag.tags
+
+
+def test_parsing_the_dag_file_loads_no_ml_or_database_driver():
+    # The scheduler parses DAG files over and over: torch & co must load only inside tasks.
+    probe = (
+        "import runpy, sys; runpy.run_path(sys.argv[1]); "
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'cx_nlp.pipeline') "
+        "if m in sys.modules); print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(DAGS / "cx_nightly.py")], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""]), result.stdout

@@ -1,0 +1,100 @@
+"""Sentiment, embedding and touchpoint stages with the real packaged and trained models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cx_nlp.config import ModelEntry, load_taxonomy
+from cx_nlp.textprep import chunk_by_tokens
+from cx_nlp.touchpoints import TouchpointAssigner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_sentiment_labels_clear_cases(models):
+    scores = models.sentiment.score(
+        [
+            "Absolutely furious. The parcel never came and support hung up on me. Worst shop ever.",
+            "Lovely staff, quick delivery and the sofa is perfect. Thank you so much!",
+        ]
+    )
+    negative, positive = scores
+    assert negative.label == "negative" and positive.label == "positive"
+    for score in scores:
+        assert score.negative + score.neutral + score.positive == pytest.approx(1.0, abs=1e-4)
+        assert score.score == pytest.approx(score.positive - score.negative)
+        assert (score.model_name, score.model_version) == ("cx-sentiment-minilm", "1.0.0")
+    assert negative.score < -0.5 < 0.5 < positive.score
+
+
+def test_long_text_is_chunked_not_truncated(models):
+    complaint = " ".join(["The refund for my returned table has still not arrived after five weeks."] * 40)
+    praise_tail = " Thank you, the agent on chat was wonderful and kind."
+    [score] = models.sentiment.score([complaint + praise_tail])
+    assert score.chunks > 1
+    assert score.label == "negative"
+    sentiment = models.sentiment
+    chunks = chunk_by_tokens(complaint + praise_tail, sentiment._count_tokens, sentiment.max_tokens)
+    assert "".join(chunks).replace(" ", "") == (complaint + praise_tail).replace(" ", "")
+    assert all(sentiment._count_tokens(c) <= sentiment.max_tokens for c in chunks)
+
+
+def test_any_local_model_with_other_label_names_works_through_label_map(models, tmp_path):
+    from cx_nlp.sentiment import SentimentClassifier
+
+    folder = tmp_path / "renamed-model"
+    shutil.copytree(ROOT / "models" / "cx-sentiment-minilm", folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["id2label"] = {"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"}
+    config["label2id"] = {"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2}
+    (folder / "config.json").write_text(json.dumps(config))
+    entry = ModelEntry(name="renamed", version="x", path=str(folder))
+    with pytest.raises(ValueError, match="label_map"):
+        SentimentClassifier(entry, ROOT)
+    mapped = entry.model_copy(update={"label_map": {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}})
+    text = "They charged my card twice and nobody answers."
+    [theirs] = SentimentClassifier(mapped, ROOT).score([text])
+    [ours] = models.sentiment.score([text])
+    assert theirs.label == ours.label
+    assert theirs.negative == pytest.approx(ours.negative, abs=1e-5)
+
+
+def test_embeddings_are_normalised_and_meaningful(models):
+    vectors = models.embedder.encode(
+        ["My parcel arrived a week late", "The delivery came seven days after the promised date", "I love the new sofa"]
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+    [long_vector] = models.embedder.encode([" ".join(["The courier left my parcel in the rain."] * 80)])
+    assert np.isclose(np.linalg.norm(long_vector), 1.0, atol=1e-5)
+    assert long_vector @ vectors[0] > 0.3
+
+
+@pytest.fixture(scope="module")
+def assigner(models):
+    return TouchpointAssigner(load_taxonomy(ROOT / "config" / "touchpoints.yaml")).fit(models.embedder.encode)
+
+
+def test_touchpoints_by_similarity_metadata_and_fallback(models, assigner):
+    texts = [
+        "My parcel arrived five days late and the courier never called",
+        "The promo code was rejected at checkout",
+        "You charged my card twice for the same order",
+        "The app crashes every time I try to log in",
+        "qwxz plv blorp",
+        "Where is my money?",
+    ]
+    metadata = [{}, {}, {}, {}, {}, {"category": "payment"}]
+    result = assigner.assign(models.embedder.encode(texts), metadata)
+    primary = [r[0] for r in result]
+    assert [p.touchpoint for p in primary[:4]] == ["delivery", "checkout", "billing", "app"]
+    assert all(p.method == "similarity" and 0 < p.confidence <= 1 for p in primary[:4])
+    assert (primary[4].touchpoint, primary[4].method) == ("other", "fallback")
+    assert (primary[5].touchpoint, primary[5].method, primary[5].confidence) == ("billing", "metadata", 1.0)
+    assert all(len(r) <= assigner.max_touchpoints for r in result)
