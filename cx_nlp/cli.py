@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def _print_result(result, top: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # Piped or under make, rich would assume 80 columns and fold every verbatim into a tall column.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     stats = result.stats
     console.print(
         f"[bold]run {result.run_id}[/bold]: {stats['raw']} raw rows, {stats['quarantined']} quarantined, "
@@ -99,8 +101,9 @@ def _print_result(result, top: int) -> None:
     for name, failure in stats.get("source_failures", {}).items():
         console.print(f"[red]source {name} failed:[/red] {failure}")
     table = Table(title="Top recurring issues per touchpoint", show_lines=False)
-    for column in ("touchpoint", "issue", "label", "volume", "negative", "status", "example"):
-        table.add_column(column, overflow="fold")
+    for column, width in (("touchpoint", 10), ("issue", 13), ("label", 30), ("volume", 6), ("negative", 8), ("status", 8)):
+        table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("most representative verbatim", overflow="ellipsis", no_wrap=True, max_width=60)
     shown: dict[str, int] = {}
     for issue in result.issues:
         if shown.get(issue["touchpoint"], 0) >= top:
@@ -114,7 +117,7 @@ def _print_result(result, top: int) -> None:
             str(issue["volume"]),
             f"{issue['negative_share']:.0%}",
             issue["status"],
-            example[:90] + ("…" if len(example) > 90 else ""),
+            example,
         )
     console.print(table)
     console.print(f"report: {result.report_path}")

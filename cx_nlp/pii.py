@@ -112,12 +112,28 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_PHONE_SHAPE = re.compile(r"^(?:\+|\(|0)[\d\s().-]+$")
+
+
+def _phone_shaped(raw: str) -> bool:
+    """Written like a phone number: starts with +, ( or a trunk 0, has separators and 10+ digits.
+
+    Order and ticket numbers are written as one run of digits or with letters, so they fail this.
+    """
+    digits = sum(ch.isdigit() for ch in raw)
+    return bool(_PHONE_SHAPE.match(raw)) and digits >= 10 and any(ch in raw for ch in " -.()")
+
+
 def _phone_spans(text: str, default_region: str) -> list[tuple[int, int]]:
     regions = dict.fromkeys([default_region.upper(), _ALWAYS_TRIED_PHONE_REGION])
     found = []
     for region in regions:
         matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
         found.extend((match.start, match.end) for match in matcher)
+        # Numbers in unassigned or reserved ranges are not VALID for libphonenumber, yet a customer who
+        # writes "+44 7700 900218" has still written a phone number: redact anything phone-shaped.
+        loose = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+        found.extend((match.start, match.end) for match in loose if _phone_shaped(match.raw_string))
     # The two regions can find the same number, or overlapping parts of one; keep the first and
     # widest so each number is replaced once.
     spans: list[tuple[int, int]] = []

@@ -80,3 +80,9 @@ def warehouse_url(request, tmp_path):
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)

@@ -36,3 +36,27 @@ def test_parsing_the_dag_file_loads_no_ml_or_database_driver():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1:] in ([], [""]), result.stdout
+
+
+def test_dag_run_mines_its_data_interval(tmp_path, monkeypatch):
+    """dag.test runs the three tasks for one daily interval into a throwaway SQLite warehouse."""
+    from datetime import datetime, timezone
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils import db
+    from sqlalchemy import create_engine, text
+
+    warehouse = f"sqlite:///{tmp_path / 'dag-warehouse.db'}"
+    monkeypatch.setenv("CX_WAREHOUSE_URL", warehouse)
+    monkeypatch.setenv("CX_REPORT_DIR", str(tmp_path / "reports"))
+    db.initdb()
+    dag = DagBag(dag_folder=str(DAGS)).dags["cx_nightly"]
+    run = dag.test(logical_date=datetime(2026, 11, 3, tzinfo=timezone.utc))
+    assert run.state == "success"
+    with create_engine(warehouse).connect() as connection:
+        runs = connection.execute(text("SELECT interval_start, interval_end, status FROM pipeline_run")).all()
+        loaded = connection.execute(text("SELECT COUNT(*) FROM feedback")).scalar_one()
+    assert len(runs) == 1 and runs[0].status == "succeeded"
+    start, end = (datetime.fromisoformat(str(v)).date() for v in runs[0][:2])
+    assert (end - start).days == 1
+    assert loaded > 0

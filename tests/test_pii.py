@@ -124,3 +124,17 @@ def test_check_digit_helpers():
     assert not luhn_valid("4111111111111112")
     assert iban_valid("GB82WEST12345698765432")
     assert not iban_valid("GB82WEST1234569876543")
+
+
+@pytest.mark.parametrize(
+    "number", ["+44 7700 900218", "07700 900873", "(555) 014-2297", "+1 (555) 014-2297"]
+)
+def test_phone_shaped_numbers_in_reserved_ranges_are_redacted(number):
+    result = redact_pii(f"Please call me back on {number} after five.")
+    assert result.text == "Please call me back on [PHONE] after five."
+    assert result.counts == {"phone": 1}
+
+
+@pytest.mark.parametrize("text", ["Order NW-4855631 never came", "Reference 1234567890 is mine", "Ticket #A-55821"])
+def test_references_are_not_taken_for_phones(text):
+    assert redact_pii(text).text == text
