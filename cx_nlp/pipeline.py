@@ -136,7 +136,7 @@ def normalise(
     latest: dict[str, SourceRecord] = {}
     for record in records:
         key = feedback_id_of(record)
-        if key in latest:
+        if key in latest and latest[key].raw_record_key != record.raw_record_key:
             # The same record delivered again with other content: the later row is the current version.
             result.superseded.append(latest[key].raw_record_key)
         latest[key] = record
@@ -378,27 +378,30 @@ def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref
                 )
             advance(len(records))
         feedback = normalised.feedback
-        hashes = [f.content_hash for f in feedback]
-
+        assigner = TouchpointAssigner(context.taxonomy)
+        # Taxonomy phrases share the embedding cache with feedback: a rerun loads no model at all.
+        phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
         with engine.connect() as connection:
-            sentiments = store.cached_sentiment(connection, hashes, *sentiment_ref)
-            vectors = store.cached_embeddings(connection, hashes, *embedding_ref)
+            sentiments = store.cached_sentiment(connection, [f.content_hash for f in feedback], *sentiment_ref)
+            vectors = store.cached_embeddings(
+                connection, [f.content_hash for f in feedback] + list(phrase_hashes), *embedding_ref
+            )
         to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
         with timer.stage("sentiment", len(to_score)) as advance:
             if to_score:
                 scores = context.models.sentiment.score([text for _, text in to_score], progress=advance)
                 sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
-        to_embed = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in vectors}.items())
+        wanted = {f.content_hash: f.text for f in feedback} | phrase_hashes
+        to_embed = sorted((h, text) for h, text in wanted.items() if h not in vectors)
+        new_vectors: dict[str, np.ndarray] = {}
         with timer.stage("embed", len(to_embed)) as advance:
             if to_embed:
                 encoded = context.models.embedder.encode([text for _, text in to_embed], progress=advance)
                 new_vectors = dict(zip([h for h, _ in to_embed], encoded))
                 vectors.update(new_vectors)
-            else:
-                new_vectors = {}
 
         with timer.stage("touchpoints", len(feedback)) as advance:
-            assigner = TouchpointAssigner(context.taxonomy).fit(context.models.embedder.encode)
+            assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
             matrix = np.array([vectors[f.content_hash] for f in feedback]).reshape(len(feedback), -1)
             assignments = assigner.assign(matrix, [f.metadata for f in feedback])
             advance(len(feedback))
@@ -439,10 +442,12 @@ def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref
                 store.write_interval(connection, write)
             advance(len(feedback))
 
+    rows_read = sum(len(load.raw) for load in loads)
     stats = {
-        "raw": sum(len(load.raw) for load in loads),
+        "raw": len(write.raw_records),
         "quarantined": len(quarantined),
-        "duplicates": len(normalised.duplicates),
+        # Content duplicates plus rows delivered twice byte for byte (they land once).
+        "duplicates": len(normalised.duplicates) + rows_read - len(write.raw_records),
         "superseded": len(normalised.superseded),
         "feedback": len(feedback),
         "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),

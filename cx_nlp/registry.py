@@ -14,6 +14,12 @@ PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
 def offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers.utils import logging as transformers_logging
+
+    # The pipeline draws its own progress per stage; per-load weight bars would only interleave.
+    transformers_logging.disable_progress_bar()
+    # Token counting for chunking measures texts longer than the model on purpose; its warning misleads.
+    transformers_logging.set_verbosity_error()
 
 
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:

@@ -87,14 +87,15 @@ class SentimentClassifier:
             cursor += len(chunks)
             # A long text's sentiment is the token-weighted mean of its chunks.
             mean = np.average(probabilities[span], axis=0, weights=weights[span])
-            negative, neutral, positive = (float(v) for v in mean)
+            # Rounded as stored, so a fresh score and one read back from the warehouse aggregate alike.
+            negative, neutral, positive = (round(float(v), 6) for v in mean)
             scores.append(
                 SentimentScore(
                     label=SENTIMENT_LABELS[int(np.argmax(mean))],
                     negative=negative,
                     neutral=neutral,
                     positive=positive,
-                    score=positive - negative,
+                    score=round(positive - negative, 6),
                     chunks=len(chunks),
                     model_name=self.entry.name,
                     model_version=self.entry.version,

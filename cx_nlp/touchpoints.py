@@ -29,13 +29,13 @@ class TouchpointAssigner:
         self.margin = margin
         self.max_touchpoints = max_touchpoints
 
+    def phrases(self) -> list[str]:
+        """Every description and example phrase, in the order `fit` encodes them."""
+        return [p for t in self.taxonomy.touchpoints for p in (t.description, *t.examples)]
+
     def fit(self, encode: Callable[[Sequence[str]], np.ndarray]) -> "TouchpointAssigner":
-        phrases, owners = [], []
-        for index, touchpoint in enumerate(self.taxonomy.touchpoints):
-            for phrase in [touchpoint.description, *touchpoint.examples]:
-                phrases.append(phrase)
-                owners.append(index)
-        self.phrase_vectors_ = encode(phrases)
+        owners = [i for i, t in enumerate(self.taxonomy.touchpoints) for _ in (t.description, *t.examples)]
+        self.phrase_vectors_ = np.asarray(encode(self.phrases()), dtype=np.float32)
         self.phrase_owner_ = np.array(owners)
         self.names_ = self.taxonomy.names()
         self.rules_ = {(r.field, r.equals.lower()): r.touchpoint for r in self.taxonomy.metadata_rules}

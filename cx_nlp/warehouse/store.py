@@ -23,8 +23,10 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[offset : offset + size]
 
 
-def upsert(connection: Connection, table: Table, rows: list[dict], keys: Sequence[str]) -> None:
-    """Insert rows, updating the non-key columns of rows whose natural key already exists."""
+def upsert(
+    connection: Connection, table: Table, rows: list[dict], keys: Sequence[str], keep: Sequence[str] = ()
+) -> None:
+    """Insert rows, updating the non-key columns (but those in `keep`) of rows whose natural key exists."""
     if not rows:
         return
     dialect = connection.dialect.name
@@ -33,7 +35,7 @@ def upsert(connection: Connection, table: Table, rows: list[dict], keys: Sequenc
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
     for part in _chunks(rows):
         statement = insert(table).values(list(part))
-        updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+        updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in (*keys, *keep)}
         connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
@@ -200,7 +202,7 @@ class IntervalWrite:
 
 def write_interval(connection: Connection, data: IntervalWrite) -> None:
     """Rewrite the interval's partition and the issue window; call inside `engine.begin()`."""
-    upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"])
+    upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
     insert_missing(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
 
