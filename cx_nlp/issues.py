@@ -41,22 +41,29 @@ class PCAReducer:
 
 
 class HDBSCANClusterer:
-    def __init__(self, min_cluster_size: int = 5, min_samples: int | None = 3, selection: str = "eom"):
+    """HDBSCAN whose minimum cluster size grows with the group, unless given.
+
+    A touchpoint with 25 complaints needs clusters of 4 to show anything; one with 5,000 would
+    shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable.
+    """
+
+    def __init__(self, min_cluster_size: int | None = None, min_samples: int | None = None, selection: str = "eom"):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.selection = selection
 
+    def sizes(self, n: int) -> tuple[int, int]:
+        size = self.min_cluster_size or max(4, int(round(n**0.5 / 2)))
+        samples = self.min_samples or max(2, size // 2)
+        return size, samples
+
     def fit_predict(self, points: np.ndarray) -> np.ndarray:
         from sklearn.cluster import HDBSCAN
 
-        if len(points) < self.min_cluster_size:
+        size, samples = self.sizes(len(points))
+        if len(points) < size:
             return np.full(len(points), -1)
-        model = HDBSCAN(
-            min_cluster_size=self.min_cluster_size,
-            min_samples=self.min_samples,
-            cluster_selection_method=self.selection,
-            copy=True,
-        )
+        model = HDBSCAN(min_cluster_size=size, min_samples=samples, cluster_selection_method=self.selection, copy=True)
         return model.fit_predict(points)
 
 

@@ -80,3 +80,11 @@ def test_match_issue_ids_one_cluster_per_known_issue():
     known = [KnownIssue("app-0001", "app", _unit([1, 0]))]
     ids = match_issue_ids("app", [_unit([1, 0.01]), _unit([1, 0.02])], known, {"app-0001"})
     assert ids == ["app-0001", "app-0002"]
+
+
+def test_minimum_cluster_size_grows_with_the_group():
+    clusterer = HDBSCANClusterer()
+    assert clusterer.sizes(25) == (4, 2)
+    assert clusterer.sizes(500) == (11, 5)
+    assert clusterer.sizes(5000) == (35, 17)
+    assert HDBSCANClusterer(min_cluster_size=7, min_samples=1).sizes(5000) == (7, 1)
