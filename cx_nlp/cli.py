@@ -17,6 +17,8 @@ os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 app = typer.Typer(help="Mine recurring customer-experience issues from feedback.", no_args_is_help=True)
 models_app = typer.Typer(help="Train and inspect the models the pipeline uses.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+sources_app = typer.Typer(help="List and check the configured feedback sources.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 
 
 def _settings():
@@ -121,6 +123,69 @@ def _print_result(result, top: int) -> None:
         )
     console.print(table)
     console.print(f"report: {result.report_path}")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Each configured source with its kind and, for incremental connectors, its bookmark."""
+    from rich.console import Console
+    from rich.table import Table
+    from sqlalchemy import inspect
+
+    from cx_nlp.config import ConfigError, FileSourceConfig, load_sources
+    from cx_nlp.warehouse.state import WarehouseStateStore
+
+    settings = _settings()
+    try:
+        sources = load_sources(settings.path(settings.sources_config)).sources
+    except ConfigError as exc:
+        _fail(str(exc))
+    engine = _engine(settings)
+    bookmarks: dict[str, dict] = {}
+    if inspect(engine).has_table("source_state"):
+        with engine.connect() as connection:
+            bookmarks = WarehouseStateStore(connection).all()
+    table = Table(title=f"Sources in {settings.path(settings.sources_config)}")
+    for column in ("name", "kind", "reads", "bookmark"):
+        table.add_column(column)
+    for source in sources:
+        if isinstance(source, FileSourceConfig):
+            table.add_row(source.name, "file", f"{source.path} ({source.source_kind})", "whole file each run")
+        else:
+            state = bookmarks.get(source.name) or {}
+            mark = state.get("replication_key_value") or state.get("cursor") or "not loaded yet"
+            table.add_row(source.name, source.kind, "connector", str(mark))
+    Console().print(table)
+
+
+@sources_app.command("check")
+def sources_check() -> None:
+    """Validate every source's config and credentials (present in the environment) without fetching."""
+    from cx_nlp.config import ConfigError, FileSourceConfig, load_sources
+
+    settings = _settings()
+    try:
+        sources = load_sources(settings.path(settings.sources_config)).sources
+    except ConfigError as exc:
+        _fail(str(exc))
+    problems = 0
+    for source in sources:
+        try:
+            if isinstance(source, FileSourceConfig):
+                path = settings.path(source.path)
+                if not path.is_file():
+                    raise FileNotFoundError(f"file {path} not found")
+            else:
+                from cx_nlp.sources.connectors import build_stream
+
+                build_stream(source.kind, source.resolved_options() | {"name": source.name}).close()
+        except Exception as exc:  # noqa: BLE001 - report every source, then fail once
+            problems += 1
+            typer.secho(f"FAIL {source.name}: {exc}", fg=typer.colors.RED)
+        else:
+            typer.echo(f"ok   {source.name}")
+    if problems:
+        raise typer.Exit(code=2)
 
 
 @app.command("report")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 
 class ConfigError(ValueError):
@@ -48,8 +50,62 @@ class FileSourceConfig(_Strict):
         return self
 
 
+_ENV_REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def expand_env(value: object, where: str) -> object:
+    """Replace ${NAME} with the environment variable: secrets live in the environment, not in YAML."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{where}.{i}") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def lookup(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ValueError(f"{where}: environment variable {name} is not set")
+            return os.environ[name]
+
+        return _ENV_REFERENCE.sub(lookup, value)
+    return value
+
+
+class ConnectorSourceConfig(_Strict):
+    """A source read by a registered connector (an API or a scraper), incrementally from its bookmark."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: str
+    # The connector's own settings; ${ENV_NAME} references are filled from the environment when used.
+    options: dict = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_connector(self) -> "ConnectorSourceConfig":
+        from cx_nlp.sources.connectors import CONNECTORS
+
+        if self.kind == "file" or self.kind not in CONNECTORS:
+            raise ValueError(f"kind {self.kind!r} is not a connector; known: file, {', '.join(sorted(CONNECTORS))}")
+        return self
+
+    def resolved_options(self) -> dict:
+        return expand_env(self.options, f"sources.{self.name}.options")  # type: ignore[return-value]
+
+
+# Tags of the sources union: pydantic puts them in error locations, where they only confuse.
+_UNION_TAGS = {"file", "connector"}
+
+
+def _source_kind(entry: object) -> str:
+    return "file" if not isinstance(entry, dict) or entry.get("kind", "file") == "file" else "connector"
+
+
 class SourcesConfig(_Strict):
-    sources: list[FileSourceConfig]
+    sources: list[
+        Annotated[
+            Annotated[FileSourceConfig, Tag("file")] | Annotated[ConnectorSourceConfig, Tag("connector")],
+            Discriminator(_source_kind),
+        ]
+    ]
 
     @model_validator(mode="after")
     def _unique_names(self) -> "SourcesConfig":
@@ -126,7 +182,8 @@ def _validate(model: type[BaseModel], path: Path):
         return model.model_validate(_load_yaml(path))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc'] if p not in _UNION_TAGS) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None
 

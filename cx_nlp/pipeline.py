@@ -12,12 +12,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 
-from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
+from cx_nlp.config import (
+    ConnectorSourceConfig,
+    FileSourceConfig,
+    ModelRegistry,
+    SourcesConfig,
+    Taxonomy,
+    load_registry,
+    load_sources,
+    load_taxonomy,
+)
 from cx_nlp.embeddings import to_bytes
 from cx_nlp.issues import IssueMiner, KnownIssue, match_issue_ids
 from cx_nlp.normalise import clean_text, content_hash, detect_language
@@ -26,8 +35,10 @@ from cx_nlp.registry import Models
 from cx_nlp.records import Feedback, QuarantinedRecord, SentimentScore, SourceRecord, TouchpointAssignment
 from cx_nlp.settings import Settings
 from cx_nlp.sources.file import FileStream, LoadResult
+from cx_nlp.sources.streams import MemoryStateStore, StateStore, sync
 from cx_nlp.touchpoints import TouchpointAssigner
 from cx_nlp.warehouse import store
+from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.store import IntervalWrite, WindowDocument
 
 log = logging.getLogger(__name__)
@@ -97,16 +108,45 @@ class StageTimer:
 # ---------------------------------------------------------------- stages
 
 
-def ingest(sources: SourcesConfig, home: Path, start: date, end: date) -> tuple[list[LoadResult], dict[str, str]]:
-    """Load every source; one that fails is reported and skipped, the others still load."""
+def ingest(
+    sources: SourcesConfig, home: Path, start: date, end: date, state_store: StateStore | None = None
+) -> tuple[list[LoadResult], dict[str, str]]:
+    """Load every source; one that fails is reported and skipped, the others still load.
+
+    File sources are re-read whole and filtered to [start, end). Connector sources return what is new
+    since their bookmark in `state_store` (or since `start` on a first load); their new bookmark rides
+    along in the LoadResult so the caller commits it with the records, never before.
+    """
     results, failures = [], {}
     for source in sources.sources:
         try:
-            results.append(FileStream(source, home).load_interval(start, end))
+            if isinstance(source, FileSourceConfig):
+                results.append(FileStream(source, home).load_interval(start, end))
+            else:
+                results.append(_sync_connector(source, state_store or MemoryStateStore(), start))
         except Exception as exc:  # noqa: BLE001 - a broken source must not stop the others
             log.error("source %s failed: %s", source.name, exc)
             failures[source.name] = f"{type(exc).__name__}: {exc}"
     return results, failures
+
+
+def _sync_connector(source: ConnectorSourceConfig, state_store: StateStore, start: date) -> LoadResult:
+    from cx_nlp.sources.connectors import build_stream
+
+    stream = build_stream(source.kind, source.resolved_options() | {"name": source.name})
+    try:
+        synced = sync(stream, state_store, since=datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc))
+    finally:
+        stream.close()
+    return LoadResult(
+        raw=synced.raw,
+        records=synced.records,
+        quarantined=synced.quarantined,
+        id_column=stream.primary_keys[0],
+        source=source.name,
+        incremental=True,
+        state=synced.state,
+    )
 
 
 @dataclass
@@ -366,7 +406,9 @@ def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref
     started = time.perf_counter()
     with StageTimer(settings.progress) as timer:
         with timer.stage("load", len(context.sources.sources)) as advance:
-            loads, source_failures = ingest(context.sources, settings.home, start, end)
+            with engine.connect() as connection:
+                bookmarks = MemoryStateStore(WarehouseStateStore(connection).all())
+            loads, source_failures = ingest(context.sources, settings.home, start, end, bookmarks)
             advance(len(context.sources.sources))
         records = [r for load in loads for r in load.records]
         payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
@@ -402,8 +444,9 @@ def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref
 
         with timer.stage("touchpoints", len(feedback)) as advance:
             assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
-            matrix = np.array([vectors[f.content_hash] for f in feedback]).reshape(len(feedback), -1)
-            assignments = assigner.assign(matrix, [f.metadata for f in feedback])
+            # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
+            matrix = np.array([vectors[f.content_hash] for f in feedback]) if feedback else np.zeros((0, 1))
+            assignments = assigner.assign(matrix, [f.metadata for f in feedback]) if feedback else []
             advance(len(feedback))
         scored = [
             ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a)
@@ -601,6 +644,8 @@ def _interval_write(
             row["mean_rating"] = mean_review_rating([d for d in documents if d.created_day == row["day"]])
         touchpoint_daily.extend(rows)
     return IntervalWrite(
+        snapshot_sources=sorted(load.source for load in loads if not load.incremental),
+        source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
         run_id=run_id,
         interval_start=start,
         interval_end=end,

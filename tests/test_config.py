@@ -51,3 +51,31 @@ def test_missing_and_invalid_yaml(tmp_path):
     broken.write_text("sentiment: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_registry(broken)
+
+
+def test_connector_sources_take_secrets_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - name: helpdesk\n"
+        "    kind: zendesk_tickets\n"
+        "    options:\n"
+        "      base_url: https://acme.zendesk.example\n"
+        "      email: cx@acme.example\n"
+        "      api_token: ${CX_TEST_ZENDESK_TOKEN}\n"
+    )
+    [source] = load_sources(path).sources
+    assert source.kind == "zendesk_tickets"
+    monkeypatch.delenv("CX_TEST_ZENDESK_TOKEN", raising=False)
+    with pytest.raises(ValueError, match="sources.helpdesk.options.api_token: environment variable CX_TEST_ZENDESK_TOKEN"):
+        source.resolved_options()
+    monkeypatch.setenv("CX_TEST_ZENDESK_TOKEN", "s3cret")
+    assert source.resolved_options()["api_token"] == "s3cret"
+    assert "s3cret" not in path.read_text()
+
+
+def test_unknown_connector_kind_is_named(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - {name: x, kind: carrier_pigeon, options: {}}\n")
+    with pytest.raises(ConfigError, match="carrier_pigeon"):
+        load_sources(path)

@@ -53,6 +53,11 @@ class LoadResult:
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     outside_interval: int = 0
     id_column: str = ""
+    source: str = ""
+    # Incremental sources deliver only what is new since their bookmark: their feedback is upserted,
+    # not rewritten per interval, and `state` is the bookmark to commit with the records.
+    incremental: bool = False
+    state: dict | None = None
 
 
 class FileStream:
@@ -156,7 +161,7 @@ class FileStream:
 
     def load_interval(self, start: date, end: date) -> LoadResult:
         """Rows created in [start, end), plus every invalid row (no date can place it elsewhere)."""
-        result = LoadResult(id_column=self.config.fields.id)
+        result = LoadResult(id_column=self.config.fields.id, source=self.name)
         for raw in self.read_raw():
             outcome = self.validate(raw)
             if isinstance(outcome, QuarantinedRecord):

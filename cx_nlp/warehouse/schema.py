@@ -189,3 +189,14 @@ touchpoint_daily = Table(
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
 )
+
+source_state = Table(
+    "source_state",
+    metadata,
+    # One bookmark per stream, moved in the same transaction that commits the stream's records:
+    # never ahead of what is stored (at-least-once), and deduplicated on the primary key downstream.
+    Column("stream", String(100), primary_key=True),
+    Column("state", Json, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("run_id", String(64)),
+)

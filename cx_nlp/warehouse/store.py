@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import numpy as np
-from sqlalchemy import Connection, Table, and_, delete, func, select
+from sqlalchemy import Connection, Table, and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cx_nlp.embeddings import from_bytes
@@ -198,6 +198,9 @@ class IntervalWrite:
     issue_members: list[dict]
     issue_daily: list[dict]
     touchpoint_daily: list[dict]
+    # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
+    snapshot_sources: list[str] = field(default_factory=list)
+    source_states: dict[str, dict] = field(default_factory=dict)
 
 
 def write_interval(connection: Connection, data: IntervalWrite) -> None:
@@ -207,7 +210,15 @@ def write_interval(connection: Connection, data: IntervalWrite) -> None:
     insert_missing(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
 
     in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
-    interval_ids = select(t.feedback.c.feedback_id).where(in_interval)
+    # The rows this write replaces: the interval of every snapshot source, and any feedback an
+    # incremental source delivers again (an edit, or a backfill from an earlier bookmark).
+    replaced = or_(
+        and_(in_interval, t.feedback.c.source.in_(data.snapshot_sources)),
+        t.feedback.c.feedback_id.in_(
+            [row["feedback_id"] for row in data.feedback if row["source"] not in data.snapshot_sources]
+        ),
+    )
+    interval_ids = select(t.feedback.c.feedback_id).where(replaced)
     window_ids = select(t.feedback.c.feedback_id).where(
         t.feedback.c.created_day >= data.window_start, t.feedback.c.created_day < data.interval_end
     )
@@ -215,7 +226,7 @@ def write_interval(connection: Connection, data: IntervalWrite) -> None:
     connection.execute(delete(t.issue_member).where(t.issue_member.c.feedback_id.in_(window_ids)))
     for child in (t.feedback_sentiment, t.feedback_touchpoint):
         connection.execute(delete(child).where(child.c.feedback_id.in_(interval_ids)))
-    connection.execute(delete(t.feedback).where(in_interval))
+    connection.execute(delete(t.feedback).where(replaced))
     for table, rows in (
         (t.feedback, data.feedback),
         (t.feedback_sentiment, data.sentiment),
@@ -241,6 +252,12 @@ def write_interval(connection: Connection, data: IntervalWrite) -> None:
     for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
         for part in _chunks(rows):
             connection.execute(table.insert(), list(part))
+    from cx_nlp.warehouse.state import WarehouseStateStore
+
+    # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
+    states = WarehouseStateStore(connection, data.run_id)
+    for stream, state in sorted(data.source_states.items()):
+        states.set(stream, state)
 
 
 def start_run(
