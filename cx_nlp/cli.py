@@ -86,6 +86,50 @@ def run(
     _print_result(result, top)
 
 
+@app.command("ingest")
+def ingest_command(
+    source: list[str] = typer.Option(..., "--source", help="Source name from the sources config (repeatable)."),
+    since: str = typer.Option(None, help="Backfill from this day (YYYY-MM-DD), ignoring bookmarks; default yesterday."),
+    end: str = typer.Option(None, help="Day after the last day (exclusive); default today."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+) -> None:
+    """Load, score and store one source's feedback without mining issues (`cx-nlp run` mines)."""
+    from cx_nlp.config import ConfigError
+    from cx_nlp.pipeline import PipelineContext, StageTimer, ingest_interval
+    from cx_nlp.warehouse.db import migrate
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        first = date.fromisoformat(since) if since else date.today() - timedelta(days=1)
+        last = date.fromisoformat(end) if end else date.today()
+    except ValueError as exc:
+        _fail(f"dates must be YYYY-MM-DD: {exc}")
+    if last <= first:
+        _fail(f"--end {last} must be after --since {first}")
+    settings = _settings()
+    try:
+        context = PipelineContext.from_settings(settings)
+    except (ConfigError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    engine = _engine(settings)
+    migrate(engine, settings.path(settings.sql_dir))
+    try:
+        with StageTimer(settings.progress and not quiet) as timer:
+            result = ingest_interval(context, engine, first, last, sources=source, backfill=since is not None, timer=timer)
+    except ValueError as exc:
+        _fail(str(exc))
+    stats = result.stats
+    typer.echo(
+        f"ingested {', '.join(result.sources)} for {first}..{last}: {stats['raw']} raw rows, "
+        f"{stats['quarantined']} quarantined, {stats['duplicates']} duplicates, {stats['feedback']} feedback "
+        f"({stats['scored']} scored)"
+    )
+    for name, failure in result.source_failures.items():
+        typer.secho(f"source {name} failed: {failure}", fg=typer.colors.RED, err=True)
+    if result.source_failures:
+        raise typer.Exit(code=1)
+
+
 def _print_result(result, top: int) -> None:
     from rich.console import Console
     from rich.table import Table

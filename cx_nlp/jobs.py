@@ -46,15 +46,43 @@ def migrate_warehouse(warehouse_url: str | None = None) -> str:
     return display_url(engine)
 
 
-def mine_interval(start: date | datetime | str, end: date | datetime | str, warehouse_url: str | None = None) -> dict:
-    """Run the whole pipeline for [start, end) in days; returns the run's id, counts and report path."""
-    from cx_nlp.pipeline import PipelineContext, run_interval
+def _context_and_engine(warehouse_url: str | None):
+    from cx_nlp.pipeline import PipelineContext
     from cx_nlp.warehouse.db import make_engine
 
     settings = _settings(warehouse_url)
-    context = PipelineContext.from_settings(settings)
-    engine = make_engine(settings.resolved_warehouse_url())
-    result = run_interval(context, engine, _day(start), _day(end))
+    return PipelineContext.from_settings(settings), make_engine(settings.resolved_warehouse_url())
+
+
+def ingest_source(
+    source: str, start: date | datetime | str, end: date | datetime | str, warehouse_url: str | None = None
+) -> dict:
+    """Ingest one source for [start, end); returns its stats and failures for the mining task."""
+    from cx_nlp.pipeline import ingest_interval
+
+    context, engine = _context_and_engine(warehouse_url)
+    result = ingest_interval(context, engine, _day(start), _day(end), sources=[source])
+    return {"source": source, "stats": result.stats, "source_failures": result.source_failures}
+
+
+def mine_interval(
+    start: date | datetime | str,
+    end: date | datetime | str,
+    ingested: list[dict] | None = None,
+    warehouse_url: str | None = None,
+) -> dict:
+    """Mine the window ending at `end`, write the report and the run's row; `ingested` from the ingest tasks."""
+    from cx_nlp.pipeline import IngestResult, begin_run, finish_interval, interval_run_id
+
+    context, engine = _context_and_engine(warehouse_url)
+    first, last = _day(start), _day(end)
+    begin_run(context, engine, first, last)
+    ingests = [
+        IngestResult(interval_run_id(first, last), [item["source"]], item["stats"], item["source_failures"])
+        for item in ingested or []
+        if item
+    ]
+    result = finish_interval(context, engine, first, last, ingests)
     return {
         "run_id": result.run_id,
         "report_path": str(result.report_path) if result.report_path else None,

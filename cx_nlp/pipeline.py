@@ -39,7 +39,7 @@ from cx_nlp.sources.streams import MemoryStateStore, StateStore, sync
 from cx_nlp.touchpoints import TouchpointAssigner
 from cx_nlp.warehouse import store
 from cx_nlp.warehouse.state import WarehouseStateStore
-from cx_nlp.warehouse.store import IntervalWrite, WindowDocument
+from cx_nlp.warehouse.store import WindowDocument
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,14 @@ def mine_issues(
 
 
 @dataclass
+class IngestResult:
+    run_id: str
+    sources: list[str]
+    stats: dict
+    source_failures: dict[str, str]
+
+
+@dataclass
 class RunResult:
     run_id: str
     interval_start: date
@@ -381,110 +389,92 @@ class PipelineContext:
         )
 
 
-def run_interval(context: PipelineContext, engine, start: date, end: date) -> RunResult:
-    """Run every stage for the data interval [start, end) and rewrite its partition in one transaction."""
+def _select_sources(sources: SourcesConfig, names: Sequence[str] | None) -> SourcesConfig:
+    if names is None:
+        return sources
+    known = {s.name for s in sources.sources}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(f"unknown source(s) {unknown}; configured: {sorted(known)}")
+    return SourcesConfig.model_construct(sources=[s for s in sources.sources if s.name in set(names)])
+
+
+def ingest_interval(
+    context: PipelineContext,
+    engine,
+    start: date,
+    end: date,
+    sources: Sequence[str] | None = None,
+    backfill: bool = False,
+    timer: StageTimer | None = None,
+) -> IngestResult:
+    """Load, normalise, score, embed and assign the interval's feedback, and store it in one transaction.
+
+    `sources` limits the run to some sources (one Airflow task per source). `backfill` ignores the
+    connectors' bookmarks and reads from `start` again; rows already stored are upserted, not doubled.
+    """
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
     settings, registry = context.settings, context.registry
+    selected = _select_sources(context.sources, sources)
     run_id = interval_run_id(start, end)
     sentiment_ref = (registry.sentiment.name, registry.sentiment.version)
     embedding_ref = (registry.embedding.name, registry.embedding.version)
-    window_start = min(start, end - timedelta(days=settings.issue_window_days))
-    with engine.begin() as connection:
-        store.start_run(connection, run_id, start, end, window_start, (registry.sentiment.ref, registry.embedding.ref))
-    try:
-        result = _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref, embedding_ref)
-    except Exception as exc:
-        with engine.begin() as connection:
-            store.finish_run(connection, run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
-        raise
-    return result
+    timer = timer or StageTimer(False)
 
-
-def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref, embedding_ref) -> RunResult:
-    settings = context.settings
-    started = time.perf_counter()
-    with StageTimer(settings.progress) as timer:
-        with timer.stage("load", len(context.sources.sources)) as advance:
-            with engine.connect() as connection:
-                bookmarks = MemoryStateStore(WarehouseStateStore(connection).all())
-            loads, source_failures = ingest(context.sources, settings.home, start, end, bookmarks)
-            advance(len(context.sources.sources))
-        records = [r for load in loads for r in load.records]
-        payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
-
-        with timer.stage("normalise", len(records)) as advance:
-            with engine.connect() as connection:
-                normalised = normalise(
-                    records, payloads, lambda hashes: store.content_owners_outside(connection, hashes, start, end)
-                )
-            advance(len(records))
-        feedback = normalised.feedback
-        assigner = TouchpointAssigner(context.taxonomy)
-        # Taxonomy phrases share the embedding cache with feedback: a rerun loads no model at all.
-        phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
+    with timer.stage("load", len(selected.sources)) as advance:
         with engine.connect() as connection:
-            sentiments = store.cached_sentiment(connection, [f.content_hash for f in feedback], *sentiment_ref)
-            vectors = store.cached_embeddings(
-                connection, [f.content_hash for f in feedback] + list(phrase_hashes), *embedding_ref
-            )
-        to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
-        with timer.stage("sentiment", len(to_score)) as advance:
-            if to_score:
-                scores = context.models.sentiment.score([text for _, text in to_score], progress=advance)
-                sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
-        wanted = {f.content_hash: f.text for f in feedback} | phrase_hashes
-        to_embed = sorted((h, text) for h, text in wanted.items() if h not in vectors)
-        new_vectors: dict[str, np.ndarray] = {}
-        with timer.stage("embed", len(to_embed)) as advance:
-            if to_embed:
-                encoded = context.models.embedder.encode([text for _, text in to_embed], progress=advance)
-                new_vectors = dict(zip([h for h, _ in to_embed], encoded))
-                vectors.update(new_vectors)
+            bookmarks = MemoryStateStore({} if backfill else WarehouseStateStore(connection).all())
+        loads, source_failures = ingest(selected, settings.home, start, end, bookmarks)
+        advance(len(selected.sources))
+    records = [r for load in loads for r in load.records]
+    payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
 
-        with timer.stage("touchpoints", len(feedback)) as advance:
-            assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
-            # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
-            matrix = np.array([vectors[f.content_hash] for f in feedback]) if feedback else np.zeros((0, 1))
-            assignments = assigner.assign(matrix, [f.metadata for f in feedback]) if feedback else []
-            advance(len(feedback))
-        scored = [
-            ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a)
-            for f, a in zip(feedback, assignments)
-        ]
-
+    with timer.stage("normalise", len(records)) as advance:
         with engine.connect() as connection:
-            stored = store.window_documents(connection, window_start, end, (start, end), embedding_ref)
-            known = store.known_issues(connection)
-        window = stored + [
-            WindowDocument(
-                feedback_id=d.feedback.feedback_id,
-                text=d.feedback.text,
-                content_hash=d.feedback.content_hash,
-                created_day=d.feedback.created_at.date(),
-                rating=d.feedback.rating,
-                source_kind=d.feedback.source_kind,
-                label=d.sentiment.label,
-                score=d.sentiment.score,
-                touchpoint=d.touchpoints[0].touchpoint,
-                embedding=d.embedding,
+            normalised = normalise(
+                records, payloads, lambda hashes: store.content_owners_outside(connection, hashes, start, end)
             )
-            for d in scored
-        ]
-        with timer.stage("issues", len(window)) as advance:
-            mined, silent, outlier_share = mine_issues(window, known, window_start, end, run_id)
-            advance(len(window))
-
-        quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
-        write = _interval_write(
-            run_id, start, end, window_start, loads, normalised, quarantined, scored, new_vectors,
-            embedding_ref, mined, silent, window,
+        advance(len(records))
+    feedback = normalised.feedback
+    assigner = TouchpointAssigner(context.taxonomy)
+    # Taxonomy phrases share the embedding cache with feedback: a rerun loads no model at all.
+    phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
+    with engine.connect() as connection:
+        sentiments = store.cached_sentiment(connection, [f.content_hash for f in feedback], *sentiment_ref)
+        vectors = store.cached_embeddings(
+            connection, [f.content_hash for f in feedback] + list(phrase_hashes), *embedding_ref
         )
-        with timer.stage("write", len(feedback)) as advance:
-            with engine.begin() as connection:
-                store.write_interval(connection, write)
-            advance(len(feedback))
+    to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
+    with timer.stage("sentiment", len(to_score)) as advance:
+        if to_score:
+            scores = context.models.sentiment.score([text for _, text in to_score], progress=advance)
+            sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
+    wanted = {f.content_hash: f.text for f in feedback} | phrase_hashes
+    to_embed = sorted((h, text) for h, text in wanted.items() if h not in vectors)
+    new_vectors: dict[str, np.ndarray] = {}
+    with timer.stage("embed", len(to_embed)) as advance:
+        if to_embed:
+            encoded = context.models.embedder.encode([text for _, text in to_embed], progress=advance)
+            new_vectors = dict(zip([h for h, _ in to_embed], encoded))
+            vectors.update(new_vectors)
 
+    with timer.stage("touchpoints", len(feedback)) as advance:
+        assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
+        # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
+        matrix = np.array([vectors[f.content_hash] for f in feedback]) if feedback else np.zeros((0, 1))
+        assignments = assigner.assign(matrix, [f.metadata for f in feedback]) if feedback else []
+        advance(len(feedback))
+    scored = [
+        ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a) for f, a in zip(feedback, assignments)
+    ]
+
+    quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
+    write = _ingest_write(run_id, start, end, loads, normalised, quarantined, scored, new_vectors, embedding_ref)
+    with timer.stage("write", len(feedback)) as advance:
+        with engine.begin() as connection:
+            store.write_ingest(connection, write)
+        advance(len(feedback))
     rows_read = sum(len(load.raw) for load in loads)
     stats = {
         "raw": len(write.raw_records),
@@ -496,28 +486,132 @@ def _run_stages(context, engine, start, end, run_id, window_start, sentiment_ref
         "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),
         "scored": len(to_score),
         "embedded": len(to_embed),
+        "languages": dict(sorted(_count(f.language for f in feedback).items())),
+    }
+    return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
+
+
+def mine_window(context: PipelineContext, engine, start: date, end: date, timer: StageTimer | None = None) -> tuple[list[dict], dict]:
+    """Mine the issues of the window ending at `end` from what the warehouse holds, in one transaction."""
+    settings, registry = context.settings, context.registry
+    run_id = interval_run_id(start, end)
+    window_start = window_start_of(settings, start, end)
+    embedding_ref = (registry.embedding.name, registry.embedding.version)
+    timer = timer or StageTimer(False)
+    with engine.connect() as connection:
+        window = store.window_documents(connection, window_start, end, embedding_ref)
+        known = store.known_issues(connection)
+    with timer.stage("issues", len(window)) as advance:
+        mined, silent, outlier_share = mine_issues(window, known, window_start, end, run_id)
+        advance(len(window))
+    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
+    for document in window:
+        by_touchpoint[document.touchpoint].append(document)
+    touchpoint_daily = []
+    for touchpoint in sorted(by_touchpoint):
+        documents = by_touchpoint[touchpoint]
+        for row in daily_rows({"touchpoint": touchpoint}, documents):
+            row["mean_rating"] = mean_review_rating([d for d in documents if d.created_day == row["day"]])
+            touchpoint_daily.append(row)
+    with engine.begin() as connection:
+        store.write_issues(
+            connection,
+            store.IssuesWrite(
+                window_start=window_start,
+                window_end=end,
+                issues=[m.row for m in mined],
+                resolved_issue_ids=silent,
+                issue_members=[row for m in mined for row in m.members],
+                issue_daily=[row for m in mined for row in m.daily],
+                touchpoint_daily=touchpoint_daily,
+            ),
+        )
+    issues = sorted((m.row for m in mined), key=lambda r: (r["touchpoint"], -r["volume"], r["issue_id"]))
+    stats = {
         "window_documents": len(window),
         "issues": len(mined),
         "resolved_issues": len(silent),
         "outlier_share": round(outlier_share, 4),
-        "languages": dict(sorted(_count(f.language for f in feedback).items())),
-        "source_failures": source_failures,
-        "stage_seconds": timer.seconds,
-        "documents_per_second": timer.rates(),
-        "seconds": round(time.perf_counter() - started, 3),
     }
-    report_path = None
+    return issues, stats
+
+
+def window_start_of(settings: Settings, start: date, end: date) -> date:
+    return min(start, end - timedelta(days=settings.issue_window_days))
+
+
+def begin_run(context: PipelineContext, engine, start: date, end: date) -> str:
+    run_id = interval_run_id(start, end)
+    registry = context.registry
+    with engine.begin() as connection:
+        store.start_run(
+            connection,
+            run_id,
+            start,
+            end,
+            window_start_of(context.settings, start, end),
+            (registry.sentiment.ref, registry.embedding.ref),
+        )
+    return run_id
+
+
+def finish_interval(
+    context: PipelineContext,
+    engine,
+    start: date,
+    end: date,
+    ingests: Sequence[IngestResult],
+    timer: StageTimer | None = None,
+    started: float | None = None,
+) -> RunResult:
+    """Mine the window, write the report and close the interval's run with the stats of its ingests.
+
+    `started` is the perf_counter() at which the whole run began, for its wall time.
+    """
+    started = started if started is not None else time.perf_counter()
+    run_id = interval_run_id(start, end)
+    issues, mine_stats = mine_window(context, engine, start, end, timer)
+    stats: dict = {}
+    for result in ingests:
+        for key, value in result.stats.items():
+            if isinstance(value, dict):
+                merged = stats.setdefault(key, {})
+                for name, count in value.items():
+                    merged[name] = merged.get(name, 0) + count
+            else:
+                stats[key] = stats.get(key, 0) + value
+    failures = {name: reason for result in ingests for name, reason in result.source_failures.items()}
+    stats.update(mine_stats)
+    stats["source_failures"] = failures
+    if timer is not None:
+        stats["stage_seconds"] = timer.seconds
+        stats["documents_per_second"] = timer.rates()
     from cx_nlp.report import write_report
     from cx_nlp.warehouse.report_query import load_report_data
 
     with engine.connect() as connection:
         report_data = load_report_data(connection, run_id, stats)
-    report_path = write_report(report_data, settings.path(settings.report_dir) / f"cx-report-{run_id}.html")
-    status = "partial" if source_failures else "succeeded"
+    report_path = write_report(report_data, context.settings.path(context.settings.report_dir) / f"cx-report-{run_id}.html")
+    stats["seconds"] = round(time.perf_counter() - started, 3)
     with engine.begin() as connection:
-        store.finish_run(connection, run_id, status, stats, report_path=str(report_path))
-    issues = sorted((m.row for m in mined), key=lambda r: (r["touchpoint"], -r["volume"], r["issue_id"]))
+        store.finish_run(connection, run_id, "partial" if failures else "succeeded", stats, report_path=str(report_path))
     return RunResult(run_id, start, end, stats, issues, report_path)
+
+
+def run_interval(context: PipelineContext, engine, start: date, end: date) -> RunResult:
+    """The nightly job for [start, end): ingest every source, then mine the window and report."""
+    if end <= start:
+        raise ValueError(f"interval end {end} must be after start {start}")
+    started = time.perf_counter()
+    run_id = begin_run(context, engine, start, end)
+    try:
+        with StageTimer(context.settings.progress) as timer:
+            ingested = ingest_interval(context, engine, start, end, timer=timer)
+            return finish_interval(context, engine, start, end, [ingested], timer, started)
+    except Exception as exc:
+        with engine.begin() as connection:
+            store.finish_run(connection, run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def _count(values) -> dict:
@@ -527,10 +621,9 @@ def _count(values) -> dict:
     return counts
 
 
-def _interval_write(
-    run_id, start, end, window_start, loads, normalised, quarantined, scored, new_vectors, embedding_ref,
-    mined, silent, window,
-) -> IntervalWrite:
+def _ingest_write(
+    run_id, start, end, loads, normalised, quarantined, scored, new_vectors, embedding_ref
+) -> store.IngestWrite:
     quarantined_keys = {(q.source, q.record_key) for q in quarantined}
     duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
     superseded = set(normalised.superseded)
@@ -633,34 +726,18 @@ def _interval_write(
         }
         for content_hash_, vector in sorted(new_vectors.items())
     ]
-    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
-    for document in window:
-        by_touchpoint[document.touchpoint].append(document)
-    touchpoint_daily = []
-    for touchpoint in sorted(by_touchpoint):
-        documents = by_touchpoint[touchpoint]
-        rows = daily_rows({"touchpoint": touchpoint}, documents)
-        for row in rows:
-            row["mean_rating"] = mean_review_rating([d for d in documents if d.created_day == row["day"]])
-        touchpoint_daily.extend(rows)
-    return IntervalWrite(
-        snapshot_sources=sorted(load.source for load in loads if not load.incremental),
-        source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
+    return store.IngestWrite(
         run_id=run_id,
         interval_start=start,
         interval_end=end,
-        window_start=window_start,
         raw_records=raw_rows,
         quarantine=quarantine_rows,
         embeddings=embedding_rows,
         feedback=feedback_rows,
         sentiment=sentiment_rows,
         touchpoints=touchpoint_rows,
-        issues=[m.row for m in mined],
-        resolved_issue_ids=silent,
-        issue_members=[row for m in mined for row in m.members],
-        issue_daily=[row for m in mined for row in m.daily],
-        touchpoint_daily=touchpoint_daily,
+        snapshot_sources=sorted(load.source for load in loads if not load.incremental),
+        source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
     )
 
 

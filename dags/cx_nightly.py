@@ -1,8 +1,10 @@
 """cx_nightly: mine yesterday's customer feedback into recurring issues per touchpoint.
 
 Configuration only: every task calls one function of `cx_nlp.jobs`; models and heavy imports load
-inside those calls, never when the scheduler parses this file. The warehouse comes from the Airflow
-connection `cx_warehouse` when it exists, else from CX_WAREHOUSE_URL.
+inside those calls, never when the scheduler parses this file. One ingest task per configured source
+(dynamic task mapping, so this file never reads the sources config), then one task mines the issue
+window. The warehouse comes from the Airflow connection `cx_warehouse` when it exists, else from
+CX_WAREHOUSE_URL.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ def _warehouse_url() -> str | None:
 )
 def cx_nightly():
     @task
-    def validate_config() -> dict:
+    def validate_config() -> list[str]:
         from cx_nlp.jobs import validate_config
 
-        return validate_config(_warehouse_url())
+        return validate_config(_warehouse_url())["sources"]
 
     @task
     def migrate_warehouse() -> str:
@@ -45,13 +47,23 @@ def cx_nightly():
 
         return migrate_warehouse(_warehouse_url())
 
-    @task(execution_timeout=timedelta(hours=2))
-    def mine_interval(data_interval_start=None, data_interval_end=None) -> dict:
+    @task(execution_timeout=timedelta(hours=1))
+    def ingest_source(source: str, data_interval_start=None, data_interval_end=None) -> dict:
+        from cx_nlp.jobs import ingest_source
+
+        return ingest_source(source, data_interval_start, data_interval_end, _warehouse_url())
+
+    # Runs even when a source's task failed: the other sources' issues are still worth publishing.
+    @task(execution_timeout=timedelta(hours=1), trigger_rule="all_done")
+    def mine_interval(ingested: list[dict], data_interval_start=None, data_interval_end=None) -> dict:
         from cx_nlp.jobs import mine_interval
 
-        return mine_interval(data_interval_start, data_interval_end, _warehouse_url())
+        return mine_interval(data_interval_start, data_interval_end, list(ingested), _warehouse_url())
 
-    validate_config() >> migrate_warehouse() >> mine_interval()
+    sources = validate_config()
+    ingested = ingest_source.expand(source=sources)
+    migrate_warehouse() >> ingested
+    mine_interval(ingested)
 
 
 cx_nightly()

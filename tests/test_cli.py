@@ -53,3 +53,17 @@ def test_sources_list_shows_the_bundled_sources(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for name in ("portal_reviews", "support_tickets", "cfpb_complaints", "nps_surveys"):
         assert name in result.output
+
+
+def test_ingest_one_source_then_an_unknown_one(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'ingest.db'}"
+    monkeypatch.setenv("CX_WAREHOUSE_URL", url)
+    result = runner.invoke(app, ["ingest", "--source", "nps_surveys", "--since", "2026-11-09", "--end", "2026-11-16", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "ingested nps_surveys for 2026-11-09..2026-11-16" in result.output
+    with create_engine(url).connect() as connection:
+        sources = {row[0] for row in connection.exec_driver_sql("SELECT DISTINCT source FROM feedback")}
+        issues = connection.exec_driver_sql("SELECT COUNT(*) FROM issue").scalar_one()
+    assert sources == {"nps_surveys"} and issues == 0  # ingest stores feedback; mining is `run`'s job
+    result = runner.invoke(app, ["ingest", "--source", "no_such_source", "--quiet"])
+    assert result.exit_code == 2 and "no_such_source" in result.output

@@ -16,9 +16,10 @@ def test_dagbag_has_no_import_errors_and_cx_nightly_is_wired():
     assert bag.import_errors == {}
     dag = bag.dags.get("cx_nightly")
     assert dag is not None
-    assert set(dag.task_ids) == {"validate_config", "migrate_warehouse", "mine_interval"}
-    assert dag.get_task("mine_interval").upstream_task_ids == {"migrate_warehouse"}
-    assert dag.get_task("migrate_warehouse").upstream_task_ids == {"validate_config"}
+    assert set(dag.task_ids) == {"validate_config", "migrate_warehouse", "ingest_source", "mine_interval"}
+    assert dag.get_task("ingest_source").upstream_task_ids == {"validate_config", "migrate_warehouse"}
+    assert dag.get_task("mine_interval").upstream_task_ids == {"ingest_source"}
+    assert dag.get_task("mine_interval").trigger_rule == "all_done"
     assert dag.catchup is False
     assert dag.default_args["retries"] >= 1
     assert "cx-nlp" in dag.tags
@@ -60,3 +61,6 @@ def test_dag_run_mines_its_data_interval(tmp_path, monkeypatch):
     start, end = (datetime.fromisoformat(str(v)).date() for v in runs[0][:2])
     assert (end - start).days == 1
     assert loaded > 0
+    # One mapped ingest task per configured source.
+    mapped = [ti for ti in run.get_task_instances() if ti.task_id == "ingest_source"]
+    assert len(mapped) == 4 and all(ti.state == "success" for ti in mapped)

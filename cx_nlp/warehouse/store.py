@@ -130,10 +130,9 @@ def window_documents(
     connection: Connection,
     window_start: date,
     window_end: date,
-    exclude: tuple[date, date],
     embedding_model: tuple[str, str],
 ) -> list[WindowDocument]:
-    """Stored feedback of the window outside the interval being rewritten, with its scores."""
+    """Stored feedback of the window with its scores, primary touchpoint and embedding."""
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
         select(
@@ -153,7 +152,6 @@ def window_documents(
         .where(
             f.c.created_day >= window_start,
             f.c.created_day < window_end,
-            ~and_(f.c.created_day >= exclude[0], f.c.created_day < exclude[1]),
         )
         .order_by(f.c.created_at, f.c.feedback_id)
     )
@@ -180,31 +178,25 @@ def known_issues(connection: Connection) -> list[dict]:
 
 
 @dataclass
-class IntervalWrite:
-    """Everything one interval writes, computed before the transaction opens."""
+class IngestWrite:
+    """What one ingest of an interval writes, computed before the transaction opens."""
 
     run_id: str
     interval_start: date
     interval_end: date
-    window_start: date
     raw_records: list[dict]
     quarantine: list[dict]
     embeddings: list[dict]
     feedback: list[dict]
     sentiment: list[dict]
     touchpoints: list[dict]
-    issues: list[dict]
-    resolved_issue_ids: list[str]
-    issue_members: list[dict]
-    issue_daily: list[dict]
-    touchpoint_daily: list[dict]
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
 
 
-def write_interval(connection: Connection, data: IntervalWrite) -> None:
-    """Rewrite the interval's partition and the issue window; call inside `engine.begin()`."""
+def write_ingest(connection: Connection, data: IngestWrite) -> None:
+    """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`."""
     upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
     insert_missing(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
@@ -218,14 +210,10 @@ def write_interval(connection: Connection, data: IntervalWrite) -> None:
             [row["feedback_id"] for row in data.feedback if row["source"] not in data.snapshot_sources]
         ),
     )
-    interval_ids = select(t.feedback.c.feedback_id).where(replaced)
-    window_ids = select(t.feedback.c.feedback_id).where(
-        t.feedback.c.created_day >= data.window_start, t.feedback.c.created_day < data.interval_end
-    )
+    replaced_ids = select(t.feedback.c.feedback_id).where(replaced)
     # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
-    connection.execute(delete(t.issue_member).where(t.issue_member.c.feedback_id.in_(window_ids)))
-    for child in (t.feedback_sentiment, t.feedback_touchpoint):
-        connection.execute(delete(child).where(child.c.feedback_id.in_(interval_ids)))
+    for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint):
+        connection.execute(delete(child).where(child.c.feedback_id.in_(replaced_ids)))
     connection.execute(delete(t.feedback).where(replaced))
     for table, rows in (
         (t.feedback, data.feedback),
@@ -234,30 +222,43 @@ def write_interval(connection: Connection, data: IntervalWrite) -> None:
     ):
         for part in _chunks(rows):
             connection.execute(table.insert(), list(part))
-
-    upsert(connection, t.issue, data.issues, ["issue_id"])
-    for part in _chunks(data.resolved_issue_ids):
-        connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
-    for part in _chunks(data.issue_members):
-        connection.execute(t.issue_member.insert(), list(part))
-    window_days = (data.window_start, data.interval_end)
-    connection.execute(
-        delete(t.issue_daily).where(t.issue_daily.c.day >= window_days[0], t.issue_daily.c.day < window_days[1])
-    )
-    connection.execute(
-        delete(t.touchpoint_daily).where(
-            t.touchpoint_daily.c.day >= window_days[0], t.touchpoint_daily.c.day < window_days[1]
-        )
-    )
-    for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
-        for part in _chunks(rows):
-            connection.execute(table.insert(), list(part))
     from cx_nlp.warehouse.state import WarehouseStateStore
 
     # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
     states = WarehouseStateStore(connection, data.run_id)
     for stream, state in sorted(data.source_states.items()):
         states.set(stream, state)
+
+
+@dataclass
+class IssuesWrite:
+    """The issue tables of one window, recomputed from the feedback stored for it."""
+
+    window_start: date
+    window_end: date
+    issues: list[dict]
+    resolved_issue_ids: list[str]
+    issue_members: list[dict]
+    issue_daily: list[dict]
+    touchpoint_daily: list[dict]
+
+
+def write_issues(connection: Connection, data: IssuesWrite) -> None:
+    """Replace the window's memberships and daily figures and upsert its issues, in one transaction."""
+    window_ids = select(t.feedback.c.feedback_id).where(
+        t.feedback.c.created_day >= data.window_start, t.feedback.c.created_day < data.window_end
+    )
+    connection.execute(delete(t.issue_member).where(t.issue_member.c.feedback_id.in_(window_ids)))
+    upsert(connection, t.issue, data.issues, ["issue_id"])
+    for part in _chunks(data.resolved_issue_ids):
+        connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
+    for part in _chunks(data.issue_members):
+        connection.execute(t.issue_member.insert(), list(part))
+    for table in (t.issue_daily, t.touchpoint_daily):
+        connection.execute(delete(table).where(table.c.day >= data.window_start, table.c.day < data.window_end))
+    for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
+        for part in _chunks(rows):
+            connection.execute(table.insert(), list(part))
 
 
 def start_run(
