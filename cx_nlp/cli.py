@@ -38,6 +38,44 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _sources(settings):
+    from cx_nlp.config import ConfigError, load_sources
+
+    try:
+        return load_sources(settings.path(settings.sources_config)).sources
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _days(
+    first: str | None, last: str | None, default_first: date, first_flag: str, default_last: date | None = None
+) -> tuple[date, date]:
+    """Parse an interval [first, last) given as YYYY-MM-DD; `last` defaults to `default_last`, else first + 1."""
+    try:
+        start = date.fromisoformat(first) if first else default_first
+        end = date.fromisoformat(last) if last else default_last or start + timedelta(days=1)
+    except ValueError as exc:
+        _fail(f"dates must be YYYY-MM-DD: {exc}")
+    if end <= start:
+        _fail(f"--end {end} must be after {first_flag} {start}")
+    return start, end
+
+
+def _pipeline(settings):
+    """Validated configuration and a migrated warehouse, or a clear error and exit code 2."""
+    from cx_nlp.config import ConfigError
+    from cx_nlp.pipeline import PipelineContext
+    from cx_nlp.warehouse.db import migrate
+
+    try:
+        context = PipelineContext.from_settings(settings)
+    except (ConfigError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    engine = _engine(settings)
+    migrate(engine, settings.path(settings.sql_dir))
+    return context, engine
+
+
 @app.command("init-db")
 def init_db() -> None:
     """Create or migrate the warehouse schema (Alembic) at CX_WAREHOUSE_URL."""
@@ -58,27 +96,14 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
     """Run the nightly pipeline for a data interval [start, end) and print the top issues."""
-    from cx_nlp.config import ConfigError
-    from cx_nlp.pipeline import PipelineContext, run_interval
-    from cx_nlp.warehouse.db import migrate
+    from cx_nlp.pipeline import run_interval
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        first = date.fromisoformat(start) if start else date.today() - timedelta(days=1)
-        last = date.fromisoformat(end) if end else first + timedelta(days=1)
-    except ValueError as exc:
-        _fail(f"dates must be YYYY-MM-DD: {exc}")
-    if last <= first:
-        _fail(f"--end {last} must be after --start {first}")
+    first, last = _days(start, end, date.today() - timedelta(days=1), "--start")
     settings = _settings()
     if quiet:
         settings.progress = False
-    try:
-        context = PipelineContext.from_settings(settings)
-    except (ConfigError, FileNotFoundError) as exc:
-        _fail(str(exc))
-    engine = _engine(settings)
-    migrate(engine, settings.path(settings.sql_dir))
+    context, engine = _pipeline(settings)
     intervals = [(first + timedelta(days=i), first + timedelta(days=i + 1)) for i in range((last - first).days)]
     result = None
     for interval_start, interval_end in intervals if per_day else [(first, last)]:
@@ -94,25 +119,13 @@ def ingest_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
     """Load, score and store one source's feedback without mining issues (`cx-nlp run` mines)."""
-    from cx_nlp.config import ConfigError
-    from cx_nlp.pipeline import PipelineContext, StageTimer, ingest_interval
-    from cx_nlp.warehouse.db import migrate
+    from cx_nlp.pipeline import StageTimer, ingest_interval
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        first = date.fromisoformat(since) if since else date.today() - timedelta(days=1)
-        last = date.fromisoformat(end) if end else date.today()
-    except ValueError as exc:
-        _fail(f"dates must be YYYY-MM-DD: {exc}")
-    if last <= first:
-        _fail(f"--end {last} must be after --since {first}")
+    today = date.today()
+    first, last = _days(since, end, today - timedelta(days=1), "--since", default_last=today)
     settings = _settings()
-    try:
-        context = PipelineContext.from_settings(settings)
-    except (ConfigError, FileNotFoundError) as exc:
-        _fail(str(exc))
-    engine = _engine(settings)
-    migrate(engine, settings.path(settings.sql_dir))
+    context, engine = _pipeline(settings)
     try:
         with StageTimer(settings.progress and not quiet) as timer:
             result = ingest_interval(context, engine, first, last, sources=source, backfill=since is not None, timer=timer)
@@ -176,14 +189,11 @@ def sources_list() -> None:
     from rich.table import Table
     from sqlalchemy import inspect
 
-    from cx_nlp.config import ConfigError, FileSourceConfig, load_sources
+    from cx_nlp.config import FileSourceConfig
     from cx_nlp.warehouse.state import WarehouseStateStore
 
     settings = _settings()
-    try:
-        sources = load_sources(settings.path(settings.sources_config)).sources
-    except ConfigError as exc:
-        _fail(str(exc))
+    sources = _sources(settings)
     engine = _engine(settings)
     bookmarks: dict[str, dict] = {}
     if inspect(engine).has_table("source_state"):
@@ -205,13 +215,10 @@ def sources_list() -> None:
 @sources_app.command("check")
 def sources_check() -> None:
     """Validate every source's config and credentials (present in the environment) without fetching."""
-    from cx_nlp.config import ConfigError, FileSourceConfig, load_sources
+    from cx_nlp.config import FileSourceConfig
 
     settings = _settings()
-    try:
-        sources = load_sources(settings.path(settings.sources_config)).sources
-    except ConfigError as exc:
-        _fail(str(exc))
+    sources = _sources(settings)
     problems = 0
     for source in sources:
         try:
