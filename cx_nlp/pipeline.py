@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,10 +250,15 @@ def issue_status(days: Sequence[date], window_end: date, window_days: int) -> st
     return "active"
 
 
+def group_by(items, key: Callable) -> dict:
+    groups: dict = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
+
+
 def daily_rows(key: dict, documents: Sequence[WindowDocument]) -> list[dict]:
-    by_day: dict[date, list[WindowDocument]] = defaultdict(list)
-    for document in documents:
-        by_day[document.created_day].append(document)
+    by_day = group_by(documents, lambda d: d.created_day)
     rows = []
     for day in sorted(by_day):
         group = by_day[day]
@@ -287,10 +292,9 @@ def mine_issues(
 
     Returns the issues, the ids of known issues that fell silent, and the outlier share.
     """
-    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
-    for document in documents:
-        if document.label != "positive" and document.embedding is not None:
-            by_touchpoint[document.touchpoint].append(document)
+    by_touchpoint = group_by(
+        (d for d in documents if d.label != "positive" and d.embedding is not None), lambda d: d.touchpoint
+    )
     existing_ids = {k["issue_id"] for k in known}
     first_seen = {k["issue_id"]: k["first_seen"] for k in known}
     mined: list[MinedIssue] = []
@@ -486,7 +490,7 @@ def ingest_interval(
         "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),
         "scored": len(to_score),
         "embedded": len(to_embed),
-        "languages": dict(sorted(_count(f.language for f in feedback).items())),
+        "languages": dict(sorted(Counter(f.language for f in feedback).items())),
     }
     return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
 
@@ -504,9 +508,7 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
     with timer.stage("issues", len(window)) as advance:
         mined, silent, outlier_share = mine_issues(window, known, window_start, end, run_id)
         advance(len(window))
-    by_touchpoint: dict[str, list[WindowDocument]] = defaultdict(list)
-    for document in window:
-        by_touchpoint[document.touchpoint].append(document)
+    by_touchpoint = group_by(window, lambda d: d.touchpoint)
     touchpoint_daily = []
     for touchpoint in sorted(by_touchpoint):
         documents = by_touchpoint[touchpoint]
@@ -612,13 +614,6 @@ def run_interval(context: PipelineContext, engine, start: date, end: date) -> Ru
         with engine.begin() as connection:
             store.finish_run(connection, run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
         raise
-
-
-def _count(values) -> dict:
-    counts: dict = defaultdict(int)
-    for value in values:
-        counts[value] += 1
-    return counts
 
 
 def _ingest_write(
