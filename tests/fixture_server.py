@@ -361,3 +361,338 @@ def plain_reviews_page(reviews: list[dict], next_href: str | None = None) -> str
     )
     nav = f'<a class="pager-next" href="{next_href}">More</a>' if next_href else ""
     return _page("", f'<ul class="reviews">{items}</ul>{nav}')
+
+
+# -- Google Business Profile: location reviews, pageToken paging -------------------------------------
+
+
+def google_reviews_path(account: str, location: str) -> str:
+    return f"/v4/accounts/{account}/locations/{location}/reviews"
+
+
+def google_review(
+    review_id: str | None,
+    *,
+    comment: str | None,
+    star: str,
+    create_time: str,
+    update_time: str | None = None,
+    reviewer: str = "A Google user",
+    anonymous: bool = False,
+    reply: str | None = None,
+    account: str = "1234567890",
+    location: str = "9876543210",
+) -> dict:
+    """A Review resource as the v4 API returns it: `comment` is left out entirely on a star-only review."""
+    review: dict = {
+        "name": f"accounts/{account}/locations/{location}/reviews/{review_id}",
+        "reviewer": {
+            "profilePhotoUrl": "https://lh3.googleusercontent.com/a/default-user=s120-c-rp-mo-br100",
+            "displayName": reviewer,
+            "isAnonymous": anonymous,
+        },
+        "starRating": star,
+        "createTime": create_time,
+        "updateTime": update_time or create_time,
+    }
+    if review_id is not None:
+        review["reviewId"] = review_id
+    if comment is not None:
+        review["comment"] = comment
+    if reply is not None:
+        review["reviewReply"] = {"comment": reply, "updateTime": update_time or create_time}
+    return review
+
+
+def google_reviews_page(reviews: list[dict], next_token: str | None = None, *, total: int = 87) -> dict:
+    """One page of reviews.list; like every Google API it omits empty and absent fields."""
+    page: dict = {"averageRating": 4.1, "totalReviewCount": total}
+    if reviews:
+        page["reviews"] = reviews
+    if next_token:
+        page["nextPageToken"] = next_token
+    return page
+
+
+# -- Yelp Fusion: business reviews, offset paging ---------------------------------------------------
+
+
+def yelp_reviews_path(business_id: str) -> str:
+    return f"/v3/businesses/{business_id}/reviews"
+
+
+def yelp_review(review_id: str | None, *, text: str | None, rating: object, time_created: str) -> dict:
+    """A review as Fusion returns it: an excerpt of the text and a Pacific-time timestamp without offset."""
+    user_id = f"u-{review_id or 'anon'}"
+    review: dict = {
+        "url": f"https://www.yelp.com/biz/acme-coffee-roasters-san-francisco?hrid={review_id}",
+        "text": text,
+        "rating": rating,
+        "time_created": time_created,
+        "user": {
+            "id": user_id,
+            "profile_url": f"https://www.yelp.com/user_details?userid={user_id}",
+            "image_url": None,
+            "name": "Sam K.",
+        },
+    }
+    if review_id is not None:
+        review["id"] = review_id
+    return review
+
+
+def yelp_reviews_page(reviews: list[dict], total: int) -> dict:
+    return {"reviews": reviews, "total": total, "possible_languages": ["en", "es"]}
+
+
+# -- Trustpilot: business-unit reviews, page numbers with a next-page link -------------------------
+
+
+def trustpilot_reviews_path(business_unit_id: str) -> str:
+    return f"/v1/business-units/{business_unit_id}/reviews"
+
+
+def trustpilot_review(
+    review_id: str | None,
+    *,
+    stars: object,
+    title: str | None,
+    text: str | None,
+    created_at: str,
+    updated_at: str | None = None,
+    language: str = "en",
+    reply: str | None = None,
+    verified: bool = True,
+) -> dict:
+    review: dict = {
+        "links": [
+            {"href": f"https://api.trustpilot.com/v1/reviews/{review_id}", "method": "GET", "rel": "reviews"},
+            {"href": "https://api.trustpilot.com/v1/consumers/5a1b2c3d4e5f", "method": "GET", "rel": "consumer"},
+        ],
+        "stars": stars,
+        "title": title,
+        "text": text,
+        "language": language,
+        "createdAt": created_at,
+        "updatedAt": updated_at,
+        "experiencedAt": created_at,
+        "isVerified": verified,
+        "reviewVerificationLevel": "verified" if verified else "not-verified",
+        "numberOfLikes": 0,
+        "status": "active",
+        "companyReply": {"text": reply, "createdAt": created_at} if reply else None,
+        "consumer": {
+            "links": [],
+            "id": "5a1b2c3d4e5f",
+            "displayName": "Jo Bloggs",
+            "numberOfReviews": 3,
+        },
+        "businessUnit": {"id": "5f1e2d3c4b5a697887766554", "displayName": "Acme Homeware"},
+        "location": None,
+        "countsTowardsTrustScore": True,
+        "countsTowardsLocationTrustScore": None,
+    }
+    if review_id is not None:
+        review["id"] = review_id
+    return review
+
+
+def trustpilot_reviews_page(reviews: list[dict], *, next_href: str | None = None, prev_href: str | None = None) -> dict:
+    links = []
+    if prev_href:
+        links.append({"href": prev_href, "method": "GET", "rel": "prev-page"})
+    if next_href:
+        links.append({"href": next_href, "method": "GET", "rel": "next-page"})
+    return {"reviews": reviews, "links": links}
+
+
+# -- Apple App Store: the customer-reviews RSS feed as JSON ------------------------------------------
+
+
+def app_store_feed_path(country: str, app_id: str, page: int) -> str:
+    return f"/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+
+
+def app_store_entry(
+    review_id: str | None,
+    *,
+    rating: str,
+    title: str | None,
+    content: str | None,
+    updated: str,
+    version: str = "5.12.0",
+    author: str = "Keen user 42",
+) -> dict:
+    """One review entry: every value wrapped in `label`, as the XML-to-JSON conversion leaves it."""
+    entry: dict = {
+        "author": {
+            "uri": {"label": "https://itunes.apple.com/gb/reviews/id100200300"},
+            "name": {"label": author},
+            "label": "",
+        },
+        "updated": {"label": updated},
+        "im:rating": {"label": rating},
+        "im:version": {"label": version},
+        "link": {"attributes": {"rel": "related", "href": "https://itunes.apple.com/gb/review?id=1234567890"}},
+        "im:voteSum": {"label": "0"},
+        "im:contentType": {"attributes": {"term": "Application", "label": "Application"}},
+        "im:voteCount": {"label": "0"},
+    }
+    if review_id is not None:
+        entry["id"] = {"label": review_id}
+    if title is not None:
+        entry["title"] = {"label": title}
+    if content is not None:
+        entry["content"] = {"label": content, "attributes": {"type": "text"}}
+    return entry
+
+
+def app_store_app_entry(app_id: str) -> dict:
+    """The entry older feeds put first on page 1: the app itself, not a review."""
+    return {
+        "im:name": {"label": "Acme Shop"},
+        "im:artist": {"label": "Acme Ltd", "attributes": {"href": "https://apps.apple.com/gb/developer/id1"}},
+        "id": {"label": f"https://apps.apple.com/gb/app/acme-shop/id{app_id}", "attributes": {"im:id": app_id}},
+        "title": {"label": "Acme Shop - Acme Ltd"},
+    }
+
+
+def app_store_feed(
+    entries: list[dict], *, page: int, app_id: str, country: str = "gb", last_page: int = 10, base: str = ""
+) -> dict:
+    """A feed page. Like the real conversion: one entry is an object, none means no `entry` key at all."""
+    feed_id = f"https://mzstoreservices-int-st.itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app_id}"
+
+    def href(n: int) -> str:
+        path = f"/{country}/rss/customerreviews/page={n}/id={app_id}/sortby=mostrecent"
+        return f"{base}{path}/xml?urlDesc=/customerreviews/id={app_id}/sortby=mostrecent/json"
+
+    store = f"https://apps.apple.com/WebObjects/MZStore.woa/wa/viewGrouping?cc={country}&id=1"
+    links = [
+        {"attributes": {"rel": "alternate", "type": "text/html", "href": store}},
+        {"attributes": {"rel": "self", "href": href(page).replace("/xml?", "/json?")}},
+        {"attributes": {"rel": "first", "href": href(1)}},
+        {"attributes": {"rel": "last", "href": href(last_page)}},
+        {"attributes": {"rel": "previous", "href": href(max(1, page - 1))}},
+    ]
+    if page < last_page:
+        links.append({"attributes": {"rel": "next", "href": href(page + 1)}})
+    feed: dict = {
+        "author": {"name": {"label": "iTunes Store"}, "uri": {"label": "http://www.apple.com/uk/itunes/"}},
+        "updated": {"label": "2026-10-27T03:14:07-07:00"},
+        "rights": {"label": "Copyright 2008 Apple Inc."},
+        "title": {"label": "iTunes Store: Customer Reviews"},
+        "icon": {"label": "http://itunes.apple.com/favicon.ico"},
+        "link": links,
+        "id": {"label": f"{feed_id}/sortby=mostrecent/json"},
+    }
+    if len(entries) == 1:
+        feed["entry"] = entries[0]
+    elif entries:
+        feed["entry"] = entries
+    return {"feed": feed}
+
+
+# -- Freshdesk: List All Tickets, page numbers ending on a short page ------------------------------
+
+FRESHDESK_TICKETS = "/api/v2/tickets"
+
+
+def freshdesk_tickets_query(updated_since: str, page: int, per_page: int) -> dict[str, str]:
+    """The exact query the connector sends for one page (the fixture routes match queries exactly)."""
+    return {
+        "updated_since": updated_since,
+        "per_page": str(per_page),
+        "page": str(page),
+        "order_by": "updated_at",
+        "order_type": "asc",
+        "include": "description",
+    }
+
+
+def freshdesk_ticket(
+    ticket_id: int | None,
+    *,
+    subject: str | None,
+    description_text: str | None,
+    created_at: str,
+    updated_at: str,
+    status: int = 2,
+    priority: int = 1,
+    source: int = 1,
+    ticket_type: str | None = "Problem",
+    tags: tuple[str, ...] = (),
+    custom_fields: dict[str, object] | None = None,
+) -> dict:
+    """A ticket as List All Tickets returns it with include=description (documented fields, invented values)."""
+    description = f"<div>{description_text}</div>" if description_text is not None else None
+    return {
+        "cc_emails": [],
+        "fwd_emails": [],
+        "reply_cc_emails": [],
+        "ticket_cc_emails": [],
+        "fr_escalated": False,
+        "spam": False,
+        "email_config_id": None,
+        "group_id": 77000001,
+        "priority": priority,
+        "requester_id": 77100000 + (ticket_id or 0),
+        "responder_id": None,
+        "source": source,
+        "company_id": None,
+        "status": status,
+        "subject": subject,
+        "association_type": None,
+        "support_email": None,
+        "to_emails": None,
+        "product_id": None,
+        "id": ticket_id,
+        "type": ticket_type,
+        "due_by": "2026-12-01T10:00:00Z",
+        "fr_due_by": "2026-11-28T10:00:00Z",
+        "is_escalated": False,
+        "description": description,
+        "description_text": description_text,
+        "custom_fields": dict(custom_fields or {}),
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "tags": list(tags),
+        "attachments": [],
+        "nr_due_by": None,
+        "nr_escalated": False,
+    }
+
+
+def freshdesk_conversation(
+    conversation_id: int, ticket_id: int, body_text: str, *, incoming: bool, private: bool = False
+) -> dict:
+    """One entry of `GET /api/v2/tickets/{id}/conversations` (a reply or a note)."""
+    return {
+        "body": f"<div>{body_text}</div>",
+        "body_text": body_text,
+        "id": conversation_id,
+        "incoming": incoming,
+        "private": private,
+        "user_id": 77100000 + ticket_id if incoming else 77000500,
+        "support_email": None if incoming else "support@acme.example",
+        "source": 0,
+        "category": 2,
+        "to_emails": ["support@acme.example"] if incoming else [],
+        "from_email": None,
+        "cc_emails": [],
+        "bcc_emails": None,
+        "email_failure_count": None,
+        "outgoing_failures": None,
+        "thread_id": None,
+        "thread_message_id": None,
+        "created_at": "2026-10-04T08:00:00Z",
+        "updated_at": "2026-10-04T08:00:00Z",
+        "last_edited_at": None,
+        "last_edited_user_id": None,
+        "attachments": [],
+        "automation_id": None,
+        "automation_type_id": None,
+        "auto_response": False,
+        "ticket_id": ticket_id,
+        "source_additional_info": None,
+    }

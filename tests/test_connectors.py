@@ -7,15 +7,33 @@ sleeps for real except one deliberate 0.1 s read timeout.
 from __future__ import annotations
 
 import base64
+import email
 import json
+import mailbox
+import shutil
+import tempfile
+import weakref
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import pytest
+from fixture_imap import FakeImapServer
 from fixture_server import (
+    FRESHDESK_TICKETS,
     ZENDESK_EXPORT,
     Canned,
     FixtureServer,
+    app_store_app_entry,
+    app_store_entry,
+    app_store_feed,
+    app_store_feed_path,
+    freshdesk_conversation,
+    freshdesk_ticket,
+    freshdesk_tickets_query,
+    google_review,
+    google_reviews_page,
+    google_reviews_path,
     jsonld_review,
     microdata_reviews_page,
     ok,
@@ -26,6 +44,12 @@ from fixture_server import (
     slow,
     too_many_requests,
     truncated_json,
+    trustpilot_review,
+    trustpilot_reviews_page,
+    trustpilot_reviews_path,
+    yelp_review,
+    yelp_reviews_page,
+    yelp_reviews_path,
     zendesk_export_page,
     zendesk_ticket,
 )
@@ -34,12 +58,31 @@ from pydantic import SecretStr, ValidationError
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.connectors import (
     CONNECTORS,
+    AppStoreConfig,
+    AppStoreReviewsStream,
+    CfpbComplaintsStream,
+    CfpbConfig,
+    FreshdeskConfig,
+    FreshdeskTicketsStream,
+    GoogleBusinessConfig,
+    GoogleBusinessReviewsStream,
+    ImapConfig,
+    ImapStream,
+    MboxConfig,
+    MboxStream,
     ReviewPagesConfig,
     ReviewPagesStream,
+    SurveyConfig,
+    SurveyResponsesStream,
+    TrustpilotConfig,
+    TrustpilotReviewsStream,
+    YelpConfig,
+    YelpReviewsStream,
     ZendeskConfig,
     ZendeskTicketsStream,
     build_stream,
 )
+from cx_nlp.sources.connectors import freshdesk as freshdesk_module
 from cx_nlp.sources.file import payload_key
 from cx_nlp.sources.http import (
     BasicAuth,
@@ -52,7 +95,7 @@ from cx_nlp.sources.http import (
     InvalidJSONError,
     parse_retry_after,
 )
-from cx_nlp.sources.streams import MemoryStateStore, SourceError, StreamState, SyncResult, sync
+from cx_nlp.sources.streams import HttpStream, MemoryStateStore, SourceError, StreamState, SyncResult, sync
 
 CONTACT = "mailto:cx-data@acme.example"
 
@@ -321,7 +364,683 @@ class ReviewPagesCase:
         ]
 
 
+class GoogleBusinessCase:
+    kind = "google_business_reviews"
+    account, location = "1234567890", "9876543210"
+    path = google_reviews_path(account, location)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"g1", "g2", "g3", "g4"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 22, 16, 0, tzinfo=UTC)
+    new_ids = frozenset({"g0"})
+    # Page one already reaches reviews updated before the bookmark.
+    rerun_requests = 1
+    retry_after = 7.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+        self.first = {"pageSize": "50", "orderBy": "updateTime desc"}
+        self.second = {**self.first, "pageToken": "tok-2"}
+
+    def review(self, review_id, comment, star, created, updated=None, **extra) -> dict:
+        return google_review(
+            review_id,
+            comment=comment,
+            star=star,
+            create_time=created,
+            update_time=updated,
+            account=self.account,
+            location=self.location,
+            **extra,
+        )
+
+    def page_one(self, newest: list[dict] | None = None) -> dict:
+        reviews = [
+            self.review("g1", "Checkout queue took 25 minutes.", "TWO", "2026-10-22T15:58:00Z", "2026-10-22T16:00:00Z"),
+            self.review("g2", "Friendly staff.", "FIVE", "2026-10-20T11:00:00.123456789Z", reply="Thank you!"),
+            self.review("g3", "Car park is always full.", "THREE", "2026-10-15T09:30:00Z"),
+        ]
+        return google_reviews_page((newest or []) + reviews, "tok-2")
+
+    def page_two(self) -> dict:
+        reviews = [
+            self.review("g4", "Returned a kettle without a receipt, no fuss.", "FOUR", "2026-10-08T13:00:00Z"),
+            self.review("g5", "Rude at the till.", "ONE", "2026-09-20T10:00:00Z", "2026-09-21T10:00:00Z"),
+        ]
+        # A token is still offered, but g5 predates the run: nothing newer can follow.
+        return google_reviews_page(reviews, "tok-3")
+
+    def install(self) -> None:
+        self.server.route(self.path, ok(self.page_one()), query=self.first)
+        self.server.route(self.path, ok(self.page_two()), query=self.second)
+
+    def make_stream(self, fake: FakeTime, **http) -> GoogleBusinessReviewsStream:
+        config = GoogleBusinessConfig(
+            base_url=self.server.url(),
+            account_id=self.account,
+            location_id=self.location,
+            oauth_token=SecretStr("ya29.test-token"),
+            http=fast_http(**http),
+        )
+        return GoogleBusinessReviewsStream(config, **fake.options())
+
+    def add_new_item(self) -> None:
+        newest = [self.review("g0", "Self-checkout broken again.", "ONE", "2026-10-24T09:00:00Z")]
+        self.server.route(self.path, ok(self.page_one(newest)), query=self.first)
+
+    def data_requests(self) -> list:
+        return self.server.log(self.path)
+
+    def inject_transient_faults(self) -> None:
+        self.server.fail_first(self.path, too_many_requests("7"), query=self.first)
+        self.server.fail_first(self.path, server_error(503), query=self.second)
+
+    def break_second_page(self) -> str:
+        self.server.route(self.path, truncated_json(self.page_two()), query=self.second)
+        return "InvalidJSONError"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        reviews = [
+            self.review("g-ok", "Lovely bakery counter.", "FIVE", "2026-10-20T09:00:00Z"),
+            self.review(None, "Who am I?", "FOUR", "2026-10-19T09:00:00Z"),
+            self.review("g-star", None, "FOUR", "2026-10-18T09:00:00Z"),
+            self.review("g-date", "When?", "TWO", "last week", "2026-10-17T09:00:00Z"),
+            self.review("g-word", "Ten out of ten.", "TEN", "2026-10-16T09:00:00Z"),
+        ]
+        self.server.route(self.path, ok(google_reviews_page(reviews)), query=self.first)
+        return {"g-ok"}, [
+            ("reviewId", "missing id"),
+            ("comment", "record 'g-star': empty text"),
+            ("createTime", "record 'g-date': unparseable date 'last week'"),
+            ("starRating", "record 'g-word': starRating 'TEN' is not one of ONE..FIVE"),
+        ]
+
+
+class YelpCase:
+    kind = "yelp_reviews"
+    business = "acme-coffee-roasters-san-francisco"
+    path = yelp_reviews_path(business)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"y1", "y2", "y3", "y4"})
+    expected_count = 4
+    # 14:03 Pacific daylight time.
+    expected_bookmark = datetime(2026, 10, 21, 21, 3, tzinfo=UTC)
+    new_ids = frozenset({"y0"})
+    rerun_requests = 1
+    retry_after = 7.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+        self.first = {"limit": "3", "offset": "0", "sort_by": "newest"}
+        self.second = {"limit": "3", "offset": "3", "sort_by": "newest"}
+
+    def reviews(self) -> list[dict]:
+        return [
+            yelp_review("y1", text="Cold brew was watery and the...", rating=2, time_created="2026-10-21 14:03:00"),
+            yelp_review("y2", text="Best flat white in SoMa, hands...", rating=5, time_created="2026-10-18 09:00:00"),
+            yelp_review("y3", text="Waited 20 minutes for a mocha...", rating=2, time_created="2026-10-12 20:30:00"),
+            yelp_review("y4", text="Pastries sold out by 10am again...", rating=3, time_created="2026-10-05 07:45:00"),
+            yelp_review("y5", text="Lovely staff.", rating=5, time_created="2026-09-28 12:00:00"),
+            yelp_review("y6", text="Too loud to work here.", rating=3, time_created="2026-09-20 18:00:00"),
+        ]
+
+    def install(self) -> None:
+        reviews = self.reviews()
+        self.server.route(self.path, ok(yelp_reviews_page(reviews[:3], 8)), query=self.first)
+        # y5 predates `since`, so offset 6 is never asked for.
+        self.server.route(self.path, ok(yelp_reviews_page(reviews[3:], 8)), query=self.second)
+
+    def make_stream(self, fake: FakeTime, **http) -> YelpReviewsStream:
+        config = YelpConfig(
+            base_url=self.server.url(),
+            business_id=self.business,
+            api_key=SecretStr("yelp-key"),
+            page_size=3,
+            http=fast_http(**http),
+        )
+        return YelpReviewsStream(config, **fake.options())
+
+    def add_new_item(self) -> None:
+        new = yelp_review("y0", text="Card machine down, cash only.", rating=1, time_created="2026-10-25 10:00:00")
+        self.server.route(self.path, ok(yelp_reviews_page([new, *self.reviews()[:2]], 9)), query=self.first)
+
+    def data_requests(self) -> list:
+        return self.server.log(self.path)
+
+    def inject_transient_faults(self) -> None:
+        self.server.fail_first(self.path, too_many_requests("7"), query=self.first)
+        self.server.fail_first(self.path, server_error(503), query=self.second)
+
+    def break_second_page(self) -> str:
+        self.server.route(self.path, server_error(502), query=self.second)
+        return "HTTP 502 after 4 attempts"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        reviews = [
+            yelp_review("y-ok", text="Great beans.", rating=5, time_created="2026-10-20 08:00:00"),
+            yelp_review(None, text="Anonymous?", rating=4, time_created="2026-10-19 08:00:00"),
+            yelp_review("y-empty", text="", rating=4, time_created="2026-10-18 08:00:00"),
+            yelp_review("y-date", text="Hmm.", rating=3, time_created="yesterday"),
+            yelp_review("y-six", text="Six stars!", rating=6, time_created="2026-10-17 08:00:00"),
+        ]
+        self.server.route(self.path, ok(yelp_reviews_page(reviews, len(reviews))), query=self.first)
+        return {"y-ok"}, [
+            ("id", "missing id"),
+            ("text", "record 'y-empty': empty text"),
+            ("time_created", "record 'y-date': unparseable date 'yesterday'"),
+            ("rating", "record 'y-six': rating 6 outside 1..5"),
+        ]
+
+
+class TrustpilotCase:
+    kind = "trustpilot_reviews"
+    unit = "5f1e2d3c4b5a697887766554"
+    path = trustpilot_reviews_path(unit)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"t1", "t2", "t3", "t4"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 23, 8, 15, tzinfo=UTC)
+    new_ids = frozenset({"t0"})
+    rerun_requests = 1
+    retry_after = 7.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+
+    def query(self, page: int) -> dict:
+        return {"page": str(page), "perPage": "100", "orderBy": "createdat.desc"}
+
+    def href(self, page: int) -> str:
+        return self.server.url(f"{self.path}?page={page}&perPage=100&orderBy=createdat.desc")
+
+    def page_one(self, newest: list[dict] | None = None) -> dict:
+        reviews = [
+            trustpilot_review(
+                "t1", stars=1, title="Late again", text="Third delivery slot missed.", created_at="2026-10-23T08:15:00Z"
+            ),
+            trustpilot_review(
+                "t2",
+                stars=5,
+                title="Smooth return",
+                text="Label by email, refund in two days.",
+                created_at="2026-10-19T12:00:00.000Z",
+                updated_at="2026-10-20T09:00:00Z",
+                reply="Glad to hear it!",
+            ),
+            trustpilot_review(
+                "t3", stars=3, title="OK", text="Sofa fine, assembly guide poor.", created_at="2026-10-14T17:40:00Z"
+            ),
+        ]
+        return trustpilot_reviews_page((newest or []) + reviews, next_href=self.href(2))
+
+    def page_two(self) -> dict:
+        reviews = [
+            trustpilot_review(
+                "t4", stars=2, title="Damaged", text="Lamp shade crushed.", created_at="2026-10-06T10:00:00Z"
+            ),
+            trustpilot_review("t5", stars=4, title="Good", text="Nice rug.", created_at="2026-09-25T10:00:00Z"),
+        ]
+        return trustpilot_reviews_page(reviews, next_href=self.href(3), prev_href=self.href(1))
+
+    def install(self) -> None:
+        self.server.route(self.path, ok(self.page_one()), query=self.query(1))
+        self.server.route(self.path, ok(self.page_two()), query=self.query(2))
+
+    def make_stream(self, fake: FakeTime, **http) -> TrustpilotReviewsStream:
+        config = TrustpilotConfig(
+            base_url=self.server.url(),
+            business_unit_id=self.unit,
+            api_key=SecretStr("tp-key"),
+            http=fast_http(**http),
+        )
+        return TrustpilotReviewsStream(config, **fake.options())
+
+    def add_new_item(self) -> None:
+        new = trustpilot_review(
+            "t0", stars=1, title="Never arrived", text="Order 5531 lost.", created_at="2026-10-26T07:00:00Z"
+        )
+        self.server.route(self.path, ok(self.page_one([new])), query=self.query(1))
+
+    def data_requests(self) -> list:
+        return self.server.log(self.path)
+
+    def inject_transient_faults(self) -> None:
+        self.server.fail_first(self.path, too_many_requests("7"), query=self.query(1))
+        self.server.fail_first(self.path, server_error(503), query=self.query(2))
+
+    def break_second_page(self) -> str:
+        self.server.route(self.path, truncated_json(self.page_two()), query=self.query(2))
+        return "InvalidJSONError"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        reviews = [
+            trustpilot_review("t-ok", stars=4, title="Fine", text="All good.", created_at="2026-10-20T08:00:00Z"),
+            trustpilot_review(None, stars=4, title="Ghost", text="No id.", created_at="2026-10-19T08:00:00Z"),
+            trustpilot_review("t-empty", stars=2, title=None, text="  ", created_at="2026-10-18T08:00:00Z"),
+            trustpilot_review("t-date", stars=3, title="Odd", text="Bad date.", created_at="2026-13-45T00:00:00Z"),
+            trustpilot_review("t-zero", stars=0, title="Zero", text="No stars.", created_at="2026-10-17T08:00:00Z"),
+        ]
+        self.server.route(self.path, ok(trustpilot_reviews_page(reviews)), query=self.query(1))
+        return {"t-ok"}, [
+            ("id", "missing id"),
+            ("text", "record 't-empty': empty text"),
+            ("createdAt", "record 't-date': unparseable date '2026-13-45T00:00:00Z'"),
+            ("stars", "record 't-zero': rating 0 outside 1..5"),
+        ]
+
+
+class AppStoreCase:
+    kind = "app_store_reviews"
+    app_id, country = "1234567890", "gb"
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"11001", "11002", "11003", "11004"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 21, 14, 12, 33, tzinfo=UTC)
+    new_ids = frozenset({"11000"})
+    rerun_requests = 1
+    retry_after = 7.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+
+    def path(self, page: int) -> str:
+        return app_store_feed_path(self.country, self.app_id, page)
+
+    def feed(self, entries: list[dict], page: int) -> dict:
+        return app_store_feed(entries, page=page, app_id=self.app_id, country=self.country, base=self.server.url())
+
+    def page_one(self, newest: list[dict] | None = None) -> dict:
+        entries = [
+            app_store_entry(
+                "11001", rating="1", title="Crashes", content="Dies at checkout.", updated="2026-10-21T07:12:33-07:00"
+            ),
+            app_store_entry(
+                "11002", rating="4", title="Handy", content="Tracking works.", updated="2026-10-17T22:05:00-07:00"
+            ),
+            app_store_entry("11003", rating="2", title="Slow", content=None, updated="2026-10-11T09:00:00-07:00"),
+        ]
+        return self.feed((newest or []) + entries, 1)
+
+    def install(self) -> None:
+        self.server.route(self.path(1), ok(self.page_one()))
+        # One review on a page: the feed gives `entry` as an object, not a list.
+        lone = app_store_entry(
+            "11004", rating="5", title="Love it", content="So easy.", updated="2026-10-03T10:00:00-07:00"
+        )
+        self.server.route(self.path(2), ok(self.feed([lone], 2)))
+        # Past the end the feed still answers, with no `entry` at all.
+        self.server.route(self.path(3), ok(self.feed([], 3)))
+
+    def make_stream(self, fake: FakeTime, **http) -> AppStoreReviewsStream:
+        config = AppStoreConfig(
+            base_url=self.server.url(), app_id=self.app_id, country=self.country, http=fast_http(**http)
+        )
+        return AppStoreReviewsStream(config, **fake.options())
+
+    def add_new_item(self) -> None:
+        new = app_store_entry(
+            "11000", rating="1", title="Logged out", content="Logs me out.", updated="2026-10-26T08:00:00-07:00"
+        )
+        self.server.route(self.path(1), ok(self.page_one([new])))
+
+    def data_requests(self) -> list:
+        return self.server.log(f"/{self.country}/rss/customerreviews/")
+
+    def inject_transient_faults(self) -> None:
+        self.server.fail_first(self.path(1), too_many_requests("7"))
+        self.server.fail_first(self.path(2), server_error(503))
+
+    def break_second_page(self) -> str:
+        self.server.route(self.path(2), server_error(500))
+        return "HTTP 500 after 4 attempts"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        entries = [
+            app_store_entry("a-ok", rating="5", title="Great", content="Works.", updated="2026-10-20T08:00:00-07:00"),
+            app_store_entry(None, rating="4", title="Who", content="No id.", updated="2026-10-19T08:00:00-07:00"),
+            app_store_entry("a-empty", rating="3", title=None, content=None, updated="2026-10-18T08:00:00-07:00"),
+            app_store_entry("a-date", rating="3", title="When", content="Bad date.", updated="last week"),
+            app_store_entry("a-seven", rating="7", title="Wow", content="Seven!", updated="2026-10-17T08:00:00-07:00"),
+        ]
+        self.server.route(self.path(1), ok(self.feed(entries, 1)))
+        self.server.route(self.path(2), ok(self.feed([], 2)))
+        return {"a-ok"}, [
+            ("id.label", "missing id"),
+            ("content.label", "record 'a-empty': empty text"),
+            ("updated.label", "record 'a-date': unparseable date 'last week'"),
+            ("im:rating.label", "record 'a-seven': rating '7' outside 1..5"),
+        ]
+
+
+# -- feedback sources beyond the web APIs: Freshdesk over HTTP, e-mail, CFPB and survey exports -------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class FreshdeskCase:
+    kind = "freshdesk_tickets"
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"101", "102", "103", "104"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 22, 16, 0, tzinfo=UTC)
+    new_ids = frozenset({"105"})
+    # From the bookmark, one short page holding only the ticket already delivered.
+    rerun_requests = 1
+    retry_after = 7.0
+    per_page = 3
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+
+    def query(self, page: int, updated_since: str = "2026-10-01T00:00:00Z") -> dict[str, str]:
+        return freshdesk_tickets_query(updated_since, page, self.per_page)
+
+    def ticket(self, ticket_id, subject, text, created, updated, **extra) -> dict:
+        return freshdesk_ticket(
+            ticket_id, subject=subject, description_text=text, created_at=created, updated_at=updated, **extra
+        )
+
+    def tickets(self) -> list[dict]:
+        return [
+            self.ticket(
+                101,
+                "Refund still missing",
+                "I returned the sofa three weeks ago.",
+                "2026-10-02T09:00:00Z",
+                "2026-10-03T10:00:00Z",
+                tags=("refund",),
+                custom_fields={"cf_product_area": "returns"},
+            ),
+            self.ticket(102, "Parcel outside", "It rained all day.", "2026-10-05T08:30:00Z", "2026-10-05T09:00:00Z"),
+            self.ticket(103, "Wrong colour", "Grey, not beige.", "2026-10-10T12:00:00Z", "2026-10-12T12:00:00Z"),
+            self.ticket(
+                104, "App crashes", "Every time I press pay.", "2026-10-20T07:00:00Z", "2026-10-22T16:00:00Z", source=7
+            ),
+        ]
+
+    def install(self) -> None:
+        tickets = self.tickets()
+        self.server.route(FRESHDESK_TICKETS, ok(tickets[:3]), query=self.query(1))
+        self.server.route(FRESHDESK_TICKETS, ok(tickets[3:]), query=self.query(2))
+        # Freshdesk's updated_since includes the instant itself: the bookmarked ticket comes back.
+        self.server.route(FRESHDESK_TICKETS, ok(tickets[3:]), query=self.query(1, "2026-10-22T16:00:00Z"))
+
+    def make_stream(self, fake: FakeTime, **http) -> FreshdeskTicketsStream:
+        config = FreshdeskConfig(
+            base_url=self.server.url(),
+            api_key=SecretStr("fd-key"),
+            per_page=self.per_page,
+            custom_fields={"cf_product_area": "product_area"},
+            http=fast_http(**http),
+        )
+        return FreshdeskTicketsStream(config, **fake.options())
+
+    def add_new_item(self) -> None:
+        new = self.ticket(105, "Late again", "Still waiting.", "2026-10-23T10:00:00Z", "2026-10-24T10:00:00Z")
+        self.server.route(
+            FRESHDESK_TICKETS, ok([self.tickets()[3], new]), query=self.query(1, "2026-10-22T16:00:00Z")
+        )
+
+    def data_requests(self) -> list:
+        return self.server.log(FRESHDESK_TICKETS)
+
+    def inject_transient_faults(self) -> None:
+        self.server.fail_first(FRESHDESK_TICKETS, too_many_requests("7"), query=self.query(1))
+        self.server.fail_first(FRESHDESK_TICKETS, server_error(503), query=self.query(2))
+
+    def break_second_page(self) -> str:
+        self.server.route(FRESHDESK_TICKETS, truncated_json(self.tickets()[3:]), query=self.query(2))
+        return "InvalidJSONError"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        tickets = [
+            self.ticket(201, "Fine", "A normal ticket.", "2026-10-02T09:00:00Z", "2026-10-02T09:00:00Z"),
+            self.ticket(None, "Ghost", "No id at all.", "2026-10-02T09:00:00Z", "2026-10-02T09:05:00Z"),
+            self.ticket(202, "", "   ", "2026-10-02T09:00:00Z", "2026-10-02T09:10:00Z"),
+            self.ticket(203, "Dated", "Bad created_at.", "yesterday", "2026-10-02T09:15:00Z"),
+        ]
+        self.server.route(FRESHDESK_TICKETS, ok(tickets), query=self.query(1))
+        self.server.route(FRESHDESK_TICKETS, ok([]), query=self.query(2))
+        return {"201"}, [
+            ("id", "missing id"),
+            ("description_text", "record '202': empty text"),
+            ("created_at", "record '203': unparseable date 'yesterday'"),
+        ]
+
+
+def mail(message_id: str | None, date: str, body: str, *, subject: str = "Complaint", attachment_only=False) -> bytes:
+    """A small RFC 5322 message; `attachment_only` sends nothing but a PDF."""
+    headers = [f"Message-ID: <{message_id}>"] if message_id else []
+    headers += [f"Date: {date}", "From: A Customer <customer@mail.example>", "To: complaints@acme.example"]
+    headers += [f"Subject: {subject}", "MIME-Version: 1.0"]
+    if attachment_only:
+        headers.append('Content-Type: multipart/mixed; boundary="b"')
+        content = (
+            '--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="scan.pdf"\n'
+            "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n"
+        )
+    else:
+        headers.append("Content-Type: text/plain; charset=utf-8")
+        content = body + "\n"
+    return ("\n".join(headers) + "\n\n" + content).encode()
+
+
+def bad_mails() -> tuple[set[str], list[tuple[str, str]], list[bytes]]:
+    messages = [
+        mail("b11@mail.example", "Fri, 02 Oct 2026 09:00:00 +0000", "A normal complaint."),
+        mail("b12@mail.example", "Fri, 02 Oct 2026 10:00:00 +0000", "", attachment_only=True),
+        mail("b13@mail.example", "yesterday", "When was this?"),
+    ]
+    return (
+        {"b11@mail.example"},
+        [
+            ("body", "record 'b12@mail.example': empty text"),
+            ("date", "record 'b13@mail.example': unparseable date 'yesterday'"),
+        ],
+        messages,
+    )
+
+
+class _ExportCase:
+    """A case whose source is a file: copied to a private folder, so each case can change its own."""
+
+    fixture: str
+    # Nothing goes over the network: a rerun sends no request at all.
+    rerun_requests = 0
+    retry_after = 0.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+        folder = Path(tempfile.mkdtemp(prefix="cx-export-case-"))
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        self.export_file = folder / self.fixture
+
+    def install(self) -> None:
+        shutil.copyfile(FIXTURES / self.fixture, self.export_file)
+
+    def data_requests(self) -> list:
+        return []
+
+    def inject_transient_faults(self) -> None:
+        raise AssertionError("file sources have no transient faults to inject")
+
+
+class MboxCase(_ExportCase):
+    kind = "email_mbox"
+    fixture = "complaints.mbox"
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset(
+        {"c1.refund@mail.example", "c2.html@mail.example", "c3.attachment@mail.example", "c4.app@mail.example"}
+    )
+    # Plus one without a Message-ID, keyed by hash; the September message is before `since`.
+    expected_count = 5
+    expected_bookmark = datetime(2026, 10, 22, 16, 0, tzinfo=UTC)
+    new_ids = frozenset({"c5.new@mail.example"})
+
+    def make_stream(self, fake: FakeTime, **http) -> MboxStream:
+        return MboxStream(MboxConfig(path=self.export_file))
+
+    def add_new_item(self) -> None:
+        box = mailbox.mbox(self.export_file)
+        box.add(mail("c5.new@mail.example", "Sat, 24 Oct 2026 10:00:00 +0000", "Second delivery also late."))
+        box.close()
+
+    def break_second_page(self) -> str:
+        self.export_file.unlink()
+        return "mbox file not found"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        good, problems, messages = bad_mails()
+        self.export_file.unlink()
+        box = mailbox.mbox(self.export_file)
+        for message in messages:
+            box.add(message)
+        box.close()
+        return good, problems
+
+
+class ImapCase:
+    kind = "email_imap"
+    since = MboxCase.since
+    expected_ids = MboxCase.expected_ids
+    expected_count = MboxCase.expected_count
+    expected_bookmark = MboxCase.expected_bookmark
+    new_ids = MboxCase.new_ids
+    # CAPABILITY, LOGIN, EXAMINE, UID SEARCH and LOGOUT: no UID FETCH when no UID is new.
+    rerun_requests = 5
+    retry_after = 0.0
+
+    def __init__(self, server: FixtureServer):
+        self.server = server
+        # Logs into the HTTP fixture's request log, so the contract reads IMAP traffic the same way.
+        self.imap = FakeImapServer(server.requests).start()
+        weakref.finalize(self, self.imap.stop)
+
+    def install(self) -> None:
+        self.imap.reset()
+        box = mailbox.mbox(FIXTURES / "complaints.mbox", create=False)
+        messages = [box.get_bytes(key) for key in box.iterkeys()]
+        box.close()
+        # UIDs in arrival order; the arrival (INTERNALDATE) is the Date header here.
+        dated = sorted((parsedate_to_datetime(email.message_from_bytes(m)["Date"]), m) for m in messages)
+        for uid, (when, message) in enumerate(dated, start=1):
+            self.imap.add(uid, when, message)
+
+    def make_stream(self, fake: FakeTime, **http) -> ImapStream:
+        config = ImapConfig(
+            host="127.0.0.1", port=self.imap.port, ssl=False, user=SecretStr("cx-bot"), password=SecretStr("imap-pw")
+        )
+        return ImapStream(config)
+
+    def add_new_item(self) -> None:
+        when = datetime(2026, 10, 24, 10, tzinfo=UTC)
+        self.imap.add(max(self.imap.messages) + 1, when, mail("c5.new@mail.example", format_datetime(when), "Late."))
+
+    def data_requests(self) -> list:
+        return self.server.log("IMAP UID")
+
+    def inject_transient_faults(self) -> None:
+        raise AssertionError("IMAP reads do not go through HttpClient")
+
+    def break_second_page(self) -> str:
+        self.imap.fail_fetch = True
+        return "UID FETCH 2:6 failed: [UNAVAILABLE]"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        good, problems, messages = bad_mails()
+        self.imap.reset()
+        for uid, message in enumerate(messages, start=1):
+            self.imap.add(uid, datetime(2026, 10, 2, 9 + uid, tzinfo=UTC), message)
+        return good, problems
+
+
+CFPB_HEADER = FIXTURES.joinpath("cfpb_complaints.csv").read_text().splitlines()[0]
+
+
+def cfpb_row(complaint_id: str, received: str, narrative: str, company: str = "ACME BANK, N.A.") -> str:
+    quoted = '"' + narrative.replace('"', '""') + '"'
+    return (
+        f'{received},Credit card,Store credit card,Fees or interest,Problem with fees,{quoted},,"{company}",OH,'
+        f"432XX,,Consent provided,Web,{received},Closed with explanation,Yes,N/A,{complaint_id}"
+    )
+
+
+class CfpbCase(_ExportCase):
+    kind = "cfpb_complaints"
+    fixture = "cfpb_complaints.csv"
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    # 9100199 is about another company; 9100090 was received before `since`.
+    expected_ids = frozenset({"9100101", "9100102", "9100103", "9100104"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 22, tzinfo=UTC)
+    new_ids = frozenset({"9100105"})
+
+    def make_stream(self, fake: FakeTime, **http) -> CfpbComplaintsStream:
+        return CfpbComplaintsStream(CfpbConfig(path=self.export_file, companies=["Acme Bank, N.A."]))
+
+    def add_new_item(self) -> None:
+        with self.export_file.open("a") as handle:
+            handle.write(cfpb_row("9100105", "10/24/2026", "Fee charged twice.") + "\n")
+
+    def break_second_page(self) -> str:
+        # A download cut off inside a quoted narrative.
+        text = self.export_file.read_text()
+        self.export_file.write_text(text[: text.index("without asking me")])
+        return "malformed CSV"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        rows = [
+            cfpb_row("9100201", "10/02/2026", "A late fee on a payment made on time."),
+            cfpb_row("9100202", "10/02/2026", ""),
+            cfpb_row("9100203", "13/45/2026", "Bad date."),
+            cfpb_row("", "10/03/2026", "No complaint id."),
+        ]
+        self.export_file.write_text("\n".join([CFPB_HEADER, *rows]) + "\n")
+        return {"9100201"}, [
+            ("complaint_what_happened", "record '9100202': empty text"),
+            ("date_received", "record '9100203': unparseable date '13/45/2026'"),
+            ("complaint_id", "missing id"),
+        ]
+
+
+class SurveyCase(_ExportCase):
+    kind = "survey_responses"
+    fixture = "survey_nps.csv"
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    expected_ids = frozenset({"r-101", "r-102", "r-103", "r-104"})
+    expected_count = 4
+    expected_bookmark = datetime(2026, 10, 22, 16, 0, tzinfo=UTC)
+    new_ids = frozenset({"r-105"})
+
+    def make_stream(self, fake: FakeTime, **http) -> SurveyResponsesStream:
+        return SurveyResponsesStream(SurveyConfig(path=self.export_file, score_type="nps", metadata=["touchpoint"]))
+
+    def add_new_item(self) -> None:
+        with self.export_file.open("a") as handle:
+            handle.write("r-105,2026-10-24T10:00:00Z,0,Never again.,delivery\n")
+
+    def break_second_page(self) -> str:
+        self.export_file.unlink()
+        return "survey export not found"
+
+    def install_bad_records(self) -> tuple[set[str], list[tuple[str, str]]]:
+        self.export_file.write_text(
+            "response_id,submitted_at,score,comment,touchpoint\n"
+            "r-201,2026-10-02T09:00:00Z,6,Slow refund.,support\n"
+            "r-202,2026-10-02T09:00:00Z,11,Off the scale.,support\n"
+            "r-203,2026-10-02T09:00:00Z,8,,support\n"
+            "r-204,2026-10-02T09:00:00Z,ten,Not a number.,support\n"
+        )
+        return {"r-201"}, [
+            ("score", "record 'r-202': rating '11' outside 0..10"),
+            ("comment", "record 'r-203': empty text"),
+            ("score", "record 'r-204': rating 'ten' is not a number"),
+        ]
+
+
 CASES = {ZendeskCase.kind: ZendeskCase, ReviewPagesCase.kind: ReviewPagesCase}
+CASES.update({c.kind: c for c in (GoogleBusinessCase, YelpCase, TrustpilotCase, AppStoreCase)})
+CASES.update({c.kind: c for c in (FreshdeskCase, MboxCase, ImapCase, CfpbCase, SurveyCase)})
 
 
 def test_every_registered_connector_has_a_contract_case():
@@ -335,12 +1054,29 @@ def case(request, server):
     return chosen
 
 
+@pytest.fixture(params=sorted(kind for kind, cls in CONNECTORS.items() if issubclass(cls, HttpStream)))
+def http_case(request, server):
+    """The connectors that read over HTTP: the ones the retry and Retry-After contract applies to."""
+    chosen = CASES[request.param](server)
+    chosen.install()
+    return chosen
+
+
 def run(case, store: MemoryStateStore, fake: FakeTime | None = None, **http) -> SyncResult:
     stream = case.make_stream(fake or FakeTime(), **http)
     try:
         return sync(stream, store, since=case.since)
     finally:
         stream.close()
+
+
+def reads_http(case) -> bool:
+    return issubclass(CONNECTORS[case.kind], HttpStream)
+
+
+def export_path(case) -> Path | None:
+    """The file a file-source case reads; None for cases served by a loopback server."""
+    return getattr(case, "export_file", None)
 
 
 def commit(result: SyncResult, store: MemoryStateStore) -> None:
@@ -393,7 +1129,9 @@ def test_contract_incremental_rerun_fetches_nothing_new_twice(case, server):
     assert all(r.raw == [] for r in results)
     assert logs[0] == logs[1]
     assert len(logs[0]) == case.rerun_requests
-    assert len(case.data_requests()) < full_requests
+    # A file is read whole every run; only a networked source can ask for less.
+    if export_path(case) is None:
+        assert len(case.data_requests()) < full_requests
 
     case.add_new_item()
     newer = run(case, store)
@@ -406,7 +1144,8 @@ def test_contract_incremental_rerun_fetches_nothing_new_twice(case, server):
     assert len(ids) == len(set(ids))
 
 
-def test_contract_recovers_from_429_and_5xx_without_losing_records(case, server):
+def test_contract_recovers_from_429_and_5xx_without_losing_records(http_case, server):
+    case = http_case
     clean = run(case, MemoryStateStore())
     server.clear_log()
     case.install()
@@ -428,7 +1167,7 @@ def test_contract_failure_midway_raises_source_error_and_keeps_state(case):
     with pytest.raises(SourceError) as failure:
         run(case, store)
     assert failure.value.stream == case.kind
-    assert expected in str(failure.value) and "127.0.0.1" in str(failure.value)
+    assert expected in str(failure.value) and str(export_path(case) or "127.0.0.1") in str(failure.value)
     assert store.get(case.kind) is None
 
     case.install()
@@ -672,6 +1411,404 @@ def test_scraper_honours_crawl_delay(server):
     sync(scraper(server, "/c", fake), MemoryStateStore())
     # The site's Crawl-delay (5 s) overrides our 1 s minimum from the first page on.
     assert fake.sleeps == [5.0, 5.0]
+
+
+# -- review API specifics (Google Business Profile, Yelp, Trustpilot, App Store) ---------------------
+
+
+def test_google_maps_star_words_and_asks_newest_update_first(server):
+    case = GoogleBusinessCase(server)
+    words = ["ONE", "TWO", "THREE", "FOUR", "FIVE", "STAR_RATING_UNSPECIFIED"]
+    reviews = [case.review(f"s{n}", f"Review {n}.", word, f"2026-10-2{n}T09:00:00Z") for n, word in enumerate(words)]
+    reviews[0] = case.review("s0", "Review 0.", "ONE", "2026-10-20T09:00:00Z", reply="Sorry to hear that.")
+    server.route(case.path, ok(google_reviews_page(reviews)))
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+    assert [r.rating for r in result.records] == [1.0, 2.0, 3.0, 4.0, 5.0, None]
+    assert result.records[0].metadata == {
+        "platform": "google_business",
+        "account_id": case.account,
+        "location_id": case.location,
+        "star_rating": "ONE",
+        "update_time": "2026-10-20T09:00:00Z",
+        "has_reply": True,
+        "reviewer_anonymous": False,
+    }
+    (request,) = case.data_requests()
+    assert request.query == case.first
+    assert request.headers["authorization"] == "Bearer ya29.test-token"
+
+
+def test_google_location_without_reviews_answers_an_empty_object(server):
+    case = GoogleBusinessCase(server)
+    server.route(case.path, ok({}))
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+    assert result.raw == [] and result.state["replication_key_value"] is None
+
+
+def test_google_page_token_that_repeats_is_an_error_not_a_hang(server):
+    case = GoogleBusinessCase(server)
+    recent = [case.review("r1", "Fine.", "FOUR", "2026-10-20T09:00:00Z")]
+    server.route(case.path, ok(google_reviews_page(recent, "tok-2")))
+    with pytest.raises(SourceError, match="nextPageToken 'tok-2' came back twice"):
+        sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+
+def test_yelp_offset_paging_ends_at_total_and_reads_pacific_time(server):
+    case = YelpCase(server)
+    page_one = [
+        yelp_review("w1", text="Winter rush.", rating=2, time_created="2026-12-01 10:00:00"),
+        yelp_review("w2", text="Still good.", rating=4, time_created="2026-11-20 09:00:00"),
+        yelp_review("w3", text="Autumn menu.", rating=5, time_created="2026-10-21 14:03:00"),
+    ]
+    page_two = [
+        yelp_review("w4", text="Busy.", rating=3, time_created="2026-10-02 08:00:00"),
+        yelp_review("w5", text="Quiet.", rating=4, time_created="2026-09-01 08:00:00"),
+    ]
+    server.route(case.path, ok(yelp_reviews_page(page_one, 5)), query=case.first)
+    server.route(case.path, ok(yelp_reviews_page(page_two, 5)), query=case.second)
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+    # Offset 5 reaches `total`: no third request.
+    assert [r.query["offset"] for r in case.data_requests()] == ["0", "3"]
+    times = {r.external_id: r.created_at for r in result.records}
+    assert times["w1"] == datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # PST, UTC-8
+    assert times["w3"] == datetime(2026, 10, 21, 21, 3, tzinfo=UTC)  # PDT, UTC-7
+    assert result.records[0].metadata["text_is_excerpt"] is True
+    assert case.data_requests()[0].headers["authorization"] == "Bearer yelp-key"
+
+
+def test_yelp_empty_first_page_ends_the_run(server):
+    case = YelpCase(server)
+    server.route(case.path, ok(yelp_reviews_page([], 0)))
+    assert sync(case.make_stream(FakeTime()), MemoryStateStore()).raw == []
+    assert len(case.data_requests()) == 1
+
+
+def test_trustpilot_follows_next_page_link_with_its_own_parameters(server):
+    case = TrustpilotCase(server)
+    one = [trustpilot_review("p1", stars=4, title="Good", text="Fast.", created_at="2026-10-20T08:00:00Z")]
+    two = [trustpilot_review("p2", stars=2, title="Meh", text="Slow.", created_at="2026-10-19T08:00:00Z")]
+    # The link drops orderBy and perPage: the connector keeps its own, so the order stays what paging relies on.
+    server.route(case.path, ok(trustpilot_reviews_page(one, next_href=f"{case.path}?page=2")), query=case.query(1))
+    server.route(case.path, ok(trustpilot_reviews_page(two, prev_href=case.href(1))), query=case.query(2))
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+    assert [r.external_id for r in result.records] == ["p1", "p2"]
+    assert [r.query for r in case.data_requests()] == [case.query(1), case.query(2)]
+    headers = case.data_requests()[0].headers
+    assert headers["apikey"] == "tp-key" and "authorization" not in headers
+    assert result.records[0].text == "Good. Fast."
+
+
+def test_trustpilot_next_page_link_pointing_back_is_an_error(server):
+    case = TrustpilotCase(server)
+    one = [trustpilot_review("p1", stars=4, title="Good", text="Fast.", created_at="2026-10-20T08:00:00Z")]
+    server.route(case.path, ok(trustpilot_reviews_page(one, next_href=case.href(1))))
+    with pytest.raises(SourceError, match="next-page link points back to page 1"):
+        sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+
+def test_app_store_single_entry_object_app_entry_and_empty_last_page(server):
+    case = AppStoreCase(server)
+    review = app_store_entry("9001", rating="3", title="Meh", content="Fine.", updated="2026-10-20T08:00:00-07:00")
+    # Older feeds open page 1 with the app itself; with one review beside it the entry list has two items.
+    server.route(case.path(1), ok(case.feed([app_store_app_entry(case.app_id), review], 1)))
+    lone = app_store_entry("9002", rating="5", title="Yes", content="Great.", updated="2026-10-19T08:00:00-07:00")
+    server.route(case.path(2), ok(case.feed([lone], 2)))
+    server.route(case.path(3), ok(case.feed([], 3)))
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+
+    assert [(r.external_id, r.rating, r.text) for r in result.records] == [
+        ("9001", 3.0, "Meh. Fine."),
+        ("9002", 5.0, "Yes. Great."),
+    ]
+    assert result.records[0].created_at == datetime(2026, 10, 20, 15, 0, tzinfo=UTC)
+    assert result.records[0].metadata["app_version"] == "5.12.0"
+    assert [r.path for r in case.data_requests()] == [case.path(1), case.path(2), case.path(3)]
+
+
+def test_app_store_reads_at_most_ten_pages(server):
+    case = AppStoreCase(server)
+    for page in range(1, 12):
+        entry = app_store_entry(
+            f"p{page}", rating="4", title="Ok", content=f"Page {page}.", updated=f"2026-10-{30 - page}T08:00:00Z"
+        )
+        server.route(case.path(page), ok(app_store_feed([entry], page=page, app_id=case.app_id, last_page=20)))
+    result = sync(case.make_stream(FakeTime()), MemoryStateStore())
+    assert len(result.records) == 10 and len(case.data_requests()) == 10
+    with pytest.raises(ValidationError, match="less than or equal to 10"):
+        AppStoreConfig(app_id="1", max_pages=11)
+
+
+def test_review_api_configs_pin_hosts_validate_ids_and_hide_secrets():
+    google = GoogleBusinessConfig(account_id="accounts/12", location_id="locations/34", oauth_token="g-s3cret")
+    yelp = YelpConfig(business_id="acme-coffee", api_key="y-s3cret")
+    trustpilot = TrustpilotConfig(business_unit_id="5f1e2d", api_key="t-s3cret")
+    apple = AppStoreConfig(app_id="1234567890", country="GB")
+    assert (google.account_id, google.location_id, apple.country) == ("12", "34", "gb")
+    assert google.http.allowed_hosts == {"mybusiness.googleapis.com"}
+    assert yelp.http.allowed_hosts == {"api.yelp.com"}
+    assert trustpilot.http.allowed_hosts == {"api.trustpilot.com"}
+    assert apple.http.allowed_hosts == {"itunes.apple.com"}
+    assert not any(secret in repr(c) for c in (google, yelp, trustpilot) for secret in ("g-s3", "y-s3", "t-s3"))
+
+    with pytest.raises(ValidationError, match="business_id"):
+        YelpConfig(business_id="acme/../../v3/events", api_key="k")
+    with pytest.raises(ValidationError, match="does not include 'api.trustpilot.com'"):
+        TrustpilotConfig(business_unit_id="x", api_key="k", http={"allowed_hosts": ["evil.example"]})
+    with pytest.raises(ValidationError, match="timezone 'Pacific' is not an IANA zone"):
+        YelpConfig(business_id="acme", api_key="k", timezone="Pacific")
+    with pytest.raises(ValidationError, match="oauth_token"):
+        GoogleBusinessConfig(account_id="1", location_id="2")
+
+
+def test_build_stream_builds_each_review_api_connector(server):
+    configs = {
+        "google_business_reviews": {"account_id": "1", "location_id": "2", "oauth_token": "t"},
+        "yelp_reviews": {"business_id": "acme", "api_key": "k"},
+        "trustpilot_reviews": {"business_unit_id": "5f1e2d", "api_key": "k"},
+        "app_store_reviews": {"app_id": "1234567890"},
+    }
+    for kind, config in configs.items():
+        stream = build_stream(kind, {"base_url": server.url(), **config})
+        assert isinstance(stream, CONNECTORS[kind]) and stream.name == kind
+        stream.close()
+
+
+# -- Freshdesk specifics ----------------------------------------------------------------------------
+
+
+def freshdesk(server: FixtureServer, **config) -> FreshdeskTicketsStream:
+    values = {"base_url": server.url(), "api_key": SecretStr("fd-key"), "http": fast_http()}
+    values.update(config)
+    return FreshdeskTicketsStream(FreshdeskConfig(**values), **FakeTime().options())
+
+
+def test_freshdesk_pages_until_an_empty_page_and_resumes_from_updated_since(server):
+    case = FreshdeskCase(server)
+    tickets = case.tickets()
+    since = "2026-10-01T00:00:00Z"
+    server.route(FRESHDESK_TICKETS, ok(tickets[:2]), query=freshdesk_tickets_query(since, 1, 2))
+    server.route(FRESHDESK_TICKETS, ok(tickets[2:]), query=freshdesk_tickets_query(since, 2, 2))
+    server.route(FRESHDESK_TICKETS, ok([]), query=freshdesk_tickets_query(since, 3, 2))
+    store = MemoryStateStore()
+    first = sync(freshdesk(server, per_page=2), store, since=case.since)
+    commit(first, store)
+
+    assert [r.query["page"] for r in server.log(FRESHDESK_TICKETS)] == ["1", "2", "3"]
+    assert [r.external_id for r in first.records] == ["101", "102", "103", "104"]
+    ticket = first.records[0]
+    assert ticket.text == "Refund still missing. I returned the sofa three weeks ago."
+    assert ticket.source_kind == "ticket"
+    assert ticket.metadata["status"] == "open" and ticket.metadata["channel"] == "email"
+    assert first.records[3].metadata["channel"] == "chat"
+    basic = server.log(FRESHDESK_TICKETS)[0].headers["authorization"]
+    assert base64.b64decode(basic.removeprefix("Basic ")).decode() == "fd-key:X"
+
+    server.clear_log()
+    server.route(FRESHDESK_TICKETS, ok(tickets[3:]), query=freshdesk_tickets_query("2026-10-22T16:00:00Z", 1, 2))
+    again = sync(freshdesk(server, per_page=2), store)
+    assert [r.query["updated_since"] for r in server.log(FRESHDESK_TICKETS)] == ["2026-10-22T16:00:00Z"]
+    assert again.raw == [] and again.already_synced == 1
+
+
+def test_freshdesk_stops_at_the_page_limit_and_the_bookmark_carries_on(server, monkeypatch, caplog):
+    monkeypatch.setattr(freshdesk_module, "MAX_PAGE", 2)
+    case = FreshdeskCase(server)
+    tickets = case.tickets()
+    since = "2026-10-01T00:00:00Z"
+    server.route(FRESHDESK_TICKETS, ok(tickets[0:1]), query=freshdesk_tickets_query(since, 1, 1))
+    server.route(FRESHDESK_TICKETS, ok(tickets[1:2]), query=freshdesk_tickets_query(since, 2, 1))
+    result = sync(freshdesk(server, per_page=1), MemoryStateStore(), since=case.since)
+
+    assert [r.query["page"] for r in server.log(FRESHDESK_TICKETS)] == ["1", "2"]
+    assert StreamState.from_dict(result.state).bookmark == datetime(2026, 10, 5, 9, tzinfo=UTC)
+    assert "stopped at Freshdesk's last page" in caplog.text
+
+
+def test_freshdesk_appends_only_the_customers_public_replies(server):
+    case = FreshdeskCase(server)
+    ticket = case.tickets()[0]
+    server.route(FRESHDESK_TICKETS, ok([ticket]), query=freshdesk_tickets_query("2026-10-01T00:00:00Z", 1, 100))
+    conversations = [
+        freshdesk_conversation(1, 101, "We are looking into it.", incoming=False),
+        freshdesk_conversation(
+            2, 101, "Still nothing.\n\nOn Mon, 5 Oct 2026, Acme wrote:\n> We are looking", incoming=True
+        ),
+        freshdesk_conversation(3, 101, "Internal: refund blocked by finance.", incoming=False, private=True),
+    ]
+    server.route(f"{FRESHDESK_TICKETS}/101/conversations", ok(conversations))
+    result = sync(freshdesk(server, include_conversations=True), MemoryStateStore(), since=case.since)
+
+    (record,) = result.records
+    assert record.text == "Refund still missing. I returned the sofa three weeks ago.\n\nStill nothing."
+    assert [r["id"] for r in result.raw[0].payload["customer_replies"]] == [2]
+
+
+def test_freshdesk_config_checks_base_url_and_hides_the_key():
+    with pytest.raises(ValidationError, match="must be an http"):
+        FreshdeskConfig(base_url="acme.freshdesk.com")
+    config = FreshdeskConfig(base_url="https://acme.freshdesk.com/", api_key="fd-s3cret")
+    assert config.http.allowed_hosts == {"acme.freshdesk.com"} and "fd-s3cret" not in repr(config)
+    stream = FreshdeskTicketsStream(config)
+    assert "fd-s3cret" not in repr(stream.auth())
+    stream.close()
+
+
+# -- e-mail specifics ---------------------------------------------------------------------------------
+
+
+def mbox_records() -> dict[str, SourceRecord]:
+    result = sync(MboxStream(MboxConfig(path=FIXTURES / "complaints.mbox")), MemoryStateStore())
+    return {r.external_id: r for r in result.records}
+
+
+def test_email_quoted_reply_and_signature_are_stripped():
+    record = mbox_records()["c1.refund@mail.example"]
+    assert record.text == "I returned the sofa three weeks ago and the refund has still not arrived."
+    assert record.source_kind == "complaint"
+    assert record.metadata["from"] == "Jane Doe <jane.doe@mail.example>"
+    assert record.metadata["subject"] == "Re: Your refund request"
+
+
+def test_email_html_only_message_becomes_text():
+    record = mbox_records()["c2.html@mail.example"]
+    assert record.text == (
+        "The driver left my parcel outside and it rained all day. The box was soaked & the lamp inside is ruined."
+    )
+    assert record.created_at == datetime(2026, 10, 5, 8, 30, tzinfo=UTC)
+
+
+def test_email_attachments_are_ignored_and_plain_text_preferred():
+    records = mbox_records()
+    with_attachments = records["c3.attachment@mail.example"]
+    assert with_attachments.text == "I ordered the grey sofa and a beige one arrived. Photo attached."
+    assert with_attachments.metadata["attachments"] == 2
+    assert records["c4.app@mail.example"].text == "The app crashes every time I press pay."
+    assert records["c4.app@mail.example"].created_at == datetime(2026, 10, 22, 16, tzinfo=UTC)
+
+
+def test_email_without_message_id_gets_a_stable_hash_key():
+    hashed = [i for i in mbox_records() if i.startswith("sha256:")]
+    assert len(hashed) == 1 and hashed == [i for i in mbox_records() if i.startswith("sha256:")]
+
+
+@pytest.fixture
+def imap(server):
+    with FakeImapServer(server.requests) as running:
+        yield running
+
+
+def imap_stream(imap: FakeImapServer, **config) -> ImapStream:
+    values = {"host": "127.0.0.1", "port": imap.port, "ssl": False, "user": "cx-bot", "password": "imap-pw"}
+    values.update(config)
+    return ImapStream(ImapConfig(**values))
+
+
+def test_imap_reads_incrementally_by_uid_without_marking_mail_seen(server, imap):
+    first = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    imap.add(10, first, mail("i1@mail.example", format_datetime(first), "First complaint."))
+    imap.add(11, first + timedelta(hours=2), mail("i2@mail.example", format_datetime(first), "Second complaint."))
+    store = MemoryStateStore()
+    one = sync(imap_stream(imap), store, since=datetime(2026, 10, 1, tzinfo=UTC))
+    commit(one, store)
+
+    assert [r.external_id for r in one.records] == ["i1@mail.example", "i2@mail.example"]
+    assert one.state["cursor"] == "1:11"
+    assert [r.payload["uid"] for r in one.raw] == [10, 11]
+    commands = [(r.path, r.query["args"]) for r in server.requests]
+    assert ("IMAP EXAMINE", '"INBOX"') in commands and ("IMAP UID SEARCH", "SINCE 01-Oct-2026") in commands
+    assert ("IMAP UID FETCH", "10,11 (UID INTERNALDATE BODY.PEEK[])") in commands
+    assert ("IMAP LOGIN", "***") in commands
+
+    server.clear_log()
+    imap.add(12, first + timedelta(days=1), mail("i3@mail.example", format_datetime(first), "Third."))
+    two = sync(imap_stream(imap), store)
+    commands = [(r.path, r.query["args"]) for r in server.requests]
+    assert ("IMAP UID SEARCH", "SINCE 02-Oct-2026") in commands
+    assert [a for p, a in commands if p == "IMAP UID FETCH"] == ["12 (UID INTERNALDATE BODY.PEEK[])"]
+    assert [r.external_id for r in two.records] == ["i3@mail.example"] and two.state["cursor"] == "1:12"
+
+
+def test_imap_new_uidvalidity_rereads_from_the_bookmark_day(server, imap):
+    when = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    imap.add(5, when, mail("v1@mail.example", format_datetime(when), "Kept."))
+    store = MemoryStateStore({"email_imap": {"replication_key_value": when.isoformat(), "cursor": "9:99"}})
+    result = sync(imap_stream(imap), store)
+    assert [r.payload["uid"] for r in result.raw] == [5]
+    assert result.state["cursor"] == "1:5"
+
+
+def test_imap_login_failure_names_the_server_not_the_password(imap):
+    with pytest.raises(SourceError) as failure:
+        sync(imap_stream(imap, password="wrong-pw"), MemoryStateStore())
+    message = str(failure.value)
+    assert f"imap://127.0.0.1:{imap.port}/INBOX: LOGIN failed" in message and "AUTHENTICATIONFAILED" in message
+    assert "wrong-pw" not in message and "cx-bot" not in message
+
+
+# -- CFPB and survey specifics ------------------------------------------------------------------------
+
+
+def test_cfpb_json_export_unwraps_hits_and_quarantines_empty_narratives():
+    stream = CfpbComplaintsStream(CfpbConfig(path=FIXTURES / "cfpb_complaints.json"))
+    result = sync(stream, MemoryStateStore())
+
+    (record,) = result.records
+    assert record.external_id == "9100201" and record.source_kind == "complaint"
+    assert record.created_at == datetime(2026, 10, 3, tzinfo=UTC)
+    assert record.metadata["product"] == "Debt collection"
+    assert record.metadata["issue"] == "Attempts to collect debt not owed"
+    (empty,) = result.quarantined
+    assert (empty.field, empty.reason) == ("complaint_what_happened", "record '9100202': empty text")
+
+
+def test_cfpb_csv_rows_use_the_json_field_names_and_the_company_filter():
+    stream = CfpbComplaintsStream(CfpbConfig(path=FIXTURES / "cfpb_complaints.csv", companies=["other lender llc"]))
+    result = sync(stream, MemoryStateStore())
+
+    (raw,) = result.raw
+    assert raw.payload["complaint_id"] == "9100199" and "Consumer complaint narrative" not in raw.payload
+    assert result.records[0].created_at == datetime(2026, 10, 7, tzinfo=UTC)
+    assert result.records[0].metadata["company"] == "OTHER LENDER LLC"
+
+
+def test_survey_scores_off_the_scale_are_quarantined_per_score_type(tmp_path):
+    export = tmp_path / "csat.jsonl"
+    lines = [
+        {"id": "s1", "when": "02/10/2026", "stars": 5, "verbatim": "Lovely staff.", "store": "Leeds"},
+        {"id": "s2", "when": "02/10/2026", "stars": 6, "verbatim": "Six of five?", "store": "Leeds"},
+        {"id": "s3", "when": "02/10/2026", "stars": 0, "verbatim": "Zero is not a CSAT answer.", "store": "York"},
+    ]
+    export.write_text("\n".join(json.dumps(line) for line in lines) + "\n{not json\n")
+    config = SurveyConfig(
+        path=export,
+        score_type="csat",
+        fields={"id": "id", "score": "stars", "text": "verbatim", "created_at": "when"},
+        date_format="%d/%m/%Y",
+        metadata=["store"],
+    )
+    result = sync(SurveyResponsesStream(config), MemoryStateStore())
+
+    (record,) = result.records
+    assert (record.rating, record.metadata) == (5.0, {"score_type": "csat", "store": "Leeds"})
+    assert record.source_kind == "survey" and record.created_at == datetime(2026, 10, 2, tzinfo=UTC)
+    assert [(q.field, q.reason) for q in result.quarantined] == [
+        ("stars", "record 's2': rating 6 outside 1..5"),
+        ("stars", "record 's3': rating 0 outside 1..5"),
+        ("(row)", "line 4: invalid JSON: Expecting property name enclosed in double quotes"),
+    ]
+
+
+def test_build_stream_builds_file_and_imap_streams_from_dicts():
+    stream = build_stream("survey_responses", {"path": str(FIXTURES / "survey_nps.csv"), "score_type": "ces"})
+    assert isinstance(stream, SurveyResponsesStream) and stream.config.score_type == "ces"
+    assert isinstance(build_stream("email_mbox", {"path": "x.mbox"}), MboxStream)
+    with pytest.raises(ValidationError, match="score_type"):
+        build_stream("survey_responses", {"path": "s.csv", "score_type": "stars"})
+    with pytest.raises(TypeError, match="reads no HTTP"):
+        build_stream("cfpb_complaints", {"path": "c.csv"}, clock=lambda: 0.0)
 
 
 # -- HttpClient ---------------------------------------------------------------------------------

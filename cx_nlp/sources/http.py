@@ -70,11 +70,20 @@ class BearerAuth(BaseModel):
 
 class BasicAuth(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    username: str
+    # A SecretStr where the username is itself the credential (Freshdesk's API key), so reprs hide it.
+    username: str | SecretStr
     password: SecretStr
 
 
-Auth = BearerAuth | BasicAuth
+class ApiKeyAuth(BaseModel):
+    """A key sent in a header of the API's choosing (Trustpilot's `apikey`, many others' `X-Api-Key`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    header: str = Field(min_length=1)
+    key: SecretStr
+
+
+Auth = BearerAuth | BasicAuth | ApiKeyAuth
 
 
 class HttpClientConfig(BaseModel):
@@ -236,8 +245,13 @@ class HttpClient:
         if isinstance(self._auth, BearerAuth):
             headers["Authorization"] = f"Bearer {self._auth.token.get_secret_value()}"
         elif isinstance(self._auth, BasicAuth):
-            pair = f"{self._auth.username}:{self._auth.password.get_secret_value()}".encode()
+            username = self._auth.username
+            if isinstance(username, SecretStr):
+                username = username.get_secret_value()
+            pair = f"{username}:{self._auth.password.get_secret_value()}".encode()
             headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+        elif isinstance(self._auth, ApiKeyAuth):
+            headers[self._auth.header] = self._auth.key.get_secret_value()
         return headers
 
     def _wait_turn(self, host: str) -> None:

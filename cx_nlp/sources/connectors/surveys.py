@@ -1,0 +1,125 @@
+"""Survey exports (CSV or JSON Lines): one response per row, a score on a known scale and a verbatim.
+
+`score_type` names the question (NPS 0-10, CSAT 1-5, CES 1-7); a score off that scale is quarantined
+rather than clipped, because it usually means the export mixed questions. The score is kept as the
+record's rating with `score_type` in metadata, so `cx_nlp.kpis` can compute the KPI from the records.
+
+Responses with a score but no comment are quarantined as "empty text" like any textless row: a KPI
+computed from the records alone covers the customers who commented, not all who answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cx_nlp.config import FieldMapping, FileSourceConfig
+from cx_nlp.kpis import SCORE_RANGES
+from cx_nlp.records import QuarantinedRecord, SourceRecord
+from cx_nlp.sources.file import FileStream, parse_timestamp, payload_key
+from cx_nlp.sources.streams import SourceError, Stream, SyncContext
+
+
+class SurveyFields(BaseModel):
+    """Column names of the export; the defaults are the layout `SurveyResponsesStream.schema` documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = "response_id"
+    score: str = "score"
+    text: str = "comment"
+    created_at: str = "submitted_at"
+
+
+class SurveyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="survey_responses", pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["survey_responses"] = "survey_responses"
+    path: Path
+    format: Literal["csv", "jsonl"] | None = None
+    score_type: Literal["nps", "csat", "ces"]
+    fields: SurveyFields = Field(default_factory=SurveyFields)
+    date_format: str | None = None
+    encoding: str = "utf-8"
+    # Further columns copied into metadata (e.g. "touchpoint", "store").
+    metadata: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _format_from_suffix(self) -> SurveyConfig:
+        if self.format is None:
+            suffix = self.path.suffix.lower().lstrip(".")
+            if suffix not in ("csv", "jsonl"):
+                raise ValueError(f"cannot infer format from {self.path.name!r}; set format: csv|jsonl")
+            self.format = suffix  # type: ignore[assignment]
+        return self
+
+
+class SurveyResponsesStream(Stream):
+    name = "survey_responses"
+    primary_keys = ("response_id",)
+    replication_key = "submitted_at"
+    source_kind = "survey"
+    config_model = SurveyConfig
+    schema: ClassVar[dict] = {
+        "type": "object",
+        "required": ["response_id", "score", "submitted_at"],
+        "properties": {
+            "response_id": {"type": ["string", "integer"]},
+            "score": {"type": ["string", "number", "null"]},
+            "comment": {"type": ["string", "null"]},
+            "submitted_at": {"type": "string"},
+        },
+        "additionalProperties": True,
+    }
+
+    def __init__(self, config: SurveyConfig):
+        self.config = config
+        self.name = config.name
+        fields = config.fields
+        # FileStream already reads CSV and JSON Lines the way every file source does (bad lines kept
+        # as rows that name their error); only the validation differs here.
+        self._file = FileStream(
+            FileSourceConfig(
+                name=config.name,
+                path=config.path,
+                format=config.format,
+                source_kind="survey",
+                fields=FieldMapping(id=fields.id, text=fields.text, created_at=fields.created_at, rating=fields.score),
+                encoding=config.encoding,
+            ),
+            home=Path.cwd(),
+        )
+
+    def get_records(self, context: SyncContext) -> Iterator[dict]:
+        if not self._file.path.is_file():
+            raise SourceError(self.name, f"{self._file.path}: survey export not found")
+        for raw in self._file.read_raw():
+            yield raw.payload
+
+    def replication_value(self, payload: dict) -> datetime | None:
+        return parse_timestamp(payload.get(self.config.fields.created_at), self.config.date_format)
+
+    def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
+        if "__error__" in payload:
+            return QuarantinedRecord(self.name, payload_key(payload), "(row)", str(payload["__error__"]), payload)
+        fields = self.config.fields
+        metadata = {"score_type": self.config.score_type}
+        metadata.update({column: payload.get(column) for column in self.config.metadata if column in payload})
+        return self.build_record(
+            payload,
+            id_field=fields.id,
+            text_field=fields.text,
+            created_at_field=fields.created_at,
+            text=str(payload.get(fields.text) or ""),
+            created_at=payload.get(fields.created_at),
+            date_format=self.config.date_format,
+            rating_field=fields.score,
+            rating=payload.get(fields.score),
+            rating_range=SCORE_RANGES[self.config.score_type],
+            metadata=metadata,
+        )
