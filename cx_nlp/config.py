@@ -36,9 +36,25 @@ class FileSourceConfig(_Strict):
     source_kind: Literal["review", "ticket", "complaint", "survey"]
     fields: FieldMapping
     rating_scale: tuple[float, float] | None = None
+    # A survey question type: the rating is then that score (NPS 0-10, CSAT 1-5, CES 1-7) and feeds KPIs.
+    score_type: Literal["nps", "csat", "ces"] | None = None
     date_format: str | None = None
     encoding: str = "utf-8"
     metadata: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _scale_of_score_type(self) -> "FileSourceConfig":
+        if self.score_type is not None:
+            from cx_nlp.kpis import SCORE_RANGES
+
+            if self.fields.rating is None:
+                raise ValueError(f"score_type {self.score_type} needs fields.rating, the column holding the score")
+            expected = tuple(float(v) for v in SCORE_RANGES[self.score_type])
+            if self.rating_scale is None:
+                self.rating_scale = expected  # type: ignore[assignment]
+            elif tuple(self.rating_scale) != expected:
+                raise ValueError(f"rating_scale {list(self.rating_scale)} does not match {self.score_type} {list(expected)}")
+        return self
 
     @model_validator(mode="after")
     def _format_from_suffix(self) -> "FileSourceConfig":

@@ -29,6 +29,7 @@ from cx_nlp.config import (
 )
 from cx_nlp.embeddings import to_bytes
 from cx_nlp.issues import IssueMiner, KnownIssue, match_issue_ids
+from cx_nlp.kpis import SCORE_RANGES, compute_kpis
 from cx_nlp.normalise import clean_text, content_hash, detect_language
 from cx_nlp.pii import redact_pii
 from cx_nlp.registry import Models
@@ -273,6 +274,17 @@ def daily_rows(key: dict, documents: Sequence[WindowDocument]) -> list[dict]:
     return rows
 
 
+def survey_kpis(documents: Sequence[WindowDocument]) -> dict:
+    """NPS, CSAT and CES of the documents that carry a survey score, with their response counts."""
+    found = compute_kpis((d.score_type, d.rating) for d in documents if d.score_type and d.rating is not None)
+    columns: dict = {}
+    for kind in SCORE_RANGES:
+        kpi = found.get(kind)
+        columns[kind] = round(kpi.value, 2) if kpi else None
+        columns[f"{kind}_responses"] = kpi.responses if kpi else 0
+    return columns
+
+
 def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:
     # Only star ratings are averaged: NPS (0-10) and other survey scales do not share their scale.
     ratings = [d.rating for d in documents if d.rating is not None and d.source_kind == "review"]
@@ -329,6 +341,7 @@ def mine_issues(
                         "negative_share": round(sum(d.label == "negative" for d in members) / len(members), 4),
                         "mean_sentiment": round(float(np.mean([d.score for d in members])), 4),
                         "mean_rating": mean_review_rating(members),
+                        **survey_kpis(members),
                         "first_seen": min([*days, first_seen.get(issue_id, max(days))]),
                         "last_seen": max(days),
                         "status": issue_status(days, window_end, window_days),
@@ -513,7 +526,9 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
     for touchpoint in sorted(by_touchpoint):
         documents = by_touchpoint[touchpoint]
         for row in daily_rows({"touchpoint": touchpoint}, documents):
-            row["mean_rating"] = mean_review_rating([d for d in documents if d.created_day == row["day"]])
+            that_day = [d for d in documents if d.created_day == row["day"]]
+            row["mean_rating"] = mean_review_rating(that_day)
+            row.update(survey_kpis(that_day))
             touchpoint_daily.append(row)
     with engine.begin() as connection:
         store.write_issues(

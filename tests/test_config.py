@@ -79,3 +79,14 @@ def test_unknown_connector_kind_is_named(tmp_path):
     path.write_text("sources:\n  - {name: x, kind: carrier_pigeon, options: {}}\n")
     with pytest.raises(ConfigError, match="carrier_pigeon"):
         load_sources(path)
+
+
+def test_score_type_sets_and_checks_the_scale(tmp_path):
+    path = tmp_path / "sources.yaml"
+    base = "sources:\n  - {name: s, path: s.csv, source_kind: survey, score_type: csat, fields: {id: i, text: t, created_at: d, rating: r}%s}\n"
+    path.write_text(base % "")
+    [source] = load_sources(path).sources
+    assert tuple(source.rating_scale) == (1.0, 5.0)
+    path.write_text(base % ", rating_scale: [0, 10]")
+    with pytest.raises(ConfigError, match="does not match csat"):
+        load_sources(path)

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
+from cx_nlp.kpis import nps
 from cx_nlp.pipeline import PipelineContext, run_interval
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
@@ -93,6 +94,25 @@ def test_sample_run_then_rerun(context, warehouse_url):
     assert stats["outlier_share"] <= 0.5
     largest = max(issues, key=lambda i: (i["volume"], i["issue_id"]))
     assert largest["label"] in first.report_path.read_text(encoding="utf-8")
+
+    # Survey answers become KPIs: an issue's NPS is the NPS of its member surveys.
+    with_nps = [i for i in issues if i["nps_responses"] > 0]
+    assert with_nps, "no issue carries NPS answers"
+    with engine.connect() as connection:
+        for issue in with_nps:
+            members = connection.execute(
+                select(t.feedback.c.rating, t.feedback.c.metadata)
+                .join(t.issue_member, t.issue_member.c.feedback_id == t.feedback.c.feedback_id)
+                .where(t.issue_member.c.issue_id == issue["issue_id"])
+            ).all()
+            answers = [rating for rating, meta in members if (meta or {}).get("score_type") == "nps"]
+            assert issue["nps_responses"] == len(answers)
+            assert issue["nps"] == pytest.approx(round(nps(answers), 2))
+        daily_answers = connection.execute(text("SELECT SUM(nps_responses) FROM touchpoint_daily")).scalar_one()
+        surveys = connection.execute(
+            text("SELECT COUNT(*) FROM feedback WHERE source = 'nps_surveys' AND rating IS NOT NULL")
+        ).scalar_one()
+    assert daily_answers == surveys > 0  # every answer counted once, on its day and primary touchpoint
 
     # A rerun of the same interval: same rows, same issue ids, nothing scored or embedded again.
     before = snapshot(engine)

@@ -155,7 +155,8 @@ class FileStream:
             text=text,
             created_at=created_at,
             rating=rating,
-            metadata={k: payload.get(k) for k in self.config.metadata if k in payload},
+            metadata={k: payload.get(k) for k in self.config.metadata if k in payload}
+            | ({"score_type": self.config.score_type} if self.config.score_type and rating is not None else {}),
             raw_record_key=raw.record_key,
         )
 

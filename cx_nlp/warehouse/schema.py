@@ -151,6 +151,12 @@ issue = Table(
     Column("negative_share", Float, nullable=False),
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
+    Column("nps", Float),
+    Column("nps_responses", Integer, nullable=False, server_default="0"),
+    Column("csat", Float),
+    Column("csat_responses", Integer, nullable=False, server_default="0"),
+    Column("ces", Float),
+    Column("ces_responses", Integer, nullable=False, server_default="0"),
     Column("first_seen", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
     Column("status", String(16), nullable=False),  # active | emerging | resolved
@@ -188,6 +194,12 @@ touchpoint_daily = Table(
     Column("negative_share", Float, nullable=False),
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
+    Column("nps", Float),
+    Column("nps_responses", Integer, nullable=False, server_default="0"),
+    Column("csat", Float),
+    Column("csat_responses", Integer, nullable=False, server_default="0"),
+    Column("ces", Float),
+    Column("ces_responses", Integer, nullable=False, server_default="0"),
 )
 
 source_state = Table(

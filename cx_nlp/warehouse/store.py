@@ -124,6 +124,7 @@ class WindowDocument:
     score: float
     touchpoint: str
     embedding: np.ndarray | None
+    score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
 
 
 def window_documents(
@@ -137,7 +138,7 @@ def window_documents(
     query = (
         select(
             f.c.feedback_id, f.c.text, f.c.content_hash, f.c.created_day, f.c.rating, f.c.source_kind,
-            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector,
+            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector, f.c.metadata,
         )
         .join(s, s.c.feedback_id == f.c.feedback_id)
         .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
@@ -167,6 +168,7 @@ def window_documents(
             score=row.score,
             touchpoint=row.touchpoint,
             embedding=from_bytes(row.vector) if row.vector is not None else None,
+            score_type=(row.metadata or {}).get("score_type"),
         )
         for row in connection.execute(query)
     ]

@@ -11,6 +11,12 @@ SELECT
     i.negative_share,
     i.mean_sentiment,
     i.mean_rating,
+    i.nps,
+    i.nps_responses,
+    i.csat,
+    i.csat_responses,
+    i.ces,
+    i.ces_responses,
     i.first_seen,
     i.last_seen,
     i.window_end

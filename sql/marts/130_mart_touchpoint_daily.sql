@@ -7,5 +7,11 @@ SELECT
     negative_share,
     ROUND(volume * negative_share) AS negative_volume,
     mean_sentiment,
-    mean_rating
+    mean_rating,
+    nps,
+    nps_responses,
+    csat,
+    csat_responses,
+    ces,
+    ces_responses
 FROM touchpoint_daily
