@@ -124,17 +124,21 @@ def ingest(
             if isinstance(source, FileSourceConfig):
                 results.append(FileStream(source, home).load_interval(start, end))
             else:
-                results.append(_sync_connector(source, state_store or MemoryStateStore(), start))
+                results.append(_sync_connector(source, home, state_store or MemoryStateStore(), start))
         except Exception as exc:  # noqa: BLE001 - a broken source must not stop the others
             log.error("source %s failed: %s", source.name, exc)
             failures[source.name] = f"{type(exc).__name__}: {exc}"
     return results, failures
 
 
-def _sync_connector(source: ConnectorSourceConfig, state_store: StateStore, start: date) -> LoadResult:
+def _sync_connector(source: ConnectorSourceConfig, home: Path, state_store: StateStore, start: date) -> LoadResult:
     from cx_nlp.sources.connectors import build_stream
 
-    stream = build_stream(source.kind, source.resolved_options() | {"name": source.name})
+    options = source.resolved_options() | {"name": source.name}
+    # File-reading connectors (exports, mbox) take paths relative to the project, as file sources do.
+    if isinstance(options.get("path"), str) and not Path(options["path"]).is_absolute():
+        options["path"] = str(home / options["path"])
+    stream = build_stream(source.kind, options)
     try:
         synced = sync(stream, state_store, since=datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc))
     finally:

@@ -98,3 +98,22 @@ def test_connector_source_is_incremental_through_the_run(server, settings_factor
         ).scalar_one()
     assert status == "partial"
     engine.dispose()
+
+
+def test_file_reading_connector_resolves_its_path_against_the_project(settings_factory, models, tmp_path):
+    from cx_nlp.pipeline import ingest_interval
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: complaints_inbox, kind: email_mbox, options: {path: tests/fixtures/complaints.mbox}}\n")
+    url = f"sqlite:///{tmp_path / 'mbox.db'}"
+    context = PipelineContext.from_settings(settings_factory(warehouse_url=url, sources_config=sources), models=models)
+    engine = make_engine(url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    result = ingest_interval(context, engine, date(2026, 10, 1), date(2026, 11, 1))
+    assert result.source_failures == {}
+    assert result.stats["feedback"] >= 3  # the September message is before the interval's start
+    with engine.connect() as connection:
+        kinds = set(connection.execute(select(t.feedback.c.source_kind)).scalars())
+        bookmark = WarehouseStateStore(connection).get("complaints_inbox")
+    assert kinds == {"complaint"} and bookmark["replication_key_value"].startswith("2026-10-22")
+    engine.dispose()
