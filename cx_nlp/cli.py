@@ -143,6 +143,54 @@ def ingest_command(
         raise typer.Exit(code=1)
 
 
+@app.command("evaluate")
+def evaluate_command(
+    dataset: Path = typer.Option(
+        ..., "--dataset", help="Labelled CSV: text[, id, created_at, source_kind, rating, sentiment, issue]."
+    ),
+    config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
+    seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means baseline."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
+) -> None:
+    """Run the pipeline on a labelled set in a throwaway warehouse and print sentiment and issue quality."""
+    import json
+
+    from cx_nlp.config import ConfigError
+    from cx_nlp.evaluate import SENTIMENT_LABELS, evaluate
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    settings.progress = settings.progress and not as_json and sys.stdout.isatty()
+    if config is not None:
+        settings.touchpoints_config = config.resolve()
+    try:
+        metrics = evaluate(dataset, settings, seed=seed)
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Pipeline quality on {dataset.name}", caption=f"taxonomy {settings.touchpoints_config}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        if name != "sentiment_confusion":
+            table.add_row(name, "n/a" if value is None else str(value))
+    console.print(table)
+    if metrics["sentiment_confusion"]:
+        confusion = Table(title="Sentiment confusion (rows gold, columns predicted)")
+        confusion.add_column("gold")
+        for label in SENTIMENT_LABELS:
+            confusion.add_column(label, justify="right")
+        for label, counts in zip(SENTIMENT_LABELS, metrics["sentiment_confusion"]):
+            confusion.add_row(label, *(str(c) for c in counts))
+        console.print(confusion)
+
+
 def _print_result(result, top: int) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -47,10 +47,20 @@ class HDBSCANClusterer:
     shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable.
     """
 
-    def __init__(self, min_cluster_size: int | None = None, min_samples: int | None = None, selection: str = "eom"):
+    def __init__(
+        self,
+        min_cluster_size: int | None = None,
+        min_samples: int | None = None,
+        selection: str = "eom",
+        single_cluster_fallback: bool = True,
+    ):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.selection = selection
+        # A touchpoint with one problem, or what known issues leave over, is often a single cluster,
+        # which HDBSCAN calls all noise. Allowing one cluster always would swallow distinct issues
+        # into one, so it is only the fallback when nothing else is found.
+        self.single_cluster_fallback = single_cluster_fallback
 
     def sizes(self, n: int) -> tuple[int, int]:
         size = self.min_cluster_size or max(4, int(round(n**0.5 / 2)))
@@ -63,8 +73,19 @@ class HDBSCANClusterer:
         size, samples = self.sizes(len(points))
         if len(points) < size:
             return np.full(len(points), -1)
-        model = HDBSCAN(min_cluster_size=size, min_samples=samples, cluster_selection_method=self.selection, copy=True)
-        return model.fit_predict(points)
+        def cluster(single: bool) -> np.ndarray:
+            return HDBSCAN(
+                min_cluster_size=size,
+                min_samples=samples,
+                cluster_selection_method=self.selection,
+                allow_single_cluster=single,
+                copy=True,
+            ).fit_predict(points)
+
+        labels = cluster(single=False)
+        if self.single_cluster_fallback and (labels == -1).all():
+            labels = cluster(single=True)
+        return labels
 
 
 @dataclass
@@ -78,6 +99,7 @@ class Cluster:
     keywords: list[str]
     label: str
     representatives: list[int]
+    known: int | None = None  # index of the known issue this cluster continues, if any
 
 
 class IssueMiner:
@@ -92,6 +114,8 @@ class IssueMiner:
         reducer: object | None = None,
         clusterer: object | None = None,
         outlier_threshold: float = 0.55,
+        known_threshold: float = 0.6,
+        min_cohesion: float = 0.6,
         n_keywords: int = 6,
         n_representatives: int = 3,
         min_documents: int = 8,
@@ -99,23 +123,48 @@ class IssueMiner:
         self.reducer = reducer if reducer is not None else PCAReducer()
         self.clusterer = clusterer if clusterer is not None else HDBSCANClusterer()
         self.outlier_threshold = outlier_threshold
+        self.known_threshold = known_threshold
+        self.min_cohesion = min_cohesion
         self.n_keywords = n_keywords
         self.n_representatives = n_representatives
         self.min_documents = min_documents
 
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "IssueMiner":
+    def fit(
+        self, texts: Sequence[str], embeddings: np.ndarray, known_centroids: np.ndarray | None = None
+    ) -> "IssueMiner":
+        """Cluster the documents; with `known_centroids`, documents close to a known issue join it first.
+
+        Assigning to yesterday's issues before clustering keeps issue ids stable night after night:
+        only what no known issue explains is clustered afresh. Each resulting Cluster says which known
+        issue it continues (`known`, an index into `known_centroids`) or None for a new one.
+        """
         embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
-        self.labels_ = np.full(len(texts), -1)
-        self.clusters_: list[Cluster] = []
-        if len(texts) < self.min_documents:
-            self.outlier_share_ = 1.0 if len(texts) else 0.0
-            return self
-        points = self.reducer.fit_transform(embeddings) if self.reducer is not None else embeddings
-        labels = np.asarray(self.clusterer.fit_predict(points))
-        cluster_ids = sorted(set(labels.tolist()) - {-1})
-        centroids = np.array([_normalise_rows(embeddings[labels == c].mean(0, keepdims=True))[0] for c in cluster_ids])
+        known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
+        if known_centroids is not None and len(known_centroids):
+            known = _normalise_rows(np.asarray(known_centroids, dtype=np.float32))
+        labels = np.full(len(texts), -1)
         methods = np.array(["cluster"] * len(texts), dtype=object)
-        if len(cluster_ids):
+        if len(known) and len(texts):
+            similarity = embeddings @ known.T
+            nearest = similarity.argmax(1)
+            close = similarity[np.arange(len(texts)), nearest] >= self.known_threshold
+            labels[close] = nearest[close]
+            methods[close] = "known"
+        rest = np.flatnonzero(labels == -1)
+        if len(rest) >= self.min_documents:
+            points = embeddings[rest]
+            points = self.reducer.fit_transform(points) if self.reducer is not None else points
+            found = np.asarray(self.clusterer.fit_predict(points))
+            for cluster in set(found.tolist()) - {-1}:
+                members = rest[found == cluster]
+                centre = _normalise_rows(embeddings[members].mean(0, keepdims=True))[0]
+                # A new issue must hang together: what is left after known issues took their share can
+                # be one real new problem or a bag of unrelated complaints, and only the first is an issue.
+                if float((embeddings[members] @ centre).mean()) >= self.min_cohesion:
+                    labels[members] = cluster + len(known)
+        group_ids = sorted(set(labels.tolist()) - {-1})
+        if group_ids:
+            centroids = np.array([_normalise_rows(embeddings[labels == g].mean(0, keepdims=True))[0] for g in group_ids])
             # Outliers close enough to an issue's centre belong to it: HDBSCAN leaves many borderline
             # documents unassigned, and analysts read an unassigned share as missed volume.
             outliers = np.flatnonzero(labels == -1)
@@ -123,16 +172,22 @@ class IssueMiner:
                 similarity = embeddings[outliers] @ centroids.T
                 nearest = similarity.argmax(1)
                 close = similarity[np.arange(len(outliers)), nearest] >= self.outlier_threshold
-                labels[outliers[close]] = np.array(cluster_ids)[nearest[close]]
+                labels[outliers[close]] = np.array(group_ids)[nearest[close]]
                 methods[outliers[close]] = "nearest"
         self.labels_ = labels
-        keywords = self._keywords(texts, labels, cluster_ids)
-        for position, cluster_id in enumerate(cluster_ids):
-            members = np.flatnonzero(labels == cluster_id)
+        self.clusters_ = self._describe(texts, embeddings, labels, methods, group_ids, len(known))
+        self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
+        return self
+
+    def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
+        keywords = self._keywords(texts, labels, group_ids)
+        clusters = []
+        for position, group in enumerate(group_ids):
+            members = np.flatnonzero(labels == group)
             centroid = _normalise_rows(embeddings[members].mean(0, keepdims=True))[0]
             similarities = embeddings[members] @ centroid
             ranked = members[np.argsort(-similarities, kind="stable")]
-            self.clusters_.append(
+            clusters.append(
                 Cluster(
                     members=members,
                     similarities=similarities,
@@ -141,10 +196,10 @@ class IssueMiner:
                     keywords=keywords[position],
                     label=make_label(keywords[position]),
                     representatives=_distinct_texts(ranked, texts, self.n_representatives),
+                    known=int(group) if group < n_known else None,
                 )
             )
-        self.outlier_share_ = float((labels == -1).mean())
-        return self
+        return clusters
 
     def _keywords(self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int]) -> list[list[str]]:
         """Class-based TF-IDF: words frequent in one cluster and rare across the touchpoint's others."""

@@ -297,34 +297,49 @@ def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:
 
 def mine_issues(
     documents: Sequence[WindowDocument],
-    known: Sequence[dict],
+    prior: Sequence[dict],
     window_start: date,
     window_end: date,
     run_id: str,
+    taken_ids: set[str] = frozenset(),
     miner_factory: Callable[[], IssueMiner] = IssueMiner,
     match_threshold: float = 0.8,
 ) -> tuple[list[MinedIssue], list[str], float]:
     """Cluster each touchpoint's non-positive feedback of the window into issues with stable ids.
 
-    Returns the issues, the ids of known issues that fell silent, and the outlier share.
+    `prior` is every issue as the previous window left it: documents close to one join it first, the
+    rest are clustered, and a new cluster that matches a prior issue's centre continues it.
+    `taken_ids` are ids other windows own; new issues are numbered past them.
+    Returns the issues, the ids of prior issues that fell silent, and the outlier share.
     """
     by_touchpoint = group_by(
         (d for d in documents if d.label != "positive" and d.embedding is not None), lambda d: d.touchpoint
     )
-    existing_ids = {k["issue_id"] for k in known}
-    first_seen = {k["issue_id"]: k["first_seen"] for k in known}
+    existing_ids = set(taken_ids) | {k["issue_id"] for k in prior}
+    first_seen = {k["issue_id"]: k["first_seen"] for k in prior}
     mined: list[MinedIssue] = []
     matched: set[str] = set()
     clustered = outliers = 0
     window_days = (window_end - window_start).days
     for touchpoint in sorted(by_touchpoint):
         group = by_touchpoint[touchpoint]
-        miner = miner_factory().fit([d.text for d in group], np.array([d.embedding for d in group]))
+        candidates = [KnownIssue(k["issue_id"], touchpoint, k["centroid"]) for k in prior if k["touchpoint"] == touchpoint]
+        miner = miner_factory().fit(
+            [d.text for d in group],
+            np.array([d.embedding for d in group]),
+            known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
+        )
         clustered += len(group)
         outliers += int((miner.labels_ == -1).sum())
-        candidates = [KnownIssue(k["issue_id"], touchpoint, k["centroid"]) for k in known if k["touchpoint"] == touchpoint]
-        ids = match_issue_ids(touchpoint, [c.centroid for c in miner.clusters_], candidates, existing_ids, match_threshold)
-        existing_ids.update(ids)
+        ids = [candidates[c.known].issue_id if c.known is not None else None for c in miner.clusters_]
+        fresh = [i for i, c in enumerate(miner.clusters_) if c.known is None]
+        free = [c for c in candidates if c.issue_id not in ids]
+        fresh_ids = match_issue_ids(
+            touchpoint, [miner.clusters_[i].centroid for i in fresh], free, existing_ids, match_threshold
+        )
+        for index, issue_id in zip(fresh, fresh_ids):
+            ids[index] = issue_id
+        existing_ids.update(fresh_ids)
         for issue_id, cluster in zip(ids, miner.clusters_):
             matched.add(issue_id)
             members = [group[i] for i in cluster.members]
@@ -364,11 +379,8 @@ def mine_issues(
                     daily=daily_rows({"issue_id": issue_id}, members),
                 )
             )
-    silent = sorted(k["issue_id"] for k in known if k["issue_id"] not in matched and k["status"] != "resolved")
+    silent = sorted(k["issue_id"] for k in prior if k["issue_id"] not in matched and k["status"] != "resolved")
     return mined, silent, (outliers / clustered if clustered else 0.0)
-
-
-# ---------------------------------------------------------------- wiring
 
 
 @dataclass
@@ -521,9 +533,10 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
     timer = timer or StageTimer(False)
     with engine.connect() as connection:
         window = store.window_documents(connection, window_start, end, embedding_ref)
-        known = store.known_issues(connection)
+        prior = store.prior_issues(connection, end)
+        taken = store.taken_issue_ids(connection, end)
     with timer.stage("issues", len(window)) as advance:
-        mined, silent, outlier_share = mine_issues(window, known, window_start, end, run_id)
+        mined, silent, outlier_share = mine_issues(window, prior, window_start, end, run_id, taken)
         advance(len(window))
     by_touchpoint = group_by(window, lambda d: d.touchpoint)
     touchpoint_daily = []

@@ -88,3 +88,19 @@ def test_minimum_cluster_size_grows_with_the_group():
     assert clusterer.sizes(500) == (11, 5)
     assert clusterer.sizes(5000) == (35, 17)
     assert HDBSCANClusterer(min_cluster_size=7, min_samples=1).sizes(5000) == (7, 1)
+
+
+def test_documents_join_known_issues_first_and_only_the_rest_is_clustered(corpus):
+    texts, gold, embeddings = corpus
+    # Yesterday's late-delivery issue: the centre of the first ten late-delivery texts.
+    late_centre = embeddings[:10].mean(0)
+    late_centre /= np.linalg.norm(late_centre)
+    miner = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(texts, embeddings, known_centroids=late_centre[None, :])
+    continued = [c for c in miner.clusters_ if c.known == 0]
+    fresh = [c for c in miner.clusters_ if c.known is None]
+    assert len(continued) == 1 and len(fresh) == 1
+    joined = set(continued[0].members.tolist())
+    assert joined >= set(range(10))  # the documents it was built from rejoin it
+    assert sum(gold[list(joined)] == 0) >= 18  # and the other late deliveries with them
+    assert {m for m in continued[0].methods} <= {"known", "nearest"}
+    assert set(fresh[0].members.tolist()) <= set(range(20, 40))  # the coupon problem is the new issue

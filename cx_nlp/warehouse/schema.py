@@ -171,7 +171,7 @@ issue_member = Table(
     Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
     Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
     Column("similarity", Float, nullable=False),
-    Column("method", String(16), nullable=False),  # cluster | nearest
+    Column("method", String(16), nullable=False),  # known (joined a prior issue) | cluster | nearest
     Index(None, "feedback_id"),
 )
 
@@ -211,4 +211,19 @@ source_state = Table(
     Column("state", Json, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Column("run_id", String(64)),
+)
+
+issue_snapshot = Table(
+    "issue_snapshot",
+    metadata,
+    # Each issue as one window left it. Mining a window starts from the state of the window before,
+    # never from its own earlier attempt, so a rerun or backfill of a night gives the same issues.
+    Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
+    Column("window_end", Date, primary_key=True),
+    Column("touchpoint", String(100), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("centroid", LargeBinary, nullable=False),
+    Column("volume", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("first_seen", Date, nullable=False),
 )

@@ -174,9 +174,24 @@ def window_documents(
     ]
 
 
-def known_issues(connection: Connection) -> list[dict]:
-    rows = connection.execute(select(t.issue).order_by(t.issue.c.issue_id)).mappings()
-    return [dict(row) | {"centroid": from_bytes(row["centroid"])} for row in rows]
+def prior_issues(connection: Connection, window_end: date) -> list[dict]:
+    """Every issue as the latest window before `window_end` left it (the state a night starts from)."""
+    snap = t.issue_snapshot
+    rows = connection.execute(
+        select(snap).where(snap.c.window_end < window_end).order_by(snap.c.issue_id, snap.c.window_end)
+    ).mappings()
+    latest = {row["issue_id"]: dict(row) for row in rows}
+    return [row | {"centroid": from_bytes(row["centroid"])} for _, row in sorted(latest.items())]
+
+
+def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
+    """Issue ids that belong to other windows; ids first made by this window may be made again."""
+    snap = t.issue_snapshot
+    first_window = (
+        select(snap.c.issue_id, func.min(snap.c.window_end).label("first_window")).group_by(snap.c.issue_id).subquery()
+    )
+    created_here = select(first_window.c.issue_id).where(first_window.c.first_window == window_end)
+    return set(connection.execute(select(t.issue.c.issue_id).where(t.issue.c.issue_id.not_in(created_here))).scalars())
 
 
 @dataclass
@@ -251,9 +266,33 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
         t.feedback.c.created_day >= data.window_start, t.feedback.c.created_day < data.window_end
     )
     connection.execute(delete(t.issue_member).where(t.issue_member.c.feedback_id.in_(window_ids)))
+    current = [row["issue_id"] for row in data.issues]
+    snap = t.issue_snapshot
+    # An earlier attempt at this window may have made issues this attempt does not find: they go.
+    first_window = (
+        select(snap.c.issue_id, func.min(snap.c.window_end).label("first_window")).group_by(snap.c.issue_id).subquery()
+    )
+    stale = list(
+        connection.execute(
+            select(first_window.c.issue_id).where(
+                first_window.c.first_window == data.window_end, first_window.c.issue_id.not_in(current)
+            )
+        ).scalars()
+    )
+    for table in (t.issue_member, t.issue_daily, snap, t.issue):
+        for part in _chunks(stale):
+            connection.execute(delete(table).where(table.c.issue_id.in_(part)))
+    connection.execute(delete(snap).where(snap.c.window_end == data.window_end))
     upsert(connection, t.issue, data.issues, ["issue_id"])
     for part in _chunks(data.resolved_issue_ids):
         connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
+    snapshots = [
+        {key: row[key] for key in ("issue_id", "touchpoint", "label", "centroid", "volume", "status", "first_seen")}
+        | {"window_end": data.window_end}
+        for row in data.issues
+    ]
+    for part in _chunks(snapshots):
+        connection.execute(snap.insert(), list(part))
     for part in _chunks(data.issue_members):
         connection.execute(t.issue_member.insert(), list(part))
     for table in (t.issue_daily, t.touchpoint_daily):

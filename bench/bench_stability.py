@@ -1,0 +1,65 @@
+"""Issue-id stability over a night-by-night backfill of the bundled sample.
+
+    .venv/bin/python bench/bench_stability.py [--nights 28]
+
+Each night mines the trailing window. For every document, the issue id it got on the first night
+that mined it is compared with its id on the last night: the share unchanged is the stability
+analysts feel when they come back to an issue a week later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from cx_nlp.pipeline import PipelineContext, run_interval  # noqa: E402
+from cx_nlp.settings import Settings  # noqa: E402
+from cx_nlp.warehouse import schema as t  # noqa: E402
+from cx_nlp.warehouse.db import make_engine, migrate  # noqa: E402
+
+FIRST_NIGHT = date(2026, 10, 19)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nights", type=int, default=28)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/s.db", report_dir=Path(folder))
+        context = PipelineContext.from_settings(settings)
+        engine = make_engine(settings.resolved_warehouse_url())
+        migrate(engine, ROOT / "sql")
+        first_id: dict[str, str] = {}
+        started = time.perf_counter()
+        for night in range(args.nights):
+            start = FIRST_NIGHT + timedelta(days=night)
+            run_interval(context, engine, start, start + timedelta(days=1))
+            with engine.connect() as connection:
+                for feedback_id, issue_id in connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)):
+                    first_id.setdefault(feedback_id, issue_id)
+        with engine.connect() as connection:
+            final = dict(connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)).all())
+            issues = connection.execute(select(t.issue.c.status)).scalars().all()
+        both = [f for f in final if f in first_id]
+        unchanged = sum(first_id[f] == final[f] for f in both)
+        print(f"{args.nights} nights in {time.perf_counter() - started:.1f} s")
+        print(f"documents in an issue on the last night: {len(final)}; first mined earlier: {len(both)}")
+        print(f"stability (same issue id as when first mined): {unchanged / max(len(both), 1):.1%}")
+        print(f"issues ever created: {len(issues)}; by status: " + ", ".join(f"{s} {issues.count(s)}" for s in sorted(set(issues))))
+
+
+if __name__ == "__main__":
+    main()

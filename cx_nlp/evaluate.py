@@ -1,0 +1,282 @@
+"""Quality of the real pipeline on a labelled CSV: sentiment, issue discovery, id stability, baselines.
+
+`evaluate` runs the same `run_interval` as the nightly job, into a throwaway SQLite warehouse, over
+a copy of the labelled file declared as a `file` source, and compares what the warehouse holds with
+the gold labels. Nothing is mocked: the figures include the product's own choices, above all that
+issues are mined per touchpoint and only from feedback the sentiment model does not call positive.
+
+The labelled CSV has a `text` column and optionally `id`, `created_at`, `source_kind`, `rating`,
+`sentiment` (negative / neutral / positive) and `issue` (any string; empty for no issue). Issue
+metrics use only the rows with an issue label; a document in no issue (an outlier, or never
+clustered) counts as a predicted cluster of its own, -1.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from cx_nlp.registry import Models
+from cx_nlp.settings import Settings
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+# Filled-in dates lie in the days before this one; a fixed day keeps the evaluation reproducible.
+DEFAULT_END = date(2026, 11, 16)
+HOLDOUT_SHARE = 0.10
+SOURCE_NAME = "eval"
+NO_ISSUE = "-1"
+
+METRIC_KEYS = (
+    "documents",
+    "sentiment_accuracy",
+    "sentiment_macro_f1",
+    "sentiment_confusion",
+    "issue_nmi",
+    "issue_ari",
+    "issue_purity",
+    "outlier_share",
+    "issues_found",
+    "gold_issues",
+    "stability",
+    "kmeans_nmi",
+    "kmeans_ari",
+    "nearest_description_issue_nmi",
+)
+
+
+def load_labelled(dataset: Path, window_days: int):
+    """The labelled rows with ids and UTC timestamps filled in; a clear error for a malformed file."""
+    import pandas as pd
+
+    if not dataset.is_file():
+        raise FileNotFoundError(f"evaluation set {dataset} not found")
+    frame = pd.read_csv(dataset, dtype=str, keep_default_na=False)
+    if "text" not in frame.columns:
+        raise ValueError(f"{dataset}: no `text` column (columns: {', '.join(frame.columns)})")
+    frame = frame.reset_index(drop=True)
+    if "id" not in frame.columns:
+        frame["id"] = ""
+    frame["id"] = [value.strip() or f"row-{i + 1:05d}" for i, value in enumerate(frame["id"])]
+    if frame["id"].duplicated().any():
+        raise ValueError(f"{dataset}: repeated ids {sorted(frame['id'][frame['id'].duplicated()].unique())[:5]}")
+    for column in ("sentiment", "issue"):
+        if column not in frame.columns:
+            frame[column] = ""
+        frame[column] = frame[column].str.strip()
+    frame["sentiment"] = frame["sentiment"].str.lower()
+    unknown = sorted(set(frame["sentiment"]) - {"", *SENTIMENT_LABELS})
+    if unknown:
+        raise ValueError(f"{dataset}: column sentiment holds {unknown}; expected one of {list(SENTIMENT_LABELS)}")
+
+    # Rows without a date are spread evenly over the days before DEFAULT_END, leaving one day of the
+    # window free so that the stability night still sees every one of them.
+    given = frame["created_at"].str.strip() if "created_at" in frame.columns else pd.Series([""] * len(frame))
+    span_minutes = (window_days - 1) * 24 * 60
+    filled_start = datetime.combine(DEFAULT_END, time(), tzinfo=timezone.utc) - timedelta(minutes=span_minutes)
+    stamps = []
+    for i, value in enumerate(given):
+        if value == "":
+            stamps.append(filled_start + timedelta(minutes=int(i * span_minutes / max(len(frame), 1))))
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except ValueError as exc:
+            raise ValueError(f"{dataset}: row {i + 2} (id {frame['id'][i]!r}): created_at {value!r}: {exc}") from None
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        stamps.append(stamp.to_pydatetime())
+    frame["created_at"] = stamps
+    return frame
+
+
+def _holdout(n: int, seed: int) -> np.ndarray:
+    count = int(round(n * HOLDOUT_SHARE))
+    mask = np.zeros(n, dtype=bool)
+    mask[np.random.default_rng(seed).choice(n, size=count, replace=False)] = True
+    return mask
+
+
+def _write_source(frame, holdout: np.ndarray, new_day: date, folder: Path) -> Path:
+    """A CSV copy with the held-out rows moved to `new_day`, and the sources YAML that reads it."""
+    columns = ["id", "text", "created_at"] + [c for c in ("source_kind", "rating") if c in frame.columns]
+    copy = frame[columns].copy()
+    moved = datetime.combine(new_day, time(12), tzinfo=timezone.utc)
+    copy["created_at"] = [
+        (moved if held else stamp).strftime("%Y-%m-%dT%H:%M:%SZ") for stamp, held in zip(frame["created_at"], holdout)
+    ]
+    csv_path = folder / "labelled.csv"
+    copy.to_csv(csv_path, index=False)
+    fields = {"id": "id", "text": "text", "created_at": "created_at"}
+    fields.update({c: c for c in ("source_kind", "rating") if c in frame.columns})
+    source = {"name": SOURCE_NAME, "kind": "file", "path": str(csv_path), "format": "csv", "source_kind": "review"}
+    sources_path = folder / "sources.yaml"
+    document = yaml.safe_dump({"sources": [source | {"fields": fields}]}, sort_keys=False)
+    sources_path.write_text(document, encoding="utf-8")
+    return sources_path
+
+
+def _memberships(engine) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from cx_nlp.warehouse.schema import issue_member
+
+    with engine.connect() as connection:
+        return dict(connection.execute(select(issue_member.c.feedback_id, issue_member.c.issue_id)).all())
+
+
+def _read_back(engine, embedding_ref: tuple[str, str]) -> dict[str, dict]:
+    """external id -> sentiment label, embedding and content hash of each stored feedback row."""
+    from sqlalchemy import select
+
+    from cx_nlp.embeddings import from_bytes
+    from cx_nlp.warehouse.schema import embedding, feedback, feedback_sentiment
+
+    query = (
+        select(feedback.c.feedback_id, feedback.c.external_id, feedback_sentiment.c.label, embedding.c.vector)
+        .join(feedback_sentiment, feedback_sentiment.c.feedback_id == feedback.c.feedback_id)
+        .join(
+            embedding,
+            (embedding.c.content_hash == feedback.c.content_hash)
+            & (embedding.c.model_name == embedding_ref[0])
+            & (embedding.c.model_version == embedding_ref[1]),
+        )
+        .where(feedback.c.source == SOURCE_NAME)
+    )
+    with engine.connect() as connection:
+        return {
+            row.external_id: {"feedback_id": row.feedback_id, "label": row.label, "vector": from_bytes(row.vector)}
+            for row in connection.execute(query)
+        }
+
+
+def _description_vectors(context, engine) -> np.ndarray:
+    """Embeddings of the touchpoint descriptions, from the cache the touchpoint stage filled."""
+    from sqlalchemy import select
+
+    from cx_nlp.embeddings import from_bytes
+    from cx_nlp.normalise import content_hash
+    from cx_nlp.warehouse.schema import embedding
+
+    descriptions = [t.description for t in context.taxonomy.touchpoints]
+    hashes = [content_hash(d) for d in descriptions]
+    ref = context.registry.embedding
+    with engine.connect() as connection:
+        cached = dict(
+            connection.execute(
+                select(embedding.c.content_hash, embedding.c.vector).where(
+                    embedding.c.content_hash.in_(hashes),
+                    embedding.c.model_name == ref.name,
+                    embedding.c.model_version == ref.version,
+                )
+            ).all()
+        )
+    if all(h in cached for h in hashes):
+        return np.array([from_bytes(cached[h]) for h in hashes])
+    return np.asarray(context.models.embedder.encode(descriptions))
+
+
+def purity(gold: list[str], predicted: list[str]) -> float:
+    """Share of documents whose predicted cluster's most common gold label is their own."""
+    from collections import Counter, defaultdict
+
+    clusters: dict[str, Counter] = defaultdict(Counter)
+    for g, p in zip(gold, predicted):
+        clusters[p][g] += 1
+    return sum(c.most_common(1)[0][1] for c in clusters.values()) / len(gold) if gold else 0.0
+
+
+def evaluate(dataset: Path, settings: Settings, models: Models | None = None, seed: int = 13) -> dict:
+    """Run the pipeline on a labelled CSV in a temporary warehouse and score it against the labels.
+
+    Two nights are run: the first over all rows but a random 10% (`seed`), the second over those 10%
+    moved to the day after. Sentiment and issue metrics are read after the second night, when the
+    28-day window holds every row; `stability` compares each document's issue id across the nights.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import (
+        accuracy_score,
+        adjusted_rand_score,
+        confusion_matrix,
+        f1_score,
+        normalized_mutual_info_score,
+    )
+
+    from cx_nlp.pipeline import PipelineContext, run_interval
+    from cx_nlp.warehouse.db import make_engine, migrate
+
+    frame = load_labelled(Path(dataset), settings.issue_window_days)
+    if frame.empty:
+        raise ValueError(f"{dataset}: no rows")
+    holdout = _holdout(len(frame), seed)
+    first_day = min(s.date() for s, held in zip(frame["created_at"], holdout) if not held)
+    end = max(s.date() for s in frame["created_at"]) + timedelta(days=1)
+    # A set spanning more than the issue window is evaluated with a window that holds all of it.
+    window_days = max(settings.issue_window_days, (end - first_day).days + 1)
+
+    with tempfile.TemporaryDirectory(prefix="cx-evaluate-") as scratch:
+        folder = Path(scratch)
+        run_settings = settings.model_copy(
+            update={
+                "warehouse_url": f"sqlite:///{folder / 'evaluation.db'}",
+                "sources_config": _write_source(frame, holdout, end, folder),
+                "report_dir": folder / "reports",
+                "issue_window_days": window_days,
+            }
+        )
+        context = PipelineContext.from_settings(run_settings, models)
+        engine = make_engine(run_settings.resolved_warehouse_url())
+        try:
+            migrate(engine, run_settings.path(run_settings.sql_dir))
+            run_interval(context, engine, first_day, end)
+            first_night = _memberships(engine)
+            second = run_interval(context, engine, end, end + timedelta(days=1))
+            second_night = _memberships(engine)
+            stored = _read_back(engine, (context.registry.embedding.name, context.registry.embedding.version))
+            descriptions = _description_vectors(context, engine)
+        finally:
+            engine.dispose()
+
+    rows = [(row, stored[row.id]) for row in frame.itertuples() if row.id in stored]
+    metrics: dict = {key: None for key in METRIC_KEYS}
+    metrics["documents"] = len(rows)
+
+    scored = [(row.sentiment, doc["label"]) for row, doc in rows if row.sentiment]
+    if scored:
+        gold, predicted = zip(*scored)
+        metrics["sentiment_accuracy"] = round(float(accuracy_score(gold, predicted)), 4)
+        metrics["sentiment_macro_f1"] = round(
+            float(f1_score(gold, predicted, labels=list(SENTIMENT_LABELS), average="macro", zero_division=0)), 4
+        )
+        metrics["sentiment_confusion"] = confusion_matrix(gold, predicted, labels=list(SENTIMENT_LABELS)).tolist()
+
+    metrics["issues_found"] = len(second.issues)
+    labelled = [(row, doc) for row, doc in rows if row.issue]
+    if labelled:
+        gold = [row.issue for row, _ in labelled]
+        predicted = [second_night.get(doc["feedback_id"], NO_ISSUE) for _, doc in labelled]
+        vectors = np.array([doc["vector"] for _, doc in labelled])
+        metrics["gold_issues"] = len(set(gold))
+        metrics["issue_nmi"] = round(float(normalized_mutual_info_score(gold, predicted)), 4)
+        metrics["issue_ari"] = round(float(adjusted_rand_score(gold, predicted)), 4)
+        metrics["issue_purity"] = round(purity(gold, predicted), 4)
+        metrics["outlier_share"] = round(sum(p == NO_ISSUE for p in predicted) / len(predicted), 4)
+
+        clusters = min(len(set(gold)), len(labelled))
+        kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)
+        metrics["kmeans_nmi"] = round(float(normalized_mutual_info_score(gold, kmeans)), 4)
+        metrics["kmeans_ari"] = round(float(adjusted_rand_score(gold, kmeans)), 4)
+        nearest = np.argmax(vectors @ descriptions.T, axis=1)
+        metrics["nearest_description_issue_nmi"] = round(float(normalized_mutual_info_score(gold, nearest)), 4)
+
+        # Documents of the first night that it put in an issue: does the second night keep that id?
+        held = dict(zip(frame["id"], holdout))
+        kept = [
+            second_night.get(doc["feedback_id"]) == first_night[doc["feedback_id"]]
+            for row, doc in labelled
+            if not held[row.id] and doc["feedback_id"] in first_night
+        ]
+        metrics["stability"] = round(sum(kept) / len(kept), 4) if kept else None
+    return metrics
