@@ -14,8 +14,8 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import passed_bookmark, pin_base_url
-from cx_nlp.sources.http import HttpClientConfig
+from cx_nlp.sources.connectors.review_api import passed_bookmark
+from cx_nlp.sources.http import HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
 
 # The feed stops at page 10 (about 500 reviews); later pages are not served.

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.normalise import clean_text
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.http import Auth, BasicAuth, HttpClientConfig
+from cx_nlp.sources.http import Auth, BasicAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
 
 log = logging.getLogger(__name__)
@@ -67,15 +66,7 @@ class FreshdeskConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> FreshdeskConfig:
-        url = httpx.URL(self.base_url.rstrip("/"))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url {self.base_url!r} must be an http(s) URL such as https://acme.freshdesk.com")
-        self.base_url = str(url).rstrip("/")
-        host = url.host.lower()
-        if not self.http.allowed_hosts:
-            self.http = self.http.model_copy(update={"allowed_hosts": frozenset({host})})
-        elif host not in self.http.allowed_hosts:
-            raise ValueError(f"http.allowed_hosts {sorted(self.http.allowed_hosts)} does not include {host!r}")
+        self.base_url, self.http = pin_base_url(self.base_url, self.http, example="https://acme.freshdesk.com")
         return self
 
 

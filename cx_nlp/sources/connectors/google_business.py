@@ -14,8 +14,8 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark, pin_base_url
-from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig
+from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark
+from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
 
 # The API's StarRating enum; STAR_RATING_UNSPECIFIED means "no rating", not a bad one.

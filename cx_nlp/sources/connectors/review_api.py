@@ -10,25 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import httpx
-
-from cx_nlp.sources.http import HttpClientConfig
-
 # An id that goes into a URL path: no slash, query or fragment can ride along and change the request.
 PATH_SEGMENT = r"^[A-Za-z0-9._~-]+$"
-
-
-def pin_base_url(base_url: str, http: HttpClientConfig, *, example: str) -> tuple[str, HttpClientConfig]:
-    """The normalised base URL and an HTTP config whose allowed_hosts admits it (and, by default, only it)."""
-    url = httpx.URL(base_url.strip().rstrip("/"))
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url {base_url!r} must be an http(s) URL such as {example}")
-    host = url.host.lower()
-    if not http.allowed_hosts:
-        http = http.model_copy(update={"allowed_hosts": frozenset({host})})
-    elif host not in http.allowed_hosts:
-        raise ValueError(f"http.allowed_hosts {sorted(http.allowed_hosts)} does not include {host!r}")
-    return str(url).rstrip("/"), http
 
 
 def passed_bookmark(values: Iterable[datetime | None], start: datetime | None) -> bool:

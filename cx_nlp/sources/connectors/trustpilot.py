@@ -16,8 +16,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark, pin_base_url
-from cx_nlp.sources.http import ApiKeyAuth, Auth, HttpClientConfig
+from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark
+from cx_nlp.sources.http import ApiKeyAuth, Auth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
 
 log = logging.getLogger(__name__)

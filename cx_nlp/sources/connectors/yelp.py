@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark, pin_base_url
-from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig
+from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark
+from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar, Literal
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.http import Auth, BasicAuth, BearerAuth, HttpClientConfig
+from cx_nlp.sources.http import Auth, BasicAuth, BearerAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -42,15 +41,7 @@ class ZendeskConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> ZendeskConfig:
-        url = httpx.URL(self.base_url.rstrip("/"))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url {self.base_url!r} must be an http(s) URL such as https://acme.zendesk.com")
-        self.base_url = str(url).rstrip("/")
-        host = url.host.lower()
-        if not self.http.allowed_hosts:
-            self.http = self.http.model_copy(update={"allowed_hosts": frozenset({host})})
-        elif host not in self.http.allowed_hosts:
-            raise ValueError(f"http.allowed_hosts {sorted(self.http.allowed_hosts)} does not include {host!r}")
+        self.base_url, self.http = pin_base_url(self.base_url, self.http, example="https://acme.zendesk.com")
         if self.api_token is not None and not self.email:
             raise ValueError("api_token needs email: Zendesk API tokens authenticate as '<email>/token'")
         return self
