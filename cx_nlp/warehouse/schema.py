@@ -34,6 +34,14 @@ metadata = MetaData(
 Json = JSON().with_variant(JSONB(), "postgresql")
 Timestamp = DateTime(timezone=True)
 
+def survey_kpi_columns() -> list[Column]:
+    """NPS, CSAT and CES with their response counts, so BI tools can weight them when rolling up."""
+    columns = []
+    for kind in ("nps", "csat", "ces"):
+        columns += [Column(kind, Float), Column(f"{kind}_responses", Integer, nullable=False, server_default="0")]
+    return columns
+
+
 pipeline_run = Table(
     "pipeline_run",
     metadata,
@@ -151,12 +159,7 @@ issue = Table(
     Column("negative_share", Float, nullable=False),
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
-    Column("nps", Float),
-    Column("nps_responses", Integer, nullable=False, server_default="0"),
-    Column("csat", Float),
-    Column("csat_responses", Integer, nullable=False, server_default="0"),
-    Column("ces", Float),
-    Column("ces_responses", Integer, nullable=False, server_default="0"),
+    *survey_kpi_columns(),
     Column("first_seen", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
     Column("status", String(16), nullable=False),  # active | emerging | resolved
@@ -194,12 +197,7 @@ touchpoint_daily = Table(
     Column("negative_share", Float, nullable=False),
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
-    Column("nps", Float),
-    Column("nps_responses", Integer, nullable=False, server_default="0"),
-    Column("csat", Float),
-    Column("csat_responses", Integer, nullable=False, server_default="0"),
-    Column("ces", Float),
-    Column("ces_responses", Integer, nullable=False, server_default="0"),
+    *survey_kpi_columns(),
 )
 
 source_state = Table(
