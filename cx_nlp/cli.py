@@ -325,14 +325,40 @@ def train_sentiment_command(
     min_confidence: float = typer.Option(0.5, help="Drop crowd labels with lower annotator agreement."),
     max_examples: int = typer.Option(0, help="Cap the training split (0: no cap); for smoke runs."),
     threads: int = typer.Option(0, help="Torch CPU threads (0: torch's default)."),
+    base_model: str = typer.Option(
+        "packaged:all-MiniLM-L6-v2", help="Encoder or classifier to start from, e.g. models/cx-sentiment-minilm."
+    ),
+    from_warehouse: bool = typer.Option(
+        False, "--from-warehouse", help="Train on the warehouse's star-rated reviews (1-2 neg, 3 neutral, 4-5 pos)."
+    ),
 ) -> None:
-    """Fine-tune the packaged MiniLM encoder into the 3-class sentiment model and write its model card."""
-    from cx_nlp.sentiment_training import TrainingConfig, train_sentiment
+    """Fine-tune a transformer into the 3-class sentiment model and write its model card."""
+    import tempfile
+
+    from cx_nlp.sentiment_training import TrainingConfig, train_sentiment, write_star_corpus
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    corpus_note = None
+    if from_warehouse:
+        from cx_nlp.warehouse.store import star_rated_reviews
+
+        engine = _engine(_settings())
+        with engine.connect() as connection:
+            reviews = star_rated_reviews(connection)
+        corpus = str(Path(tempfile.mkdtemp(prefix="cx-stars-")) / "star_rated_reviews.csv")
+        try:
+            count = write_star_corpus(reviews, Path(corpus))
+        except ValueError as exc:
+            _fail(str(exc))
+        corpus_note = (
+            f"{count} star-rated English reviews from the warehouse ({engine.url.render_as_string()}), "
+            "labelled by stars: 1-2 negative, 3 neutral, 4-5 positive (PII already redacted)."
+        )
     report = train_sentiment(
         TrainingConfig(
             corpus=corpus,
+            base_model=base_model,
+            corpus_note=corpus_note,
             output_dir=output_dir,
             epochs=epochs,
             batch_size=batch_size,

