@@ -19,6 +19,8 @@ models_app = typer.Typer(help="Train and inspect the models the pipeline uses.",
 app.add_typer(models_app, name="models")
 sources_app = typer.Typer(help="List and check the configured feedback sources.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+taxonomy_app = typer.Typer(help="Work on the touchpoint taxonomy.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
 
 
 def _settings():
@@ -285,6 +287,45 @@ def sources_check() -> None:
             typer.echo(f"ok   {source.name}")
     if problems:
         raise typer.Exit(code=2)
+
+
+@taxonomy_app.command("suggest")
+def taxonomy_suggest(
+    days: int = typer.Option(28, help="Look at the feedback of this many days up to the newest."),
+    min_size: int = typer.Option(4, help="Smallest group worth a touchpoint."),
+) -> None:
+    """Propose touchpoints for what accumulates in `other`, as YAML to review and paste into the taxonomy."""
+    from datetime import timedelta as days_delta
+
+    import numpy as np
+    from sqlalchemy import func, select
+
+    from cx_nlp.config import load_registry, load_taxonomy
+    from cx_nlp.taxonomy import as_yaml, suggest_touchpoints
+    from cx_nlp.warehouse.schema import feedback
+    from cx_nlp.warehouse.store import window_documents
+
+    settings = _settings()
+    taxonomy = load_taxonomy(settings.path(settings.touchpoints_config))
+    registry = load_registry(settings.path(settings.model_registry))
+    engine = _engine(settings)
+    with engine.connect() as connection:
+        newest = connection.execute(select(func.max(feedback.c.created_day))).scalar()
+        if newest is None:
+            _fail("the warehouse holds no feedback yet; run `cx-nlp run` first")
+        end = (newest if isinstance(newest, date) else date.fromisoformat(str(newest))) + days_delta(days=1)
+        documents = window_documents(
+            connection, end - days_delta(days=days), end, (registry.embedding.name, registry.embedding.version)
+        )
+    other = [d for d in documents if d.touchpoint == taxonomy.other and d.embedding is not None]
+    if len(other) < min_size:
+        typer.echo(f"# only {len(other)} documents in `{taxonomy.other}` over {days} days: nothing to suggest")
+        return
+    suggestions = suggest_touchpoints(
+        [d.text for d in other], np.array([d.embedding for d in other]), taxonomy.names(), min_size=min_size
+    )
+    typer.echo(f"# {len(other)} documents in `{taxonomy.other}` over the {days} days to {end - days_delta(days=1)}")
+    typer.echo(as_yaml(suggestions) if suggestions else "# no coherent group found")
 
 
 @app.command("report")
