@@ -173,6 +173,13 @@ class ModelEntry(_Strict):
     batch_size: int = Field(default=32, ge=1)
     # For models whose config says LABEL_0.. instead of names: model label -> negative|neutral|positive.
     label_map: dict[str, Literal["negative", "neutral", "positive"]] = Field(default_factory=dict)
+    # ISO 639-1 codes the model was trained for; empty means any. Text detected in another language
+    # is never scored by it (it would get a confident, meaningless label).
+    languages: list[str] = Field(default_factory=list)
+
+    def reads(self, language: str) -> bool:
+        # "und": too short to tell (e.g. "ok"); such texts are scored as the model's own language.
+        return not self.languages or language in self.languages or language == "und"
 
     @property
     def ref(self) -> str:

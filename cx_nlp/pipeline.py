@@ -33,7 +33,7 @@ from cx_nlp.kpis import SCORE_RANGES, compute_kpis
 from cx_nlp.normalise import clean_text, content_hash, detect_language
 from cx_nlp.pii import redact_pii
 from cx_nlp.registry import Models
-from cx_nlp.records import Feedback, QuarantinedRecord, SentimentScore, SourceRecord, TouchpointAssignment
+from cx_nlp.records import UNSCORED, Feedback, QuarantinedRecord, SentimentScore, SourceRecord, TouchpointAssignment
 from cx_nlp.settings import Settings
 from cx_nlp.sources.file import FileStream, LoadResult
 from cx_nlp.sources.streams import MemoryStateStore, StateStore, sync
@@ -262,18 +262,23 @@ def group_by(items, key: Callable) -> dict:
     return groups
 
 
+def tone(documents: Sequence[WindowDocument]) -> dict:
+    """Negative share and mean sentiment over the documents the sentiment model could read."""
+    scored = [d for d in documents if d.label != UNSCORED]
+    if not scored:
+        return {"negative_share": 0.0, "mean_sentiment": 0.0}
+    return {
+        "negative_share": round(sum(d.label == "negative" for d in scored) / len(scored), 4),
+        "mean_sentiment": round(float(np.mean([d.score for d in scored])), 4),
+    }
+
+
 def daily_rows(key: dict, documents: Sequence[WindowDocument]) -> list[dict]:
     by_day = group_by(documents, lambda d: d.created_day)
     rows = []
     for day in sorted(by_day):
         group = by_day[day]
-        row = {
-            **key,
-            "day": day,
-            "volume": len(group),
-            "negative_share": round(sum(d.label == "negative" for d in group) / len(group), 4),
-            "mean_sentiment": round(float(np.mean([d.score for d in group])), 4),
-        }
+        row = {**key, "day": day, "volume": len(group), **tone(group)}
         rows.append(row)
     return rows
 
@@ -312,8 +317,9 @@ def mine_issues(
     `taken_ids` are ids other windows own; new issues are numbered past them.
     Returns the issues, the ids of prior issues that fell silent, and the outlier share.
     """
+    # Issues are problems: positive feedback is not clustered, nor text the sentiment model cannot read.
     by_touchpoint = group_by(
-        (d for d in documents if d.label != "positive" and d.embedding is not None), lambda d: d.touchpoint
+        (d for d in documents if d.label in ("negative", "neutral") and d.embedding is not None), lambda d: d.touchpoint
     )
     existing_ids = set(taken_ids) | {k["issue_id"] for k in prior}
     first_seen = {k["issue_id"]: k["first_seen"] for k in prior}
@@ -357,8 +363,7 @@ def mine_issues(
                         "centroid": to_bytes(cluster.centroid),
                         "volume": len(members),
                         "volume_last_7_days": sum(d >= window_end - timedelta(days=RECENT_DAYS) for d in days),
-                        "negative_share": round(sum(d.label == "negative" for d in members) / len(members), 4),
-                        "mean_sentiment": round(float(np.mean([d.score for d in members])), 4),
+                        **tone(members),
                         "mean_rating": mean_review_rating(members),
                         **survey_kpis(members),
                         "first_seen": min([*days, first_seen.get(issue_id, max(days))]),
@@ -478,6 +483,10 @@ def ingest_interval(
         vectors = store.cached_embeddings(
             connection, [f.content_hash for f in feedback] + list(phrase_hashes), *embedding_ref
         )
+    entry = registry.sentiment
+    for item in feedback:
+        if not entry.reads(item.language) and item.content_hash not in sentiments:
+            sentiments[item.content_hash] = SentimentScore(UNSCORED, 0.0, 0.0, 0.0, 0.0, 0, entry.name, entry.version)
     to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
     with timer.stage("sentiment", len(to_score)) as advance:
         if to_score:
@@ -520,6 +529,7 @@ def ingest_interval(
         "scored": len(to_score),
         "embedded": len(to_embed),
         "languages": dict(sorted(Counter(f.language for f in feedback).items())),
+        "unscored_language": sum(sentiments[f.content_hash].label == UNSCORED for f in feedback),
     }
     return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
 

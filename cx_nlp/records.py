@@ -7,6 +7,8 @@ from datetime import datetime
 
 SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+# The label of feedback whose language the sentiment model does not read: counted, never scored.
+UNSCORED = "unscored"
 
 
 @dataclass

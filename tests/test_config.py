@@ -90,3 +90,13 @@ def test_score_type_sets_and_checks_the_scale(tmp_path):
     path.write_text(base % ", rating_scale: [0, 10]")
     with pytest.raises(ConfigError, match="does not match csat"):
         load_sources(path)
+
+
+def test_a_model_reads_only_its_languages():
+    from cx_nlp.config import ModelEntry
+
+    english = ModelEntry(name="m", version="1", path="x", languages=["en"])
+    assert english.reads("en") and english.reads("und")  # too short to tell: scored
+    assert not english.reads("fr")
+    assert ModelEntry(name="m", version="1", path="x").reads("fr")  # no list: any language
+    assert load_registry(ROOT / "models" / "registry.yaml").sentiment.languages == ["en"]
