@@ -294,6 +294,22 @@ def survey_kpis(documents: Sequence[WindowDocument]) -> dict:
     return columns
 
 
+def impact(members: Sequence[WindowDocument], touchpoint_documents: Sequence[WindowDocument]) -> dict:
+    """How the touchpoint's mean star rating and NPS would change without this issue's feedback.
+
+    Positive means the issue costs the touchpoint that much. None where the touchpoint has no such
+    score, or where the issue holds all of it (nothing would be left to compare).
+    """
+    member_ids = {d.feedback_id for d in members}
+    rest = [d for d in touchpoint_documents if d.feedback_id not in member_ids]
+    rating_all, rating_rest = mean_review_rating(touchpoint_documents), mean_review_rating(rest)
+    nps_all, nps_rest = survey_kpis(touchpoint_documents)["nps"], survey_kpis(rest)["nps"]
+    return {
+        "rating_impact": round(rating_rest - rating_all, 3) if None not in (rating_all, rating_rest) else None,
+        "nps_impact": round(nps_rest - nps_all, 2) if None not in (nps_all, nps_rest) else None,
+    }
+
+
 def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:
     # Only star ratings are averaged: NPS (0-10) and other survey scales do not share their scale.
     ratings = [d.rating for d in documents if d.rating is not None and d.source_kind == "review"]
@@ -321,6 +337,7 @@ def mine_issues(
     by_touchpoint = group_by(
         (d for d in documents if d.label in ("negative", "neutral") and d.embedding is not None), lambda d: d.touchpoint
     )
+    everything_by_touchpoint = group_by(documents, lambda d: d.touchpoint)
     existing_ids = set(taken_ids) | {k["issue_id"] for k in prior}
     first_seen = {k["issue_id"]: k["first_seen"] for k in prior}
     mined: list[MinedIssue] = []
@@ -366,6 +383,7 @@ def mine_issues(
                         **tone(members),
                         "mean_rating": mean_review_rating(members),
                         **survey_kpis(members),
+                        **impact(members, everything_by_touchpoint[touchpoint]),
                         "first_seen": min([*days, first_seen.get(issue_id, max(days))]),
                         "last_seen": max(days),
                         "status": issue_status(days, window_end, window_days),

@@ -103,6 +103,9 @@ def test_sample_run_then_rerun(context, warehouse_url):
     recognised = [tp for tp, words in PLANTED.items() if words & by_touchpoint.get(tp, set())]
     assert len(recognised) >= 4, by_touchpoint
     assert stats["outlier_share"] <= 0.5
+    # Impact: the late-delivery issue costs the delivery touchpoint stars.
+    late = max((i for i in issues if i["touchpoint"] == "delivery"), key=lambda i: i["volume"])
+    assert late["rating_impact"] is not None and late["rating_impact"] > 0.1
     largest = max(issues, key=lambda i: (i["volume"], i["issue_id"]))
     assert largest["label"] in first.report_path.read_text(encoding="utf-8")
 

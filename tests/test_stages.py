@@ -86,3 +86,19 @@ def test_emerging_needs_a_jump_against_the_own_baseline():
 
 def test_run_id_is_the_interval():
     assert interval_run_id(date(2026, 10, 19), date(2026, 11, 16)) == "2026-10-19_2026-11-16"
+
+
+def test_impact_is_the_touchpoint_score_without_the_issue_minus_with_it():
+    from cx_nlp.pipeline import impact
+    from cx_nlp.warehouse.store import WindowDocument
+
+    def doc(i, rating, kind="review", score_type=None):
+        return WindowDocument(f"f{i}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, "delivery", None, score_type)
+
+    issue = [doc(1, 1), doc(2, 1), doc(3, 0, "survey", "nps")]
+    touchpoint = issue + [doc(4, 5), doc(5, 4), doc(6, 10, "survey", "nps"), doc(7, 9, "survey", "nps")]
+    result = impact(issue, touchpoint)
+    # Stars: mean 2.75 with the issue, 4.5 without it. NPS: 33.33 with (2 promoters, 1 detractor), 100 without.
+    assert result["rating_impact"] == 1.75
+    assert result["nps_impact"] == 66.67
+    assert impact(touchpoint, touchpoint) == {"rating_impact": None, "nps_impact": None}

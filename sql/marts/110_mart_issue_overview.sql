@@ -17,6 +17,8 @@ SELECT
     i.csat_responses,
     i.ces,
     i.ces_responses,
+    i.rating_impact,
+    i.nps_impact,
     i.first_seen,
     i.last_seen,
     i.window_end

@@ -15,6 +15,8 @@ SELECT
     csat_responses,
     ces,
     ces_responses,
+    rating_impact,
+    nps_impact,
     first_seen,
     last_seen,
     status,
