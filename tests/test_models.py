@@ -103,3 +103,16 @@ def test_touchpoints_by_similarity_metadata_and_fallback(models, assigner):
     assert (primary[4].touchpoint, primary[4].method) == ("other", "fallback")
     assert (primary[5].touchpoint, primary[5].method, primary[5].confidence) == ("billing", "metadata", 1.0)
     assert all(len(r) <= assigner.max_touchpoints for r in result)
+
+
+def test_services_taxonomy_routes_clear_cases(models):
+    services = load_taxonomy(ROOT / "config" / "touchpoints_services.yaml")
+    assigner = TouchpointAssigner(services).fit(models.embedder.encode)
+    texts = [
+        "Broadband has been down every evening this week",
+        "The technician did not come for the installation appointment",
+        "You took the direct debit twice",
+        "It took four calls and a fee to cancel my contract",
+    ]
+    primary = [r[0].touchpoint for r in assigner.assign(models.embedder.encode(texts), [{}] * len(texts))]
+    assert primary == ["service_quality", "sales_onboarding", "billing", "contract_change"]
