@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -115,32 +115,25 @@ class FileStream:
             if _has_bad_bytes(value):
                 return reject(column, f"row {raw.position}: bytes that are not valid {self.config.encoding}")
 
-        external_id = str(payload.get(mapping.id) or "").strip()
-        if not external_id:
-            return reject(mapping.id, f"row {raw.position}: missing id")
+        checked = check_fields(
+            reject,
+            unnamed=f"row {raw.position}",
+            id_field=mapping.id,
+            id_value=payload.get(mapping.id),
+            text_field=mapping.text,
+            text=str(payload.get(mapping.text) or ""),
+            title=str(payload.get(mapping.title) or "") if mapping.title else "",
+            created_at_field=mapping.created_at,
+            created_at=payload.get(mapping.created_at),
+            date_format=self.config.date_format,
+            rating_field=mapping.rating,
+            rating=payload.get(mapping.rating) if mapping.rating else None,
+            rating_range=self.config.rating_scale,
+        )
+        if isinstance(checked, QuarantinedRecord):
+            return checked
+        external_id, text, created_at, rating = checked
         where = f"record {external_id!r}"
-
-        body = str(payload.get(mapping.text) or "").strip()
-        title = str(payload.get(mapping.title) or "").strip() if mapping.title else ""
-        text = f"{title}. {body}" if title and body else (title or body)
-        if not text:
-            return reject(mapping.text, f"{where}: empty text")
-
-        created_raw = payload.get(mapping.created_at)
-        created_at = parse_timestamp(created_raw, self.config.date_format)
-        if created_at is None:
-            return reject(mapping.created_at, f"{where}: unparseable date {created_raw!r}")
-
-        rating = None
-        if mapping.rating and payload.get(mapping.rating) not in (None, ""):
-            value = payload[mapping.rating]
-            try:
-                rating = float(value)
-            except (TypeError, ValueError):
-                return reject(mapping.rating, f"{where}: rating {value!r} is not a number")
-            scale = self.config.rating_scale
-            if scale and not scale[0] <= rating <= scale[1]:
-                return reject(mapping.rating, f"{where}: rating {value!r} outside {scale[0]:g}..{scale[1]:g}")
 
         source_kind = self.config.source_kind
         if mapping.source_kind and payload.get(mapping.source_kind):
@@ -174,6 +167,53 @@ class FileStream:
             else:
                 result.outside_interval += 1
         return result
+
+
+def check_fields(
+    reject: Callable[[str, str], QuarantinedRecord],
+    *,
+    unnamed: str,
+    id_field: str,
+    id_value: object,
+    text_field: str,
+    text: str,
+    title: str = "",
+    created_at_field: str,
+    created_at: object,
+    date_format: str | None = None,
+    rating_field: str | None = None,
+    rating: object = None,
+    rating_range: tuple[float, float] | None = None,
+) -> tuple[str, str, datetime, float | None] | QuarantinedRecord:
+    """The checks every source applies, with one wording: (id, text, created_at, rating) or a rejection.
+
+    `unnamed` says where a record without an id sits (its row, or its payload key), so the
+    quarantine reason still points at it.
+    """
+    external_id = str(id_value or "").strip()
+    if not external_id:
+        return reject(id_field, f"{unnamed}: missing id")
+    where = f"record {external_id!r}"
+
+    body, title = (text or "").strip(), (title or "").strip()
+    combined = f"{title}. {body}" if title and body else (title or body)
+    if not combined:
+        return reject(text_field, f"{where}: empty text")
+
+    created = parse_timestamp(created_at, date_format)
+    if created is None:
+        return reject(created_at_field, f"{where}: unparseable date {created_at!r}")
+
+    value = None
+    if rating_field and rating not in (None, ""):
+        try:
+            value = float(rating)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return reject(rating_field, f"{where}: rating {rating!r} is not a number")
+        if rating_range and not rating_range[0] <= value <= rating_range[1]:
+            low, high = rating_range
+            return reject(rating_field, f"{where}: rating {rating!r} outside {low:g}..{high:g}")
+    return external_id, combined, created, value
 
 
 def parse_timestamp(value: object, date_format: str | None = None) -> datetime | None:

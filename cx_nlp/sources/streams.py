@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
-from cx_nlp.sources.file import parse_timestamp, payload_key
+from cx_nlp.sources.file import check_fields, parse_timestamp, payload_key
 from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig
 
 log = logging.getLogger(__name__)
@@ -163,29 +163,24 @@ class Stream:
         def reject(column: str, reason: str) -> QuarantinedRecord:
             return QuarantinedRecord(self.name, key, column, reason, payload)
 
-        external_id = str(dig(payload, id_field) or "").strip()
-        if not external_id:
-            return reject(id_field, f"record with key {key}: missing id")
-        where = f"record {external_id!r}"
-
-        body, title = (text or "").strip(), (title or "").strip()
-        combined = f"{title}. {body}" if title and body else (title or body)
-        if not combined:
-            return reject(text_field, f"{where}: empty text")
-
-        created = parse_timestamp(created_at, date_format)
-        if created is None:
-            return reject(created_at_field, f"{where}: unparseable date {created_at!r}")
-
-        value = None
-        if rating_field and rating not in (None, ""):
-            try:
-                value = float(rating)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return reject(rating_field, f"{where}: rating {rating!r} is not a number")
-            if rating_range and not rating_range[0] <= value <= rating_range[1]:
-                low, high = rating_range
-                return reject(rating_field, f"{where}: rating {rating!r} outside {low:g}..{high:g}")
+        checked = check_fields(
+            reject,
+            unnamed=f"record with key {key}",
+            id_field=id_field,
+            id_value=dig(payload, id_field),
+            text_field=text_field,
+            text=text,
+            title=title,
+            created_at_field=created_at_field,
+            created_at=created_at,
+            date_format=date_format,
+            rating_field=rating_field,
+            rating=rating,
+            rating_range=rating_range,
+        )
+        if isinstance(checked, QuarantinedRecord):
+            return checked
+        external_id, combined, created, value = checked
 
         kind = self.source_kind if self.source_kind in SOURCE_KINDS else "review"
         return SourceRecord(
