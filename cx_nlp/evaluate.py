@@ -9,11 +9,15 @@ The labelled CSV has a `text` column and optionally `id`, `created_at`, `source_
 `sentiment` (negative / neutral / positive) and `issue` (any string; empty for no issue). Issue
 metrics use only the rows with an issue label; a document in no issue (an outlier, or never
 clustered) counts as a predicted cluster of its own, -1.
+
+`packaged:NAME` instead of a file evaluates on a public labelled set that an installed package ships
+(see `cx_nlp.public_datasets`).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -45,7 +49,10 @@ METRIC_KEYS = (
     "kmeans_nmi",
     "kmeans_ari",
     "nearest_description_issue_nmi",
+    "issue_breakdown",
 )
+# Not single figures: printed as their own tables rather than rows of the metrics table.
+DETAIL_KEYS = ("sentiment_confusion", "issue_breakdown")
 
 
 def load_labelled(dataset: Path, window_days: int):
@@ -188,7 +195,7 @@ def purity(gold: list[str], predicted: list[str]) -> float:
     return sum(c.most_common(1)[0][1] for c in clusters.values()) / len(gold) if gold else 0.0
 
 
-def evaluate(dataset: Path, settings: Settings, models: Models | None = None, seed: int = 13) -> dict:
+def evaluate(dataset: Path | str, settings: Settings, models: Models | None = None, seed: int = 13) -> dict:
     """Run the pipeline on a labelled CSV in a temporary warehouse and score it against the labels.
 
     Two nights are run: the first over all rows but a random 10% (`seed`), the second over those 10%
@@ -207,7 +214,13 @@ def evaluate(dataset: Path, settings: Settings, models: Models | None = None, se
     from cx_nlp.pipeline import PipelineContext, run_interval
     from cx_nlp.warehouse.db import make_engine, migrate
 
-    frame = load_labelled(Path(dataset), settings.issue_window_days)
+    from cx_nlp import public_datasets
+
+    if public_datasets.is_packaged(dataset):
+        with tempfile.TemporaryDirectory(prefix="cx-dataset-") as folder:
+            frame = load_labelled(public_datasets.materialise(str(dataset), Path(folder)), settings.issue_window_days)
+    else:
+        frame = load_labelled(Path(dataset), settings.issue_window_days)
     if frame.empty:
         raise ValueError(f"{dataset}: no rows")
     holdout = _holdout(len(frame), seed)
@@ -263,6 +276,12 @@ def evaluate(dataset: Path, settings: Settings, models: Models | None = None, se
         metrics["issue_ari"] = round(float(adjusted_rand_score(gold, predicted)), 4)
         metrics["issue_purity"] = round(purity(gold, predicted), 4)
         metrics["outlier_share"] = round(sum(p == NO_ISSUE for p in predicted) / len(predicted), 4)
+        # Where each gold issue went: a label spread over several found issues is over-split, one found
+        # issue under several labels is a merge.
+        metrics["issue_breakdown"] = {
+            label: dict(Counter(p for g, p in zip(gold, predicted) if g == label).most_common())
+            for label in sorted(set(gold))
+        }
 
         clusters = min(len(set(gold)), len(labelled))
         kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)

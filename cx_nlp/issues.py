@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -100,6 +100,9 @@ class Cluster:
     label: str
     representatives: list[int]
     known: int | None = None  # index of the known issue this cluster continues, if any
+    # Indices of other known issues folded into this one because they turned out to be one problem.
+    absorbed: list[int] = field(default_factory=list)
+    split_from: int | None = None  # index of the known issue this new cluster broke away from
 
 
 class IssueMiner:
@@ -119,6 +122,10 @@ class IssueMiner:
         n_keywords: int = 6,
         n_representatives: int = 3,
         min_documents: int = 8,
+        merge_similarity: float | None = 0.75,
+        merge_term_similarity: float = 0.1,
+        known_merge_similarity: float = 0.8,
+        split_similarity: float | None = 0.6,
     ):
         self.reducer = reducer if reducer is not None else PCAReducer()
         self.clusterer = clusterer if clusterer is not None else HDBSCANClusterer()
@@ -128,6 +135,12 @@ class IssueMiner:
         self.n_keywords = n_keywords
         self.n_representatives = n_representatives
         self.min_documents = min_documents
+        self.merge_similarity = merge_similarity
+        self.merge_term_similarity = merge_term_similarity
+        # Two established issues merge only on stronger evidence than a new cluster joining one: every
+        # merge of known ids moves documents analysts have already seen under the absorbed id.
+        self.known_merge_similarity = max(known_merge_similarity, merge_similarity or 0.0)
+        self.split_similarity = split_similarity
 
     def fit(
         self, texts: Sequence[str], embeddings: np.ndarray, known_centroids: np.ndarray | None = None
@@ -150,6 +163,10 @@ class IssueMiner:
             close = similarity[np.arange(len(texts)), nearest] >= self.known_threshold
             labels[close] = nearest[close]
             methods[close] = "known"
+        split_from: dict[int, int] = {}
+        if self.split_similarity is not None:
+            split_from = self._split_known(embeddings, labels, len(known))
+            methods[np.isin(labels, list(split_from))] = "cluster"
         rest = np.flatnonzero(labels == -1)
         if len(rest) >= self.min_documents:
             points = embeddings[rest]
@@ -162,6 +179,9 @@ class IssueMiner:
                 # be one real new problem or a bag of unrelated complaints, and only the first is an issue.
                 if float((embeddings[members] @ centre).mean()) >= self.min_cohesion:
                     labels[members] = cluster + len(known)
+        absorbed: dict[int, list[int]] = {}
+        if self.merge_similarity is not None:
+            labels, absorbed = self._merge_near_duplicates(texts, embeddings, labels, len(known))
         group_ids = sorted(set(labels.tolist()) - {-1})
         if group_ids:
             centroids = np.array([_normalise_rows(embeddings[labels == g].mean(0, keepdims=True))[0] for g in group_ids])
@@ -176,8 +196,98 @@ class IssueMiner:
                 methods[outliers[close]] = "nearest"
         self.labels_ = labels
         self.clusters_ = self._describe(texts, embeddings, labels, methods, group_ids, len(known))
+        for cluster in self.clusters_:
+            if cluster.known is not None:
+                cluster.absorbed = absorbed.get(cluster.known, [])
+        for cluster, group in zip(self.clusters_, group_ids):
+            cluster.split_from = split_from.get(group)
         self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
         return self
+
+    def _split_known(self, embeddings: np.ndarray, labels: np.ndarray, n_known: int) -> dict[int, int]:
+        """Let a known issue break in two when its documents now form clearly different problems.
+
+        The documents that joined known issue k are clustered on their own; a part whose centre is
+        less similar than `split_similarity` to the largest part's becomes a new issue (labelled in
+        place, well above every other label). Returns new label -> the known issue it split from.
+        The bar sits below the merge bar, so a split part is never merged straight back.
+        """
+        split_from: dict[int, int] = {}
+        next_label = n_known + len(labels) + 1
+        for k in range(n_known):
+            members = np.flatnonzero(labels == k)
+            if len(members) < 2 * self.min_documents:
+                continue
+            points = embeddings[members]
+            points = self.reducer.fit_transform(points) if self.reducer is not None else points
+            found = np.asarray(self.clusterer.fit_predict(points))
+            parts = sorted((members[found == c] for c in set(found.tolist()) - {-1}), key=len, reverse=True)
+            if len(parts) < 2:
+                continue
+            main = _normalise_rows(embeddings[parts[0]].mean(0, keepdims=True))[0]
+            for part in parts[1:]:
+                centre = _normalise_rows(embeddings[part].mean(0, keepdims=True))[0]
+                cohesive = float((embeddings[part] @ centre).mean()) >= self.min_cohesion
+                if cohesive and float(centre @ main) < self.split_similarity:
+                    labels[part] = next_label
+                    split_from[next_label] = k
+                    next_label += 1
+        return split_from
+
+    def _merge_bar(self, a: int, b: int, n_known: int) -> float:
+        return self.known_merge_similarity if a < n_known and b < n_known else self.merge_similarity
+
+    def _merge_near_duplicates(
+        self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, n_known: int
+    ) -> tuple[np.ndarray, dict[int, list[int]]]:
+        """Fold together issues that are one problem told two ways (a "promo code" and a "discount code" issue).
+
+        Agglomerative: the closest pair of issues merges while their centres are at least
+        `merge_similarity` apart in meaning AND their distinctive words overlap (cosine of their
+        unigram c-TF-IDF rows at least `merge_term_similarity`); centres and words are recomputed after
+        each merge, so a loose catch-all issue cannot chain distinct problems together.
+        Returns the new labels and, per surviving known issue, the known issues it absorbed.
+        """
+        labels = labels.copy()
+        absorbed: dict[int, list[int]] = {}
+        blocked: set[tuple[int, int]] = set()
+        while True:
+            groups = sorted(set(labels.tolist()) - {-1})
+            if len(groups) < 2:
+                break
+            centroids = np.array([_normalise_rows(embeddings[labels == g].mean(0, keepdims=True))[0] for g in groups])
+            meaning = centroids @ centroids.T
+            candidates = sorted(
+                (-float(meaning[a, b]), groups[a], groups[b])
+                for a in range(len(groups))
+                for b in range(a + 1, len(groups))
+                if meaning[a, b] >= self._merge_bar(groups[a], groups[b], n_known)
+                and (groups[a], groups[b]) not in blocked
+            )
+            if not candidates:
+                break
+            weights, _ = self._class_term_weights(texts, labels, groups, ngrams=(1, 1))
+            rows = _normalise_rows(weights[: len(groups)]) if weights is not None else None
+            position = {g: i for i, g in enumerate(groups)}
+            pair = None
+            for _, a, b in candidates:
+                if rows is not None and float(rows[position[a]] @ rows[position[b]]) >= self.merge_term_similarity:
+                    pair = (a, b)
+                    break
+                blocked.add((a, b))
+            if pair is None:
+                break
+            a, b = pair
+            sizes = {g: int((labels == g).sum()) for g in pair}
+            # The issue that carries on is a known one before a new one, then the one with more of this
+            # window's documents: new clusters have no id yet, so they simply join.
+            survivor = min(pair, key=lambda g: (g >= n_known, -sizes[g], g))
+            other = b if survivor == a else a
+            labels[labels == other] = survivor
+            if other < n_known:
+                absorbed.setdefault(survivor, []).extend([other, *absorbed.pop(other, [])])
+            blocked = {p for p in blocked if other not in p and survivor not in p}
+        return labels, {k: sorted(v) for k, v in absorbed.items()}
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
         keywords = self._keywords(texts, labels, group_ids)
@@ -201,28 +311,36 @@ class IssueMiner:
             )
         return clusters
 
-    def _keywords(self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int]) -> list[list[str]]:
-        """Class-based TF-IDF: words frequent in one cluster and rare across the touchpoint's others."""
+    def _class_term_weights(
+        self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int], ngrams: tuple[int, int] = (1, 2)
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """c-TF-IDF: one row per cluster (then one for the unclustered), one column per word or bigram."""
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-        if not cluster_ids:
-            return []
         classes = [*cluster_ids, -1]
         documents = [" ".join(_words(texts[i]) for i in np.flatnonzero(labels == c)) for c in classes]
         vectorizer = CountVectorizer(
-            ngram_range=(1, 2),
+            ngram_range=ngrams,
             stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS),
             token_pattern=r"(?u)\b[a-z][a-z]{2,}\b",
         )
         try:
             counts = vectorizer.fit_transform(documents).toarray().astype(float)
         except ValueError:  # every word was a stop word
-            return [[] for _ in cluster_ids]
-        vocabulary = vectorizer.get_feature_names_out()
+            return None, np.array([])
         term_frequency = counts / np.clip(counts.sum(1, keepdims=True), 1, None)
         average_words = counts.sum() / len(classes)
         idf = np.log(1 + average_words / np.clip(counts.sum(0), 1, None))
-        weights = term_frequency * idf
+        return term_frequency * idf, vectorizer.get_feature_names_out()
+
+    def _keywords(self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int]) -> list[list[str]]:
+        """Class-based TF-IDF: words frequent in one cluster and rare across the touchpoint's others."""
+
+        if not cluster_ids:
+            return []
+        weights, vocabulary = self._class_term_weights(texts, labels, cluster_ids)
+        if weights is None:
+            return [[] for _ in cluster_ids]
         result = []
         for row in range(len(cluster_ids)):
             order = np.argsort(-weights[row], kind="stable")

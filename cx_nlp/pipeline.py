@@ -244,6 +244,15 @@ class MinedIssue:
     daily: list[dict]
 
 
+@dataclass
+class MinedWindow:
+    issues: list[MinedIssue]
+    silent: list[str]  # prior issues that fell silent: resolved
+    merged: dict[str, str]  # prior issue id -> the issue it was merged into
+    lineage: list[dict]  # merged_into / split_from events of this window
+    outlier_share: float
+
+
 def issue_status(days: Sequence[date], window_end: date, window_days: int) -> str:
     recent_start = window_end - timedelta(days=RECENT_DAYS)
     recent = sum(1 for d in days if d >= recent_start)
@@ -316,6 +325,36 @@ def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:
     return round(float(np.mean(ratings)), 3) if ratings else None
 
 
+MULTILINGUAL = "multi"
+
+
+def language_group(language: str, embedding_languages: Sequence[str]) -> str:
+    """Which feedback is clustered together: what the embedding model reads, each other language apart."""
+    if not embedding_languages:
+        return MULTILINGUAL
+    if language in embedding_languages or language == "und":
+        return "+".join(sorted(embedding_languages))
+    return language
+
+
+# What the customer's own score says is praise: 4-5 stars, NPS promoters, CSAT 4-5.
+_PRAISE_FROM = {None: 4, "nps": 9, "csat": 4}
+
+
+def might_be_a_problem(document: WindowDocument) -> bool:
+    """Issues are problems: positive feedback is not clustered.
+
+    Feedback the sentiment model does not read (another language) is kept unless its own score marks
+    it as praise, so a French complaint still reaches an issue instead of being dropped unseen.
+    """
+    if document.label in ("negative", "neutral"):
+        return True
+    if document.label != UNSCORED:
+        return False
+    praise = _PRAISE_FROM.get(document.score_type)  # CES: whether low effort is praise depends on the scale
+    return document.rating is None or praise is None or document.rating < praise
+
+
 def mine_issues(
     documents: Sequence[WindowDocument],
     prior: Sequence[dict],
@@ -325,28 +364,44 @@ def mine_issues(
     taken_ids: set[str] = frozenset(),
     miner_factory: Callable[[], IssueMiner] = IssueMiner,
     match_threshold: float = 0.8,
-) -> tuple[list[MinedIssue], list[str], float]:
+    embedding_languages: Sequence[str] = (),
+) -> MinedWindow:
     """Cluster each touchpoint's non-positive feedback of the window into issues with stable ids.
 
     `prior` is every issue as the previous window left it: documents close to one join it first, the
     rest are clustered, and a new cluster that matches a prior issue's centre continues it.
     `taken_ids` are ids other windows own; new issues are numbered past them.
-    Returns the issues, the ids of prior issues that fell silent, and the outlier share.
+    Two known issues that turn out to be one problem merge (the absorbed id is marked `merged`), and
+    a known issue whose documents now form clearly different problems splits; both are recorded as
+    lineage, so an analyst following an old id finds where its feedback went.
+
+    `embedding_languages` are the languages the embedding model was trained on (empty: a multilingual
+    model). Feedback in another language is clustered in its own language group, never mixed into
+    issues whose centres an English-only model drew.
     """
-    # Issues are problems: positive feedback is not clustered, nor text the sentiment model cannot read.
-    by_touchpoint = group_by(
-        (d for d in documents if d.label in ("negative", "neutral") and d.embedding is not None), lambda d: d.touchpoint
+    by_group = group_by(
+        (d for d in documents if might_be_a_problem(d) and d.embedding is not None),
+        lambda d: (d.touchpoint, language_group(d.language, embedding_languages)),
     )
     everything_by_touchpoint = group_by(documents, lambda d: d.touchpoint)
     existing_ids = set(taken_ids) | {k["issue_id"] for k in prior}
     first_seen = {k["issue_id"]: k["first_seen"] for k in prior}
     mined: list[MinedIssue] = []
     matched: set[str] = set()
+    merged: dict[str, str] = {}
+    lineage: list[dict] = []
     clustered = outliers = 0
     window_days = (window_end - window_start).days
-    for touchpoint in sorted(by_touchpoint):
-        group = by_touchpoint[touchpoint]
-        candidates = [KnownIssue(k["issue_id"], touchpoint, k["centroid"]) for k in prior if k["touchpoint"] == touchpoint]
+    main_group = language_group("und", embedding_languages)
+    for touchpoint, language in sorted(by_group):
+        group = by_group[touchpoint, language]
+        candidates = [
+            KnownIssue(k["issue_id"], touchpoint, k["centroid"])
+            for k in prior
+            if k["touchpoint"] == touchpoint
+            and (k.get("language") or main_group) == language
+            and k["status"] != "merged"
+        ]
         miner = miner_factory().fit(
             [d.text for d in group],
             np.array([d.embedding for d in group]),
@@ -363,6 +418,15 @@ def mine_issues(
         for index, issue_id in zip(fresh, fresh_ids):
             ids[index] = issue_id
         existing_ids.update(fresh_ids)
+        event = {"window_end": window_end, "run_id": run_id}
+        for issue_id, cluster in zip(ids, miner.clusters_):
+            for index in cluster.absorbed:
+                merged[candidates[index].issue_id] = issue_id
+                lineage.append({"issue_id": candidates[index].issue_id, "related_issue_id": issue_id, "event": "merged_into"} | event)
+            parent = candidates[cluster.split_from].issue_id if cluster.split_from is not None else None
+            # A split part that matched another known issue's centre continues that one: no split.
+            if parent is not None and issue_id in fresh_ids:
+                lineage.append({"issue_id": issue_id, "related_issue_id": parent, "event": "split_from"} | event)
         for issue_id, cluster in zip(ids, miner.clusters_):
             matched.add(issue_id)
             members = [group[i] for i in cluster.members]
@@ -372,6 +436,7 @@ def mine_issues(
                     row={
                         "issue_id": issue_id,
                         "touchpoint": touchpoint,
+                        "language": language,
                         "label": cluster.label,
                         "keywords": cluster.keywords,
                         "representatives": [
@@ -402,8 +467,12 @@ def mine_issues(
                     daily=daily_rows({"issue_id": issue_id}, members),
                 )
             )
-    silent = sorted(k["issue_id"] for k in prior if k["issue_id"] not in matched and k["status"] != "resolved")
-    return mined, silent, (outliers / clustered if clustered else 0.0)
+    silent = sorted(
+        k["issue_id"]
+        for k in prior
+        if k["issue_id"] not in matched and k["issue_id"] not in merged and k["status"] not in ("resolved", "merged")
+    )
+    return MinedWindow(mined, silent, merged, lineage, outliers / clustered if clustered else 0.0)
 
 
 @dataclass
@@ -564,7 +633,10 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
         prior = store.prior_issues(connection, end)
         taken = store.taken_issue_ids(connection, end)
     with timer.stage("issues", len(window)) as advance:
-        mined, silent, outlier_share = mine_issues(window, prior, window_start, end, run_id, taken)
+        result = mine_issues(
+            window, prior, window_start, end, run_id, taken, embedding_languages=registry.embedding.languages
+        )
+        mined = result.issues
         advance(len(window))
     by_touchpoint = group_by(window, lambda d: d.touchpoint)
     touchpoint_daily = []
@@ -582,7 +654,13 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
                 window_start=window_start,
                 window_end=end,
                 issues=[m.row for m in mined],
-                resolved_issue_ids=silent,
+                resolved_issue_ids=result.silent,
+                merged_issues=[
+                    prior_row | {"status": "merged", "window_end": end, "centroid": to_bytes(prior_row["centroid"])}
+                    for prior_row in prior
+                    if prior_row["issue_id"] in result.merged
+                ],
+                lineage=result.lineage,
                 issue_members=[row for m in mined for row in m.members],
                 issue_daily=[row for m in mined for row in m.daily],
                 touchpoint_daily=touchpoint_daily,
@@ -592,8 +670,10 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
     stats = {
         "window_documents": len(window),
         "issues": len(mined),
-        "resolved_issues": len(silent),
-        "outlier_share": round(outlier_share, 4),
+        "resolved_issues": len(result.silent),
+        "merged_issues": len(result.merged),
+        "split_issues": sum(e["event"] == "split_from" for e in result.lineage),
+        "outlier_share": round(result.outlier_share, 4),
     }
     return issues, stats
 
@@ -757,6 +837,8 @@ def _ingest_write(
                 "p_positive": round(s.positive, 6),
                 "score": round(s.score, 6),
                 "chunks": s.chunks,
+                "evidence": s.evidence,
+                "evidence_negative": s.evidence_negative,
                 "model_name": s.model_name,
                 "model_version": s.model_version,
             }

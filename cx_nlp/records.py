@@ -75,6 +75,8 @@ class SentimentScore:
     chunks: int
     model_name: str
     model_version: str
+    evidence: str | None = None  # the most negative salient sentence of a multi-sentence text
+    evidence_negative: float | None = None
 
 
 @dataclass

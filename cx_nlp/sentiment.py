@@ -10,7 +10,7 @@ import numpy as np
 from cx_nlp.config import ModelEntry
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore
 from cx_nlp.registry import offline, resolve_model_path
-from cx_nlp.textprep import chunk_by_tokens, prepare_for_model
+from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
 
 class SentimentClassifier:
@@ -68,30 +68,59 @@ class SentimentClassifier:
                 out.append(self._torch.softmax(logits, dim=-1)[:, self.label_order].cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, 3))
 
+    def salient_sentences(self, text: str) -> list[str]:
+        """Sentences that can carry a verdict: long enough, and statements rather than questions."""
+        sentences = [
+            s
+            for s in split_sentences(text)
+            if len(s.split()) >= self.entry.evidence_min_words and not s.rstrip().endswith("?")
+        ]
+        return sentences if len(sentences) >= 2 else []
+
     def score(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> list[SentimentScore]:
-        chunked = [chunk_by_tokens(prepare_for_model(t), self._count_tokens, self.max_tokens) for t in texts]
-        flat = [c for chunks in chunked for c in chunks]
-        weights = np.array([max(1, self._count_tokens(c)) for c in flat], dtype=float)
+        prepared = [prepare_for_model(t) for t in texts]
+        chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in prepared]
+        sentences = [self.salient_sentences(t) for t in prepared]
+        n_chunks = sum(len(chunks) for chunks in chunked)
+        # Chunks and salient sentences go through the model together: one sort, full batches.
+        flat = [c for chunks in chunked for c in chunks] + [s for group in sentences for s in group]
+        weights = np.array([max(1, self._count_tokens(c)) for c in flat[:n_chunks]], dtype=float)
         # Sort by length so each batch pads little; restore order afterwards.
         order = np.argsort([len(c) for c in flat], kind="stable")
         probabilities = np.zeros((len(flat), 3))
         batch = max(1, self.entry.batch_size) * 4
+        reported = 0
         for offset in range(0, len(order), batch):
             part = order[offset : offset + batch]
             probabilities[part] = self._probabilities([flat[i] for i in part])
             if progress:
-                progress(len(part))
-        scores, cursor = [], 0
-        for chunks in chunked:
+                # The caller counts texts; sentences and chunks are spread over them.
+                done = len(texts) * (offset + len(part)) // len(flat)
+                progress(done - reported)
+                reported = done
+        scores, cursor, sentence_cursor = [], 0, n_chunks
+        threshold = self.entry.negative_evidence
+        for chunks, group in zip(chunked, sentences):
             span = slice(cursor, cursor + len(chunks))
             cursor += len(chunks)
             # A long text's sentiment is the token-weighted mean of its chunks.
             mean = np.average(probabilities[span], axis=0, weights=weights[span])
             # Rounded as stored, so a fresh score and one read back from the warehouse aggregate alike.
             negative, neutral, positive = (round(float(v), 6) for v in mean)
+            label = SENTIMENT_LABELS[int(np.argmax(mean))]
+            evidence = evidence_negative = None
+            if group:
+                sentence_negative = probabilities[sentence_cursor : sentence_cursor + len(group), 0]
+                sentence_cursor += len(group)
+                worst = int(np.argmax(sentence_negative))
+                evidence, evidence_negative = group[worst], round(float(sentence_negative[worst]), 6)
+                # Thanks to the agent do not cancel out a refund that never came: one clearly negative
+                # sentence makes the contact a complaint, whatever the average of the rest says.
+                if threshold is not None and evidence_negative >= threshold:
+                    label = "negative"
             scores.append(
                 SentimentScore(
-                    label=SENTIMENT_LABELS[int(np.argmax(mean))],
+                    label=label,
                     negative=negative,
                     neutral=neutral,
                     positive=positive,
@@ -99,6 +128,8 @@ class SentimentClassifier:
                     chunks=len(chunks),
                     model_name=self.entry.name,
                     model_version=self.entry.version,
+                    evidence=evidence,
+                    evidence_negative=evidence_negative,
                 )
             )
         return scores

@@ -104,3 +104,103 @@ def test_documents_join_known_issues_first_and_only_the_rest_is_clustered(corpus
     assert sum(gold[list(joined)] == 0) >= 18  # and the other late deliveries with them
     assert {m for m in continued[0].methods} <= {"known", "nearest"}
     assert set(fresh[0].members.tolist()) <= set(range(20, 40))  # the coupon problem is the new issue
+
+
+class ByTemplate:
+    """Splits the coupon texts by wording: templates 0-1 ("coupon/discount code") against 2-4."""
+
+    def fit_predict(self, points):
+        return np.array([0 if i % 5 < 2 else 1 for i in range(len(points))])
+
+
+def _centre(vectors):
+    centre = np.asarray(vectors).mean(0)
+    return centre / np.linalg.norm(centre)
+
+
+def test_one_problem_told_two_ways_is_merged(corpus):
+    texts, _, embeddings = corpus
+    coupon_texts, coupon = texts[20:], embeddings[20:]
+    split = IssueMiner(reducer=None, clusterer=ByTemplate(), merge_similarity=None).fit(coupon_texts, coupon)
+    assert sorted(len(c.members) for c in split.clusters_) == [8, 12]
+    merged = IssueMiner(reducer=None, clusterer=ByTemplate()).fit(coupon_texts, coupon)
+    assert [len(c.members) for c in merged.clusters_] == [20]
+    # Close in meaning is not enough: without shared distinctive words the two stay apart.
+    strict = IssueMiner(reducer=None, clusterer=ByTemplate(), merge_term_similarity=0.99).fit(coupon_texts, coupon)
+    assert len(strict.clusters_) == 2
+
+
+def test_known_issues_that_are_one_problem_merge_into_the_larger(corpus):
+    texts, _, embeddings = corpus
+    coupon_texts, coupon = texts[20:], embeddings[20:]
+    wording = ByTemplate().fit_predict(coupon)
+    known = np.array([_centre(coupon[wording == 0]), _centre(coupon[wording == 1])])
+    miner = IssueMiner(reducer=None, clusterer=ByTemplate()).fit(coupon_texts, coupon, known_centroids=known)
+    assert [(c.known, c.absorbed, len(c.members)) for c in miner.clusters_] == [(1, [0], 20)]
+
+
+def test_a_known_issue_now_holding_two_problems_splits(corpus):
+    texts, gold, embeddings = corpus
+    # Yesterday's issue was a blur of late deliveries and coupon complaints; every document joins it.
+    blur = _centre(embeddings)[None, :]
+    miner = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0).fit(
+        texts, embeddings, known_centroids=blur
+    )
+    kept = [c for c in miner.clusters_ if c.known == 0]
+    broke_away = [c for c in miner.clusters_ if c.split_from == 0]
+    assert len(kept) == 1 and len(broke_away) == 1 and broke_away[0].known is None
+    for cluster in (kept[0], broke_away[0]):
+        assert len(set(gold[cluster.members].tolist())) == 1  # each part is one problem
+    no_split = IssueMiner(
+        clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0, split_similarity=None
+    ).fit(texts, embeddings, known_centroids=blur)
+    assert [len(c.members) for c in no_split.clusters_] == [40]
+
+
+FRENCH_DELIVERY = [
+    "Mon colis est arrivé avec {} jours de retard et personne ne m'a prévenu",
+    "La livraison a eu {} jours de retard, le livreur n'est jamais venu",
+    "J'attends toujours ma commande, elle a {} jours de retard",
+    "Le transporteur a encore manqué le créneau, {} jours d'attente",
+]
+
+
+def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multilingual(models, corpus):
+    from datetime import date
+
+    from cx_nlp.pipeline import mine_issues
+    from cx_nlp.records import UNSCORED
+    from cx_nlp.warehouse.store import WindowDocument
+
+    texts, _, embeddings = corpus
+    french = [t.format(n) for n in range(2, 7) for t in FRENCH_DELIVERY]
+    french_vectors = models.embedder.encode(french + ["Service impeccable, livraison rapide, je recommande vivement !"])
+
+    def doc(i, text, vector, label, language, rating=None):
+        return WindowDocument(
+            f"f{i}", text, f"h{i}", date(2026, 11, 10), rating, "review", label, -0.5, "delivery", vector,
+            None, language,
+        )
+
+    documents = [doc(i, t, v, "negative", "en") for i, (t, v) in enumerate(zip(texts[:20], embeddings[:20]))]
+    documents += [doc(100 + i, t, v, UNSCORED, "fr") for i, (t, v) in enumerate(zip(french, french_vectors))]
+    # Unscored, but five stars: praise, never part of an issue.
+    documents.append(doc(999, "Service impeccable", french_vectors[-1], UNSCORED, "fr", rating=5.0))
+    start, end = date(2026, 10, 19), date(2026, 11, 16)
+
+    def members_by_language(embedding_languages):
+        window = mine_issues(documents, [], start, end, "run", embedding_languages=embedding_languages)
+        return {
+            issue.row["issue_id"]: (issue.row["language"], {m["feedback_id"] for m in issue.members})
+            for issue in window.issues
+        }
+
+    grouped = members_by_language(["en"])
+    french_ids = {f"f{100 + i}" for i in range(len(french))}
+    assert {language for language, _ in grouped.values()} == {"en", "fr"}
+    for language, members in grouped.values():
+        assert (members <= french_ids) == (language == "fr")  # no issue mixes the groups
+        assert "f999" not in members
+    assert sum(len(m) for lang, m in grouped.values() if lang == "fr") >= 15
+    together = members_by_language([])
+    assert {language for language, _ in together.values()} == {"multi"}

@@ -116,3 +116,31 @@ def test_services_taxonomy_routes_clear_cases(models):
     ]
     primary = [r[0].touchpoint for r in assigner.assign(models.embedder.encode(texts), [{}] * len(texts))]
     assert primary == ["service_quality", "sales_onboarding", "billing", "contract_change"]
+
+
+MIXED_TICKET = (
+    "Great range of products and the staff in the Leeds store were friendly and helpful. "
+    "The sofa looks amazing in our living room. Sadly I was charged twice for it and nobody will fix it."
+)
+
+
+def test_one_clearly_negative_sentence_makes_a_mixed_text_negative_and_is_kept_as_evidence(models):
+    [score] = models.sentiment.score([MIXED_TICKET])
+    # On average the praise wins; the complaint is what the contact is about.
+    assert score.positive > score.negative
+    assert score.label == "negative"
+    assert score.evidence == "Sadly I was charged twice for it and nobody will fix it."
+    assert score.evidence_negative >= models.sentiment.entry.negative_evidence
+
+
+def test_evidence_override_can_be_switched_off_and_questions_are_not_evidence(models):
+    from cx_nlp.sentiment import SentimentClassifier
+
+    entry = models.sentiment.entry.model_copy(update={"negative_evidence": None})
+    [kept_mean] = SentimentClassifier(entry, ROOT).score([MIXED_TICKET])
+    assert kept_mean.label == "positive" and kept_mean.evidence is not None
+    [questions] = models.sentiment.score(
+        ["Can you tell me when the sale ends? I would like to order the oak table. Is delivery free over fifty pounds?"]
+    )
+    # One statement and two questions: not two salient sentences, so no evidence and the mean decides.
+    assert questions.evidence is None and questions.label == "neutral"

@@ -188,3 +188,73 @@ def test_next_night_keeps_the_ids_of_continuing_issues(settings_factory, models,
     assert sorted(runs) == [("2026-10-19_2026-11-09", "succeeded"), ("2026-11-09_2026-11-16", "succeeded")]
     assert members == distinct  # a feedback belongs to one issue of the window, never twice
     engine.dispose()
+
+
+def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, warehouse_url):
+    import numpy as np
+
+    from cx_nlp.embeddings import from_bytes, to_bytes
+
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    run_interval(context, engine, SAMPLE_START, date(2026, 11, 9))
+    night_one_end = date(2026, 11, 9)
+    # An earlier night had told the late-delivery problem apart twice: split the issue's documents
+    # in two, and let the original and a planted twin each stand for one half.
+    with engine.begin() as connection:
+        original = connection.execute(
+            select(t.issue).where(t.issue.c.touchpoint == "delivery").order_by(t.issue.c.volume.desc())
+        ).mappings().first()
+        vectors = connection.execute(
+            select(t.embedding.c.vector)
+            .join(t.feedback, t.feedback.c.content_hash == t.embedding.c.content_hash)
+            .join(t.issue_member, t.issue_member.c.feedback_id == t.feedback.c.feedback_id)
+            .where(t.issue_member.c.issue_id == original["issue_id"])
+            .order_by(t.feedback.c.feedback_id)
+        ).scalars().all()
+        halves = [np.array([from_bytes(v) for v in vectors[parity::2]]).mean(0) for parity in (0, 1)]
+        centre, twin_centre = (h / np.linalg.norm(h) for h in halves)
+        twin = dict(original) | {"issue_id": "delivery-0900", "centroid": to_bytes(twin_centre)}
+        connection.execute(t.issue.insert(), [twin])
+        snap = t.issue_snapshot
+        connection.execute(
+            snap.update()
+            .where(snap.c.issue_id == original["issue_id"], snap.c.window_end == night_one_end)
+            .values(centroid=to_bytes(centre))
+        )
+        connection.execute(
+            snap.insert(),
+            [
+                {k: twin[k] for k in ("issue_id", "touchpoint", "label", "centroid", "volume", "status", "first_seen")}
+                | {"window_end": night_one_end}
+            ],
+        )
+    second = run_interval(context, engine, night_one_end, SAMPLE_END)
+    assert second.stats["merged_issues"] >= 1
+    with engine.connect() as connection:
+        lineage = connection.execute(select(t.issue_lineage)).mappings().all()
+        statuses = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.status)).all())
+        twin_member_count = connection.execute(
+            select(text("COUNT(*)")).select_from(t.issue_member).where(t.issue_member.c.issue_id == "delivery-0900")
+        ).scalar_one()
+    events = {(row["issue_id"], row["related_issue_id"], row["event"]) for row in lineage}
+    pair = {original["issue_id"], "delivery-0900"}
+    merged = [e for e in events if {e[0], e[1]} == pair and e[2] == "merged_into"]
+    assert len(merged) == 1, (events, original["issue_id"])
+    absorbed, survivor = merged[0][:2]
+    assert statuses[absorbed] == "merged" and statuses[survivor] != "merged"
+    assert all(row["window_end"] == SAMPLE_END for row in lineage)
+    with engine.connect() as connection:
+        view = connection.execute(
+            text("SELECT issue_id, related_issue_id, related_issue_status FROM mart_issue_lineage WHERE event = 'merged_into'")
+        ).all()
+        open_ids = set(connection.execute(text("SELECT issue_id FROM mart_issue_overview")).scalars())
+    assert (absorbed, survivor, statuses[survivor]) in {tuple(row) for row in view}
+    assert absorbed not in open_ids and survivor in open_ids
+    if absorbed == "delivery-0900":
+        assert twin_member_count == 0
+    # The next night never hands documents to a merged issue, and a rerun of the night changes nothing.
+    before = snapshot(engine)
+    run_interval(context, engine, night_one_end, SAMPLE_END)
+    assert snapshot(engine) == before
+    engine.dispose()

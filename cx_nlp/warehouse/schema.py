@@ -120,6 +120,10 @@ feedback_sentiment = Table(
     Column("p_positive", Float, nullable=False),
     Column("score", Float, nullable=False),
     Column("chunks", Integer, nullable=False),
+    # A multi-sentence text's most negative salient sentence and its negative probability: why a
+    # ticket that thanks the agent but complains about a refund reads as negative.
+    Column("evidence", Text),
+    Column("evidence_negative", Float),
     Column("model_name", String(200), nullable=False),
     Column("model_version", String(100), nullable=False),
     Index(None, "content_hash", "model_name", "model_version"),
@@ -150,6 +154,9 @@ issue = Table(
     metadata,
     Column("issue_id", String(120), primary_key=True),
     Column("touchpoint", String(100), nullable=False),
+    # The language group it was mined in: the embedding model's own language(s) ("en"), another
+    # language clustered on its own ("fr"), or "multi" when a multilingual model embeds them all.
+    Column("language", String(16)),
     Column("label", Text, nullable=False),
     Column("keywords", Json, nullable=False),
     Column("representatives", Json, nullable=False),  # [{"feedback_id", "text"}]
@@ -165,7 +172,7 @@ issue = Table(
     Column("nps_impact", Float),
     Column("first_seen", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
-    Column("status", String(16), nullable=False),  # active | emerging | resolved
+    Column("status", String(16), nullable=False),  # active | emerging | resolved | merged
     Column("window_end", Date, nullable=False),
     Column("run_id", String(64), nullable=False),
     Index(None, "touchpoint"),
@@ -222,9 +229,23 @@ issue_snapshot = Table(
     Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
     Column("window_end", Date, primary_key=True),
     Column("touchpoint", String(100), nullable=False),
+    Column("language", String(16)),
     Column("label", Text, nullable=False),
     Column("centroid", LargeBinary, nullable=False),
     Column("volume", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("first_seen", Date, nullable=False),
+)
+
+issue_lineage = Table(
+    "issue_lineage",
+    metadata,
+    # How issues became other issues: `issue_id` merged_into `related_issue_id`, or `issue_id`
+    # split_from `related_issue_id`, in the window ending `window_end`.
+    Column("issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
+    Column("related_issue_id", String(120), ForeignKey("issue.issue_id", ondelete="CASCADE"), primary_key=True),
+    Column("event", String(16), primary_key=True),
+    Column("window_end", Date, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Index(None, "related_issue_id"),
 )

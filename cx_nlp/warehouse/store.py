@@ -72,6 +72,8 @@ def cached_sentiment(
                 chunks=row["chunks"],
                 model_name=model_name,
                 model_version=model_version,
+                evidence=row["evidence"],
+                evidence_negative=row["evidence_negative"],
             )
     return found
 
@@ -125,6 +127,7 @@ class WindowDocument:
     touchpoint: str
     embedding: np.ndarray | None
     score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
+    language: str = "und"
 
 
 def window_documents(
@@ -138,7 +141,7 @@ def window_documents(
     query = (
         select(
             f.c.feedback_id, f.c.text, f.c.content_hash, f.c.created_day, f.c.rating, f.c.source_kind,
-            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector, f.c.metadata,
+            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector, f.c.metadata, f.c.language,
         )
         .join(s, s.c.feedback_id == f.c.feedback_id)
         .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
@@ -169,6 +172,7 @@ def window_documents(
             touchpoint=row.touchpoint,
             embedding=from_bytes(row.vector) if row.vector is not None else None,
             score_type=(row.metadata or {}).get("score_type"),
+            language=row.language,
         )
         for row in connection.execute(query)
     ]
@@ -247,6 +251,9 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
         states.set(stream, state)
 
 
+SNAPSHOT_KEYS = ("issue_id", "touchpoint", "language", "label", "centroid", "volume", "status", "first_seen")
+
+
 @dataclass
 class IssuesWrite:
     """The issue tables of one window, recomputed from the feedback stored for it."""
@@ -258,6 +265,9 @@ class IssuesWrite:
     issue_members: list[dict]
     issue_daily: list[dict]
     touchpoint_daily: list[dict]
+    # Prior issues folded into another this window: their snapshot rows, status "merged".
+    merged_issues: list[dict] = field(default_factory=list)
+    lineage: list[dict] = field(default_factory=list)
 
 
 def write_issues(connection: Connection, data: IssuesWrite) -> None:
@@ -279,20 +289,27 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
             )
         ).scalars()
     )
-    for table in (t.issue_member, t.issue_daily, snap, t.issue):
+    lineage = t.issue_lineage
+    for part in _chunks(stale):
+        connection.execute(delete(lineage).where(lineage.c.related_issue_id.in_(part)))
+    for table in (t.issue_member, t.issue_daily, lineage, snap, t.issue):
         for part in _chunks(stale):
             connection.execute(delete(table).where(table.c.issue_id.in_(part)))
     connection.execute(delete(snap).where(snap.c.window_end == data.window_end))
+    connection.execute(delete(lineage).where(lineage.c.window_end == data.window_end))
     upsert(connection, t.issue, data.issues, ["issue_id"])
     for part in _chunks(data.resolved_issue_ids):
         connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
+    for row in data.merged_issues:
+        connection.execute(t.issue.update().where(t.issue.c.issue_id == row["issue_id"]).values(status="merged"))
     snapshots = [
-        {key: row[key] for key in ("issue_id", "touchpoint", "label", "centroid", "volume", "status", "first_seen")}
-        | {"window_end": data.window_end}
-        for row in data.issues
+        {key: row.get(key) for key in SNAPSHOT_KEYS} | {"window_end": data.window_end}
+        for row in [*data.issues, *data.merged_issues]
     ]
     for part in _chunks(snapshots):
         connection.execute(snap.insert(), list(part))
+    for part in _chunks(data.lineage):
+        connection.execute(lineage.insert(), list(part))
     for part in _chunks(data.issue_members):
         connection.execute(t.issue_member.insert(), list(part))
     for table in (t.issue_daily, t.touchpoint_daily):

@@ -1,9 +1,10 @@
 -- What a CX team reads each morning: every open issue with its size, tone and last-7-days volume.
--- Key: issue_id.
+-- Merged issues live on in the issue they were merged into (see mart_issue_lineage). Key: issue_id.
 CREATE VIEW mart_issue_overview AS
 SELECT
     i.issue_id,
     i.touchpoint,
+    i.language,
     i.label,
     i.status,
     i.volume,
@@ -23,4 +24,4 @@ SELECT
     i.last_seen,
     i.window_end
 FROM issue AS i
-WHERE i.status <> 'resolved'
+WHERE i.status NOT IN ('resolved', 'merged')

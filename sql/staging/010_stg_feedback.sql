@@ -15,6 +15,8 @@ SELECT
     s.p_negative,
     s.p_neutral,
     s.p_positive,
+    s.evidence AS sentiment_evidence,
+    s.evidence_negative AS sentiment_evidence_negative,
     s.model_name AS sentiment_model,
     s.model_version AS sentiment_model_version,
     t.touchpoint,

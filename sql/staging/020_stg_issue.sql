@@ -3,6 +3,7 @@ CREATE VIEW stg_issue AS
 SELECT
     issue_id,
     touchpoint,
+    language,
     label,
     volume,
     volume_last_7_days,
