@@ -335,7 +335,11 @@ def taxonomy_suggest(
         typer.echo(f"# only {len(other)} documents in `{taxonomy.other}` over {days} days: nothing to suggest")
         return
     suggestions = suggest_touchpoints(
-        [d.text for d in other], np.array([d.embedding for d in other]), taxonomy.names(), min_size=min_size
+        [d.text for d in other],
+        np.array([d.embedding for d in other]),
+        taxonomy.names(),
+        min_size=min_size,
+        similarity=registry.embedding.similarity,
     )
     typer.echo(f"# {len(other)} documents in `{taxonomy.other}` over the {days} days to {end - days_delta(days=1)}")
     typer.echo(as_yaml(suggestions) if suggestions else "# no coherent group found")

@@ -183,6 +183,15 @@ class ModelEntry(_Strict):
     # says (null: evidence is kept, the label never overridden).
     evidence_min_words: int = Field(default=4, ge=1)
     negative_evidence: float | None = Field(default=0.95, gt=0, le=1)
+    # Embedding models only. Every cosine threshold in the pipeline (touchpoint match, known issue,
+    # outlier pull-in, cohesion, merge, split) is set on all-MiniLM-L6-v2's scale; a model whose
+    # cosines live elsewhere (e5: unrelated texts at 0.83) maps them as offset + scale * threshold.
+    similarity_offset: float = 0.0
+    similarity_scale: float = Field(default=1.0, gt=0)
+
+    def similarity(self, reference_threshold: float) -> float:
+        """A cosine threshold set on MiniLM's scale, on this embedding model's scale."""
+        return self.similarity_offset + self.similarity_scale * reference_threshold
 
     def reads(self, language: str) -> bool:
         # "und": too short to tell (e.g. "ok"); such texts are scored as the model's own language.

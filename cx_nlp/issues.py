@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,7 +126,17 @@ class IssueMiner:
         merge_term_similarity: float = 0.1,
         known_merge_similarity: float = 0.8,
         split_similarity: float | None = 0.6,
+        similarity: Callable[[float], float] | None = None,
     ):
+        """Thresholds are cosines on all-MiniLM-L6-v2's scale; `similarity` maps them onto another
+        embedding model's (`ModelEntry.similarity`)."""
+        if similarity is not None:
+            outlier_threshold, known_threshold, min_cohesion = (
+                similarity(outlier_threshold), similarity(known_threshold), similarity(min_cohesion)
+            )
+            known_merge_similarity = similarity(known_merge_similarity)
+            merge_similarity = similarity(merge_similarity) if merge_similarity is not None else None
+            split_similarity = similarity(split_similarity) if split_similarity is not None else None
         self.reducer = reducer if reducer is not None else PCAReducer()
         self.clusterer = clusterer if clusterer is not None else HDBSCANClusterer()
         self.outlier_threshold = outlier_threshold

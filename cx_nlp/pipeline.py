@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -562,7 +563,7 @@ def ingest_interval(
             )
         advance(len(records))
     feedback = normalised.feedback
-    assigner = TouchpointAssigner(context.taxonomy)
+    assigner = TouchpointAssigner(context.taxonomy, similarity=context.registry.embedding.similarity)
     # Taxonomy phrases share the embedding cache with feedback: a rerun loads no model at all.
     phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
     with engine.connect() as connection:
@@ -633,8 +634,17 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
         prior = store.prior_issues(connection, end)
         taken = store.taken_issue_ids(connection, end)
     with timer.stage("issues", len(window)) as advance:
+        embedding = registry.embedding
         result = mine_issues(
-            window, prior, window_start, end, run_id, taken, embedding_languages=registry.embedding.languages
+            window,
+            prior,
+            window_start,
+            end,
+            run_id,
+            taken,
+            miner_factory=partial(IssueMiner, similarity=embedding.similarity),
+            match_threshold=embedding.similarity(0.8),
+            embedding_languages=embedding.languages,
         )
         mined = result.issues
         advance(len(window))

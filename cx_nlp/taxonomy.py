@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import yaml
@@ -32,13 +32,16 @@ def suggest_touchpoints(
     existing: Sequence[str],
     min_size: int = 4,
     miner: IssueMiner | None = None,
+    similarity: Callable[[float], float] | None = None,
 ) -> list[dict]:
     """Candidate touchpoints, largest first, in the format of config/touchpoints.yaml.
 
     Each carries `covers`, how many of the given documents it would take out of `other`; a person
     edits the wording and decides, nothing is applied automatically.
     """
-    miner = miner or IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=min_size), min_documents=min_size)
+    miner = miner or IssueMiner(
+        clusterer=HDBSCANClusterer(min_cluster_size=min_size), min_documents=min_size, similarity=similarity
+    )
     miner.fit(texts, embeddings)
     taken = set(existing)
     suggestions = []

@@ -23,10 +23,12 @@ class TouchpointAssigner:
         threshold: float = 0.32,
         margin: float = 0.04,
         max_touchpoints: int = 2,
+        similarity: Callable[[float], float] | None = None,
     ):
         self.taxonomy = taxonomy
-        self.threshold = threshold
-        self.margin = margin
+        # `similarity` maps thresholds set on MiniLM's cosine scale onto the embedding model's.
+        self.threshold = similarity(threshold) if similarity else threshold
+        self.margin = similarity(margin) - similarity(0.0) if similarity else margin
         self.max_touchpoints = max_touchpoints
 
     def phrases(self) -> list[str]:

@@ -82,3 +82,21 @@ def test_empty_input_and_progress(embedder):
     vectors = embedder.encode(["ok", "", "Livraison rapide, merci !"], progress=done.append)
     assert vectors.shape == (3, 384) and sum(done) == 3
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_thresholds_set_on_minilm_map_onto_e5s_scale(embedder):
+    from cx_nlp.config import load_taxonomy
+    from cx_nlp.issues import IssueMiner
+    from cx_nlp.touchpoints import TouchpointAssigner
+
+    entry = embedder.entry
+    miner = IssueMiner(similarity=entry.similarity)
+    reference = IssueMiner()
+    for name in ("known_threshold", "outlier_threshold", "min_cohesion", "merge_similarity", "split_similarity"):
+        assert getattr(miner, name) == pytest.approx(entry.similarity_offset + entry.similarity_scale * getattr(reference, name))
+    assigner = TouchpointAssigner(load_taxonomy(ROOT / "config" / "touchpoints.yaml"), similarity=entry.similarity)
+    assert assigner.margin == pytest.approx(0.04 * entry.similarity_scale)
+    # Unrelated complaints sit above MiniLM's "same issue" bar under e5, and below its mapped bar.
+    unrelated = embedder.encode(["The parcel arrived broken.", "The app crashes when I log in."])
+    cosine = float(unrelated[0] @ unrelated[1])
+    assert cosine > reference.known_threshold and cosine < miner.known_threshold
