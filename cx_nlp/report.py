@@ -63,6 +63,9 @@ class IssueSummary:
     trend: list[DailyPoint]
     verbatims: list[str]
     status: str = "active"  # active | emerging | resolved
+    # What happened to the issue's identity this night: "absorbed checkout-0002 (promo / code)",
+    # "split from billing-0001 (twice / charged)".
+    lineage: list[str] = field(default_factory=list)
 
 
 @dataclass

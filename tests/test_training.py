@@ -55,3 +55,34 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
 
     [score] = SentimentClassifier(ModelEntry(name="domain", version="test", path=str(out)), ROOT).score(["Parcel never came."])
     assert score.label in {"negative", "neutral", "positive"}
+
+
+def test_lora_adapter_trains_small_and_loads_on_its_base(tmp_path):
+    corpus = tmp_path / "corpus.csv"
+    rows = ["text,sentiment"]
+    for i in range(40):
+        rows += [
+            f"The refund for order {i} never arrived and nobody answers,negative",
+            f"Order {i} arrived on time and the sofa is lovely,positive",
+            f"I placed order {i} on Monday,neutral",
+        ]
+    corpus.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "adapter"
+    result = CliRunner().invoke(
+        app,
+        ["models", "train-sentiment", "--corpus", str(corpus), "--base-model", "models/cx-sentiment-minilm",
+         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", "4", "--seed", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    adapter_config = json.loads((out / "adapter_config.json").read_text())
+    # Portable: the base is named as given, not by this machine's absolute path.
+    assert adapter_config["base_model_name_or_path"] == "models/cx-sentiment-minilm"
+    assert not (out / "model.safetensors").exists()
+    assert (out / "adapter_model.safetensors").stat().st_size < 2_000_000
+    assert "LoRA adapter (rank 4" in (out / "README.md").read_text()
+    from cx_nlp.config import ModelEntry
+    from cx_nlp.sentiment import SentimentClassifier
+
+    entry = ModelEntry(name="adapted", version="test", path=str(out))
+    [score] = SentimentClassifier(entry, ROOT).score(["The refund never arrived and nobody answers."])
+    assert score.label == "negative"

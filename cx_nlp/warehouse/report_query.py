@@ -64,6 +64,14 @@ def load_report_data(connection: Connection, run_id: str, stats: dict | None = N
             issue_points[row["issue_id"]][row["day"]] = DailyPoint(
                 row["day"], row["volume"], row["negative_share"], row["mean_sentiment"]
             )
+    lineage: dict[str, list[str]] = defaultdict(list)
+    labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all())
+    for event in connection.execute(select(t.issue_lineage).where(t.issue_lineage.c.window_end == end)).mappings():
+        if event["event"] == "merged_into":
+            subject, other, verb = event["related_issue_id"], event["issue_id"], "absorbed"
+        else:
+            subject, other, verb = event["issue_id"], event["related_issue_id"], "split from"
+        lineage[subject].append(f"{verb} {other} ({labels.get(other, '?')})")
     order = {s.touchpoint: i for i, s in enumerate(touchpoints)}
     ranked = sorted(issue_rows, key=lambda r: (order.get(r["touchpoint"], 99), -r["volume"], r["issue_id"]))
     shown: dict[str, int] = defaultdict(int)
@@ -86,6 +94,7 @@ def load_report_data(connection: Connection, run_id: str, stats: dict | None = N
                 trend=_filled(issue_points[row["issue_id"]], days),
                 verbatims=[r["text"] for r in row["representatives"]],
                 status=row["status"],
+                lineage=sorted(lineage[row["issue_id"]]),
             )
         )
     stats = stats if stats is not None else dict(run["stats"] or {})
