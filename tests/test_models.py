@@ -28,7 +28,7 @@ def test_sentiment_labels_clear_cases(models):
     for score in scores:
         assert score.negative + score.neutral + score.positive == pytest.approx(1.0, abs=1e-4)
         assert score.score == pytest.approx(score.positive - score.negative)
-        assert (score.model_name, score.model_version) == ("cx-sentiment-minilm", "1.0.0")
+        assert (score.model_name, score.model_version) == ("cx-sentiment-minilm-reviews", "1.0.0")
     assert negative.score < -0.5 < 0.5 < positive.score
 
 
@@ -59,7 +59,8 @@ def test_any_local_model_with_other_label_names_works_through_label_map(models, 
     mapped = entry.model_copy(update={"label_map": {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}})
     text = "They charged my card twice and nobody answers."
     [theirs] = SentimentClassifier(mapped, ROOT).score([text])
-    [ours] = models.sentiment.score([text])
+    original = ModelEntry(name="original", version="x", path="models/cx-sentiment-minilm")
+    [ours] = SentimentClassifier(original, ROOT).score([text])
     assert theirs.label == ours.label
     assert theirs.negative == pytest.approx(ours.negative, abs=1e-5)
 
