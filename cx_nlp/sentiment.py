@@ -16,6 +16,7 @@ from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 def _load_adapter(folder: Path, home: Path):
     """A LoRA adapter folder: load the base model it names, apply the adapter, fold it into the weights."""
     import json
+    import warnings
 
     from peft import PeftModel
     from transformers import AutoModelForSequenceClassification
@@ -27,7 +28,10 @@ def _load_adapter(folder: Path, home: Path):
     if not base.startswith("packaged:") and not Path(base_path).is_absolute():
         base_path = str(home / base_path)
     model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True).float()
-    return PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
+    with warnings.catch_warnings():
+        # peft asks transformers for a renamed attribute while wrapping; nothing here to change.
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        return PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
 
 
 class SentimentClassifier:
