@@ -23,6 +23,11 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.clip(norms, 1e-12, None)
 
 
+def _centre(vectors: np.ndarray) -> np.ndarray:
+    """The unit-length mean direction of a group of documents: an issue's centroid."""
+    return _normalise_rows(vectors.mean(0, keepdims=True))[0]
+
+
 class PCAReducer:
     """Reduces embeddings before density clustering: HDBSCAN struggles in 384 dimensions."""
 
@@ -184,7 +189,7 @@ class IssueMiner:
             found = np.asarray(self.clusterer.fit_predict(points))
             for cluster in set(found.tolist()) - {-1}:
                 members = rest[found == cluster]
-                centre = _normalise_rows(embeddings[members].mean(0, keepdims=True))[0]
+                centre = _centre(embeddings[members])
                 # A new issue must hang together: what is left after known issues took their share can
                 # be one real new problem or a bag of unrelated complaints, and only the first is an issue.
                 if float((embeddings[members] @ centre).mean()) >= self.min_cohesion:
@@ -194,7 +199,7 @@ class IssueMiner:
             labels, absorbed = self._merge_near_duplicates(texts, embeddings, labels, len(known))
         group_ids = sorted(set(labels.tolist()) - {-1})
         if group_ids:
-            centroids = np.array([_normalise_rows(embeddings[labels == g].mean(0, keepdims=True))[0] for g in group_ids])
+            centroids = np.array([_centre(embeddings[labels == g]) for g in group_ids])
             # Outliers close enough to an issue's centre belong to it: HDBSCAN leaves many borderline
             # documents unassigned, and analysts read an unassigned share as missed volume.
             outliers = np.flatnonzero(labels == -1)
@@ -234,9 +239,9 @@ class IssueMiner:
             parts = sorted((members[found == c] for c in set(found.tolist()) - {-1}), key=len, reverse=True)
             if len(parts) < 2:
                 continue
-            main = _normalise_rows(embeddings[parts[0]].mean(0, keepdims=True))[0]
+            main = _centre(embeddings[parts[0]])
             for part in parts[1:]:
-                centre = _normalise_rows(embeddings[part].mean(0, keepdims=True))[0]
+                centre = _centre(embeddings[part])
                 cohesive = float((embeddings[part] @ centre).mean()) >= self.min_cohesion
                 if cohesive and float(centre @ main) < self.split_similarity:
                     labels[part] = next_label
@@ -265,7 +270,7 @@ class IssueMiner:
             groups = sorted(set(labels.tolist()) - {-1})
             if len(groups) < 2:
                 break
-            centroids = np.array([_normalise_rows(embeddings[labels == g].mean(0, keepdims=True))[0] for g in groups])
+            centroids = np.array([_centre(embeddings[labels == g]) for g in groups])
             meaning = centroids @ centroids.T
             candidates = sorted(
                 (-float(meaning[a, b]), groups[a], groups[b])
@@ -304,7 +309,7 @@ class IssueMiner:
         clusters = []
         for position, group in enumerate(group_ids):
             members = np.flatnonzero(labels == group)
-            centroid = _normalise_rows(embeddings[members].mean(0, keepdims=True))[0]
+            centroid = _centre(embeddings[members])
             similarities = embeddings[members] @ centroid
             ranked = members[np.argsort(-similarities, kind="stable")]
             clusters.append(
@@ -345,7 +350,6 @@ class IssueMiner:
 
     def _keywords(self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int]) -> list[list[str]]:
         """Class-based TF-IDF: words frequent in one cluster and rare across the touchpoint's others."""
-
         if not cluster_ids:
             return []
         weights, vocabulary = self._class_term_weights(texts, labels, cluster_ids)

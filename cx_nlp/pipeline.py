@@ -424,11 +424,10 @@ def mine_issues(
             for index in cluster.absorbed:
                 merged[candidates[index].issue_id] = issue_id
                 lineage.append({"issue_id": candidates[index].issue_id, "related_issue_id": issue_id, "event": "merged_into"} | event)
-            parent = candidates[cluster.split_from].issue_id if cluster.split_from is not None else None
             # A split part that matched another known issue's centre continues that one: no split.
-            if parent is not None and issue_id in fresh_ids:
+            if cluster.split_from is not None and issue_id in fresh_ids:
+                parent = candidates[cluster.split_from].issue_id
                 lineage.append({"issue_id": issue_id, "related_issue_id": parent, "event": "split_from"} | event)
-        for issue_id, cluster in zip(ids, miner.clusters_):
             matched.add(issue_id)
             members = [group[i] for i in cluster.members]
             days = [d.created_day for d in members]

@@ -13,7 +13,7 @@ from cx_nlp.registry import ADAPTER_CONFIG, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
 
-def _load_adapter(folder: Path, home: Path):
+def _load_adapter(folder: Path, entry: ModelEntry, home: Path):
     """A LoRA adapter folder: load the base model it names, apply the adapter, fold it into the weights."""
     import json
     import warnings
@@ -21,12 +21,9 @@ def _load_adapter(folder: Path, home: Path):
     from peft import PeftModel
     from transformers import AutoModelForSequenceClassification
 
-    from cx_nlp.sentiment_training import resolve_base_model
-
     base = json.loads((folder / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
-    base_path = resolve_base_model(base)
-    if not base.startswith("packaged:") and not Path(base_path).is_absolute():
-        base_path = str(home / base_path)
+    # The base resolves like any registry path: packaged:..., or a folder relative to the project.
+    base_path = resolve_model_path(entry.model_copy(update={"path": base}), home)
     model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True).float()
     with warnings.catch_warnings():
         # peft asks transformers for a renamed attribute while wrapping; nothing here to change.
@@ -47,7 +44,7 @@ class SentimentClassifier:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         adapter = Path(path) / ADAPTER_CONFIG
         if adapter.is_file():
-            self.model = _load_adapter(Path(path), home)
+            self.model = _load_adapter(Path(path), entry, home)
         else:
             self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
         # fp16 weights are for shipping; CPU matmuls want fp32.

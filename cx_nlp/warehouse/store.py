@@ -300,8 +300,8 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
     upsert(connection, t.issue, data.issues, ["issue_id"])
     for part in _chunks(data.resolved_issue_ids):
         connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
-    for row in data.merged_issues:
-        connection.execute(t.issue.update().where(t.issue.c.issue_id == row["issue_id"]).values(status="merged"))
+    for part in _chunks([row["issue_id"] for row in data.merged_issues]):
+        connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="merged"))
     snapshots = [
         {key: row.get(key) for key in SNAPSHOT_KEYS} | {"window_end": data.window_end}
         for row in [*data.issues, *data.merged_issues]
