@@ -421,6 +421,8 @@ def mine_issues(
         existing_ids.update(fresh_ids)
         event = {"window_end": window_end, "run_id": run_id}
         for issue_id, cluster in zip(ids, miner.clusters_):
+            # A merged problem was first seen when the earliest of its issues was.
+            inherited = [first_seen[candidates[index].issue_id] for index in cluster.absorbed]
             for index in cluster.absorbed:
                 merged[candidates[index].issue_id] = issue_id
                 lineage.append({"issue_id": candidates[index].issue_id, "related_issue_id": issue_id, "event": "merged_into"} | event)
@@ -449,7 +451,7 @@ def mine_issues(
                         "mean_rating": mean_review_rating(members),
                         **survey_kpis(members),
                         **impact(members, everything_by_touchpoint[touchpoint]),
-                        "first_seen": min([*days, first_seen.get(issue_id, max(days))]),
+                        "first_seen": min([*days, first_seen.get(issue_id, max(days)), *inherited]),
                         "last_seen": max(days),
                         "status": issue_status(days, window_end, window_days),
                         "window_end": window_end,

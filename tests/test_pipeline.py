@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -214,7 +214,12 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
         ).scalars().all()
         halves = [np.array([from_bytes(v) for v in vectors[parity::2]]).mean(0) for parity in (0, 1)]
         centre, twin_centre = (h / np.linalg.norm(h) for h in halves)
-        twin = dict(original) | {"issue_id": "delivery-0900", "centroid": to_bytes(twin_centre)}
+        # The twin had been seen ten days before the original: the merged problem keeps that date.
+        twin = dict(original) | {
+            "issue_id": "delivery-0900",
+            "centroid": to_bytes(twin_centre),
+            "first_seen": original["first_seen"] - timedelta(days=10),
+        }
         connection.execute(t.issue.insert(), [twin])
         snap = t.issue_snapshot
         connection.execute(
@@ -243,6 +248,11 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
     assert len(merged) == 1, (events, original["issue_id"])
     absorbed, survivor = merged[0][:2]
     assert statuses[absorbed] == "merged" and statuses[survivor] != "merged"
+    with engine.connect() as connection:
+        survivor_first_seen = connection.execute(
+            select(t.issue.c.first_seen).where(t.issue.c.issue_id == survivor)
+        ).scalar_one()
+    assert survivor_first_seen == twin["first_seen"]
     assert all(row["window_end"] == SAMPLE_END for row in lineage)
     with engine.connect() as connection:
         view = connection.execute(
