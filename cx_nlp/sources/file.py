@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from cx_nlp.config import FileSourceConfig
-from cx_nlp.records import QuarantinedRecord, RawRecord, SourceRecord
+from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
 
 
 def _json_safe(value: object) -> object:
@@ -138,7 +138,7 @@ class FileStream:
         source_kind = self.config.source_kind
         if mapping.source_kind and payload.get(mapping.source_kind):
             source_kind = str(payload[mapping.source_kind]).strip().lower()
-            if source_kind not in ("review", "ticket", "complaint", "survey"):
+            if source_kind not in SOURCE_KINDS:
                 return reject(mapping.source_kind, f"{where}: unknown source kind {source_kind!r}")
 
         return SourceRecord(
