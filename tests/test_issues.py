@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from cx_nlp.issues import HDBSCANClusterer, IssueMiner, KnownIssue, make_label, match_issue_ids
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LATE = [
     "My parcel arrived {} days late and nobody told me",
@@ -155,6 +159,27 @@ def test_a_known_issue_now_holding_two_problems_splits(corpus):
         clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0, split_similarity=None
     ).fit(texts, embeddings, known_centroids=blur)
     assert [len(c.members) for c in no_split.clusters_] == [40]
+
+
+def test_re_mining_the_same_documents_keeps_them_in_their_issues(models):
+    """A night that adds nothing must not move documents: every member of an issue is close enough to
+    its centre to rejoin it, including those HDBSCAN put in a loose cluster or the outlier pull-in took."""
+    import csv
+
+    with open(ROOT / "data" / "eval" / "cx_eval.csv", encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle) if row["issue"]]
+    embeddings = models.embedder.encode(texts)
+    first = IssueMiner().fit(texts, embeddings)
+    assert len(first.clusters_) >= 5
+    again = IssueMiner().fit(texts, embeddings, known_centroids=np.array([c.centroid for c in first.clusters_]))
+    before, after = np.full(len(texts), -1), np.full(len(texts), -1)
+    for index, cluster in enumerate(first.clusters_):
+        before[cluster.members] = index
+    for cluster in again.clusters_:
+        if cluster.known is not None:
+            after[cluster.members] = cluster.known
+    member = before >= 0
+    assert (after[member] == before[member]).mean() >= 0.97
 
 
 FRENCH_DELIVERY = [
