@@ -33,6 +33,8 @@ DEFAULT_END = date(2026, 11, 16)
 HOLDOUT_SHARE = 0.10
 SOURCE_NAME = "eval"
 NO_ISSUE = "-1"
+# BERTopic's default minimum topic size: the notebook baseline's HDBSCAN setting.
+NOTEBOOK_MIN_CLUSTER_SIZE = 10
 
 METRIC_KEYS = (
     "documents",
@@ -48,6 +50,8 @@ METRIC_KEYS = (
     "stability",
     "kmeans_nmi",
     "kmeans_ari",
+    "kmeans_all_documents_nmi",
+    "hdbscan_all_documents_nmi",
     "nearest_description_issue_nmi",
     "issue_breakdown",
 )
@@ -211,6 +215,7 @@ def evaluate(dataset: Path | str, settings: Settings, models: Models | None = No
         normalized_mutual_info_score,
     )
 
+    from cx_nlp.issues import HDBSCANClusterer, PCAReducer
     from cx_nlp.pipeline import PipelineContext, run_interval
     from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -287,6 +292,17 @@ def evaluate(dataset: Path | str, settings: Settings, models: Models | None = No
         kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)
         metrics["kmeans_nmi"] = round(float(normalized_mutual_info_score(gold, kmeans)), 4)
         metrics["kmeans_ari"] = round(float(adjusted_rand_score(gold, kmeans)), 4)
+        # What a notebook gets without the labels telling it which rows are issues: every document
+        # clustered, scored on the labelled rows. k-means is still told k (plus one for "no issue");
+        # the HDBSCAN run is BERTopic's recipe with PCA for UMAP (min_cluster_size 10, noise -1).
+        everything = np.array([doc["vector"] for _, doc in rows])
+        labelled_at = [i for i, (row, _) in enumerate(rows) if row.issue]
+        every_kmeans = KMeans(n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed).fit_predict(everything)
+        metrics["kmeans_all_documents_nmi"] = round(float(normalized_mutual_info_score(gold, every_kmeans[labelled_at])), 4)
+        every_hdbscan = HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
+            PCAReducer(random_state=seed).fit_transform(everything)
+        )
+        metrics["hdbscan_all_documents_nmi"] = round(float(normalized_mutual_info_score(gold, every_hdbscan[labelled_at])), 4)
         nearest = np.argmax(vectors @ descriptions.T, axis=1)
         metrics["nearest_description_issue_nmi"] = round(float(normalized_mutual_info_score(gold, nearest)), 4)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +16,17 @@ FEEDBACK_STOP_WORDS = {
     "hi", "hello", "regards", "xxxx", "xx", "email", "phone", "card", "iban", "customer", "company",
     "service", "team", "back", "now", "going", "make", "made", "want", "need", "know", "able",
 }
+
+
+def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
+    """Stop words of the given ISO 639-1 languages beyond English (which has its own list above).
+
+    Without them the keywords of a French or German issue are "les", "der" and "und"."""
+    import stopwordsiso
+
+    wanted = {language for language in languages if language not in ("en", "und") and stopwordsiso.has_lang(language)}
+    # Tokenised like the texts, so "quelqu'un" is stopped as the "quelqu" the tokenizer sees.
+    return frozenset(word for entry in stopwordsiso.stopwords(wanted) for word in _words(entry).split())
 
 
 def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
@@ -132,6 +143,7 @@ class IssueMiner:
         known_merge_similarity: float = 0.8,
         split_similarity: float | None = 0.6,
         similarity: Callable[[float], float] | None = None,
+        stop_words: Collection[str] = (),
     ):
         """Thresholds are cosines on all-MiniLM-L6-v2's scale; `similarity` maps them onto another
         embedding model's (`ModelEntry.similarity`).
@@ -161,6 +173,8 @@ class IssueMiner:
         # merge of known ids moves documents analysts have already seen under the absorbed id.
         self.known_merge_similarity = max(known_merge_similarity, merge_similarity or 0.0)
         self.split_similarity = split_similarity
+        # Stop words of the feedback's languages other than English (`stop_words_for`), for keywords.
+        self.stop_words = frozenset(stop_words)
 
     def fit(
         self, texts: Sequence[str], embeddings: np.ndarray, known_centroids: np.ndarray | None = None
@@ -341,8 +355,9 @@ class IssueMiner:
         documents = [" ".join(_words(texts[i]) for i in np.flatnonzero(labels == c)) for c in classes]
         vectorizer = CountVectorizer(
             ngram_range=ngrams,
-            stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS),
-            token_pattern=r"(?u)\b[a-z][a-z]{2,}\b",
+            stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS | self.stop_words),
+            # Words of three letters or more in any alphabet; digits and underscores are not words.
+            token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
         )
         try:
             counts = vectorizer.fit_transform(documents).toarray().astype(float)
@@ -377,7 +392,8 @@ class IssueMiner:
 
 
 def _words(text: str) -> str:
-    return re.sub(r"[^a-z\s]", " ", text.lower())
+    # Letters of every alphabet survive ("créneau", "Lieferung"); digits and punctuation do not.
+    return re.sub(r"[^\w\s]|[\d_]", " ", text.lower())
 
 
 def _distinct_texts(ranked: np.ndarray, texts: Sequence[str], limit: int) -> list[int]:

@@ -29,7 +29,7 @@ from cx_nlp.config import (
     load_taxonomy,
 )
 from cx_nlp.embeddings import to_bytes
-from cx_nlp.issues import IssueMiner, KnownIssue, match_issue_ids
+from cx_nlp.issues import IssueMiner, KnownIssue, match_issue_ids, stop_words_for
 from cx_nlp.kpis import SCORE_RANGES, compute_kpis
 from cx_nlp.normalise import clean_text, content_hash, detect_language
 from cx_nlp.pii import redact_pii
@@ -363,7 +363,7 @@ def mine_issues(
     window_end: date,
     run_id: str,
     taken_ids: set[str] = frozenset(),
-    miner_factory: Callable[[], IssueMiner] = IssueMiner,
+    miner_factory: Callable[..., IssueMiner] = IssueMiner,
     match_threshold: float = 0.8,
     embedding_languages: Sequence[str] = (),
 ) -> MinedWindow:
@@ -403,7 +403,11 @@ def mine_issues(
             and (k.get("language") or main_group) == language
             and k["status"] != "merged"
         ]
-        miner = miner_factory().fit(
+        # Keywords skip the function words of every language that is a tenth of the group or more.
+        spoken = Counter(d.language for d in group)
+        miner = miner_factory(
+            stop_words=stop_words_for(code for code, count in spoken.items() if count >= 0.1 * len(group))
+        ).fit(
             [d.text for d in group],
             np.array([d.embedding for d in group]),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,

@@ -48,7 +48,7 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
     assert metrics["documents"] == 60
     assert metrics["gold_issues"] == len(ISSUES) == len(set(gold))
     for key in ("sentiment_accuracy", "sentiment_macro_f1", "issue_nmi", "issue_purity", "outlier_share", "stability",
-                "kmeans_nmi", "nearest_description_issue_nmi"):
+                "kmeans_nmi", "kmeans_all_documents_nmi", "hdbscan_all_documents_nmi", "nearest_description_issue_nmi"):
         assert 0.0 <= metrics[key] <= 1.0, key
     for key in ("issue_ari", "kmeans_ari"):
         assert -1.0 <= metrics[key] <= 1.0, key

@@ -213,8 +213,11 @@ def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multil
     documents.append(doc(999, "Service impeccable", french_vectors[-1], UNSCORED, "fr", rating=5.0))
     start, end = date(2026, 10, 19), date(2026, 11, 16)
 
+    keywords = {}
+
     def members_by_language(embedding_languages):
         window = mine_issues(documents, [], start, end, "run", embedding_languages=embedding_languages)
+        keywords.update({issue.row["language"]: issue.row["keywords"] for issue in window.issues})
         return {
             issue.row["issue_id"]: (issue.row["language"], {m["feedback_id"] for m in issue.members})
             for issue in window.issues
@@ -227,5 +230,10 @@ def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multil
         assert (members <= french_ids) == (language == "fr")  # no issue mixes the groups
         assert "f999" not in members
     assert sum(len(m) for lang, m in grouped.values() if lang == "fr") >= 15
+    # The French issue is told by French content words, accents intact, not by "les" or "est".
+    french_words = {word for keyword in keywords["fr"] for word in keyword.split()}
+    assert {"retard", "jours"} & french_words
+    assert not {"est", "les", "elle", "personne", "toujours", "encore", "jamais"} & french_words
+    assert all(word.isalpha() for word in french_words)
     together = members_by_language([])
     assert {language for language, _ in together.values()} == {"multi"}
