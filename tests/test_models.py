@@ -106,6 +106,48 @@ def test_touchpoints_by_similarity_metadata_and_fallback(models, assigner):
     assert all(len(r) <= assigner.max_touchpoints for r in result)
 
 
+def test_taxonomy_keywords_tip_a_close_call_but_do_not_override_meaning(models):
+    from cx_nlp.config import Taxonomy
+
+    taxonomy = Taxonomy.model_validate(
+        {
+            "taxonomy": "food delivery",
+            "touchpoints": [
+                {"name": "delivery", "stage": "fulfilment", "description": "Couriers, delivery times and tracking",
+                 "examples": ["the rider took over an hour"], "keywords": ["courier", "ETA"]},
+                {"name": "food", "stage": "restaurant", "description": "The meal: temperature, taste, portions",
+                 "examples": ["the food was cold"], "keywords": ["cold"]},
+            ],
+        }
+    )
+    texts = [
+        "Over an hour for food from two streets away",  # reads as food to the embedding
+        "Over an hour for food from two streets away, the ETA was a joke",  # names a delivery keyword
+        "The pizza was cold and soggy, the courier was polite though",  # a keyword, but clearly about food
+    ]
+    vectors = models.embedder.encode(texts)
+    plain = TouchpointAssigner(taxonomy, keyword_bonus=0.0).fit(models.embedder.encode)
+    hinted = TouchpointAssigner(taxonomy).fit(models.embedder.encode)
+    without = [r[0].touchpoint for r in plain.assign(vectors, [{}] * 3, texts)]
+    withkw = [r[0].touchpoint for r in hinted.assign(vectors, [{}] * 3, texts)]
+    assert without[:2] == ["food", "food"]
+    assert withkw == ["food", "delivery", "food"]
+    # The bonus moves only the touchpoint whose keyword is named, by exactly the bonus.
+    gap = hinted.scores(vectors, texts) - hinted.scores(vectors)
+    assert np.allclose(gap, [[0, 0], [0.05, 0], [0.05, 0.05]], atol=1e-6)
+
+
+def test_keyword_patterns_match_whole_words_phrases_and_plurals():
+    from cx_nlp.touchpoints import _keyword_pattern
+
+    pattern = _keyword_pattern(["courier", "wrong order", "Wi-Fi", "fee"])
+    for text in ("Two COURIERS came", "they sent the wrong  order", "wi-fi drops", "hidden fees again"):
+        assert pattern.search(text), text
+    for text in ("coffee was fine", "the wrongly ordered item", "wifi drops"):
+        assert not pattern.search(text), text
+    assert _keyword_pattern([]) is None and _keyword_pattern(["  "]) is None
+
+
 def test_services_taxonomy_routes_clear_cases(models):
     services = load_taxonomy(ROOT / "config" / "touchpoints_services.yaml")
     assigner = TouchpointAssigner(services).fit(models.embedder.encode)
