@@ -647,8 +647,10 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
             end,
             run_id,
             taken,
-            miner_factory=partial(IssueMiner, similarity=embedding.similarity),
-            match_threshold=embedding.similarity(0.8),
+            miner_factory=partial(
+                IssueMiner, similarity=embedding.similarity, centre_similarity=embedding.centre_similarity
+            ),
+            match_threshold=embedding.centre_similarity(0.8),
             embedding_languages=embedding.languages,
         )
         mined = result.issues

@@ -100,3 +100,21 @@ def test_thresholds_set_on_minilm_map_onto_e5s_scale(embedder):
     unrelated = embedder.encode(["The parcel arrived broken.", "The app crashes when I log in."])
     cosine = float(unrelated[0] @ unrelated[1])
     assert cosine > reference.known_threshold and cosine < miner.known_threshold
+
+
+def test_merge_bars_use_the_centre_scale_when_the_registry_gives_one():
+    from cx_nlp.config import ModelEntry, load_registry
+    from cx_nlp.issues import IssueMiner
+
+    e5 = load_registry(ROOT / "models" / "registry_multilingual.yaml").embedding
+    assert e5.centre_similarity(0.75) == pytest.approx(e5.centre_similarity_offset + e5.centre_similarity_scale * 0.75)
+    assert e5.centre_similarity(0.75) > e5.similarity(0.75)  # e5's centres crowd closer than its texts
+    miner = IssueMiner(similarity=e5.similarity, centre_similarity=e5.centre_similarity)
+    reference = IssueMiner()
+    for name in ("merge_similarity", "known_merge_similarity"):
+        assert getattr(miner, name) == pytest.approx(e5.centre_similarity(getattr(reference, name)))
+    for name in ("known_threshold", "outlier_threshold", "min_cohesion", "split_similarity"):
+        assert getattr(miner, name) == pytest.approx(e5.similarity(getattr(reference, name)))
+    # Without a centre scale, centres map like texts.
+    plain = ModelEntry(name="m", version="1", path="p", similarity_offset=0.5, similarity_scale=0.5)
+    assert plain.centre_similarity(0.8) == plain.similarity(0.8) == pytest.approx(0.9)
