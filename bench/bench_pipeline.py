@@ -62,7 +62,7 @@ def main() -> None:
     timed("sentiment", len(texts), lambda: models.sentiment.score(texts))
     vectors = timed("embed", len(texts), lambda: models.embedder.encode(texts))
     assigner = TouchpointAssigner(load_taxonomy(ROOT / "config/touchpoints.yaml")).fit(models.embedder.encode)
-    timed("touchpoints", len(texts), lambda: assigner.assign(vectors, [{}] * len(texts)))
+    timed("touchpoints", len(texts), lambda: assigner.assign(vectors, [{}] * len(texts), texts))
     timed("issues (one group)", len(texts), lambda: IssueMiner().fit(texts, vectors))
 
     with tempfile.TemporaryDirectory() as folder:
