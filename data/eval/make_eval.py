@@ -348,20 +348,29 @@ def parse(block: str) -> list[tuple[str, str]]:
     return rows
 
 
-def build() -> list[dict]:
-    rng = random.Random(SEED)
-    labelled = [(issue, s, t) for issue, block in ISSUES.items() for s, t in parse(block)]
-    labelled += [("", s, t) for s, t in parse(NO_ISSUE)]
+def build(
+    issues: dict[str, str] = ISSUES,
+    no_issue: str = NO_ISSUE,
+    seed: int = SEED,
+    end_day: datetime = END_DAY,
+    id_prefix: str = "BL",
+) -> list[dict]:
+    """Rows of a labelled set: shuffled with `seed`, dated over the SPAN_DAYS before `end_day`.
+
+    make_eval_skewed.py builds the second set with its own texts, seed, day and prefix."""
+    rng = random.Random(seed)
+    labelled = [(issue, s, t) for issue, block in issues.items() for s, t in parse(block)]
+    labelled += [("", s, t) for s, t in parse(no_issue)]
     rng.shuffle(labelled)
     rows = []
     for number, (issue, sentiment, text) in enumerate(labelled, start=1):
         kind = rng.choice(SOURCE_KINDS)
         # Tickets and complaints carry no star rating, as in a real export.
         rating = rng.choice(RATINGS[sentiment]) if kind in ("review", "survey") else ""
-        created = END_DAY - timedelta(days=SPAN_DAYS) + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+        created = end_day - timedelta(days=SPAN_DAYS) + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
         rows.append(
             {
-                "id": f"BL-{number:04d}",
+                "id": f"{id_prefix}-{number:04d}",
                 "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "source_kind": kind,
                 "rating": rating,
@@ -371,19 +380,23 @@ def build() -> list[dict]:
             }
         )
     rows.sort(key=lambda r: (r["created_at"], r["id"]))
-    return rows
-
-
-def main() -> None:
-    rows = build()
     texts = [r["text"] for r in rows]
     duplicates = sorted({t for t in texts if texts.count(t) > 1})
     if duplicates:
         raise SystemExit(f"duplicate texts: {duplicates}")
-    with (HERE / "cx_eval.csv").open("w", encoding="utf-8", newline="") as handle:
+    return rows
+
+
+def write(rows: list[dict], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def main() -> None:
+    rows = build()
+    write(rows, HERE / "cx_eval.csv")
     issues = Counter(r["issue"] or "(none)" for r in rows)
     sentiments = Counter(r["sentiment"] for r in rows)
     print(f"{len(rows)} rows; sentiment {dict(sorted(sentiments.items()))}")

@@ -17,26 +17,26 @@ gold `issue`. Deterministic: a fixed seed and no clock, so every run writes a by
 
     .venv/bin/python data/eval/make_eval_skewed.py   # writes cx_eval_skewed.csv next to this script
 
-Row lines below are `S|text`, S being the gold sentiment: n negative, u neutral, p positive. The
-parse/build helpers repeat make_eval.py's (a script, not an importable module) with this set's seed,
-dates and id prefix.
+Row lines below are `S|text`, S being the gold sentiment: n negative, u neutral, p positive. Rows
+are shuffled, dated, rated and written by make_eval.py's `build` and `write`, with this set's seed,
+day and id prefix.
 """
 
 from __future__ import annotations
 
-import csv
-import random
+import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import make_eval  # noqa: E402  (the sibling generator script)
+
 SEED = 20261214
 # As in make_eval.py: every row falls in the 27 days before this day, so one 28-day issue window
 # holds all of them and the day after (used by the stability check of `cx-nlp evaluate`).
 END_DAY = datetime(2026, 12, 14, tzinfo=timezone.utc)
-SPAN_DAYS = 27
-SENTIMENT = {"n": "negative", "u": "neutral", "p": "positive"}
 # The exact issue sizes this set is built to have; main() refuses to write anything else.
 SIZES = (60, 38, 28, 22, 18, 15, 13, 12, 10, 9, 8, 8, 7, 6, 6, 6)
 NO_ISSUE_ROWS = 134
@@ -480,58 +480,13 @@ n|The new layout hides the reorder button, took me ages to find it.
 n|Ordered flowers through the app for my mum and they arrived wilted.
 """
 
-SOURCE_KINDS = ["review", "review", "review", "ticket", "ticket", "complaint", "survey"]
-RATINGS = {"negative": [1, 1, 1, 2, 2], "neutral": [2, 3, 3, 3, 4], "positive": [4, 5, 5, 5]}
-
-
-def parse(block: str) -> list[tuple[str, str]]:
-    rows = []
-    for line in block.strip().splitlines():
-        code, text = line.split("|", 1)
-        rows.append((SENTIMENT[code], text.strip()))
-    return rows
-
-
-def build() -> list[dict]:
-    rng = random.Random(SEED)
-    labelled = [(issue, s, t) for issue, block in ISSUES.items() for s, t in parse(block)]
-    labelled += [("", s, t) for s, t in parse(NO_ISSUE)]
-    rng.shuffle(labelled)
-    rows = []
-    for number, (issue, sentiment, text) in enumerate(labelled, start=1):
-        kind = rng.choice(SOURCE_KINDS)
-        # Tickets and complaints carry no star rating, as in a real export.
-        rating = rng.choice(RATINGS[sentiment]) if kind in ("review", "survey") else ""
-        created = END_DAY - timedelta(days=SPAN_DAYS) + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
-        rows.append(
-            {
-                "id": f"PE-{number:04d}",
-                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "source_kind": kind,
-                "rating": rating,
-                "text": text,
-                "sentiment": sentiment,
-                "issue": issue,
-            }
-        )
-    rows.sort(key=lambda r: (r["created_at"], r["id"]))
-    return rows
-
-
 def main() -> None:
-    rows = build()
-    texts = [r["text"] for r in rows]
-    duplicates = sorted({t for t in texts if texts.count(t) > 1})
-    if duplicates:
-        raise SystemExit(f"duplicate texts: {duplicates}")
+    rows = make_eval.build(ISSUES, NO_ISSUE, SEED, END_DAY, id_prefix="PE")
     issues = Counter(r["issue"] or "(none)" for r in rows)
     sizes = tuple(count for issue, count in issues.most_common() if issue != "(none)")
     if sizes != SIZES or issues["(none)"] != NO_ISSUE_ROWS:
         raise SystemExit(f"issue sizes {sizes} and {issues['(none)']} no-issue rows, want {SIZES} and {NO_ISSUE_ROWS}")
-    with (HERE / "cx_eval_skewed.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    make_eval.write(rows, HERE / "cx_eval_skewed.csv")
     sentiments = Counter(r["sentiment"] for r in rows)
     print(f"{len(rows)} rows; sentiment {dict(sorted(sentiments.items()))}")
     for issue, count in issues.most_common():
