@@ -54,7 +54,9 @@ def cx_nightly():
         return ingest_source(source, data_interval_start, data_interval_end, _warehouse_url())
 
     # Runs even when a source's task failed: the other sources' issues are still worth publishing.
-    @task(execution_timeout=timedelta(hours=1), trigger_rule="all_done")
+    # depends_on_past: a night starts from the issues the night before left, so nights are mined in
+    # order even when a backfill runs several at once (their ingests still run side by side).
+    @task(execution_timeout=timedelta(hours=1), trigger_rule="all_done", depends_on_past=True)
     def mine_interval(ingested: list[dict], data_interval_start=None, data_interval_end=None) -> dict:
         from cx_nlp.jobs import mine_interval
 

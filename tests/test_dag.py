@@ -20,6 +20,9 @@ def test_dagbag_has_no_import_errors_and_cx_nightly_is_wired():
     assert dag.get_task("ingest_source").upstream_task_ids == {"validate_config", "migrate_warehouse"}
     assert dag.get_task("mine_interval").upstream_task_ids == {"ingest_source"}
     assert dag.get_task("mine_interval").trigger_rule == "all_done"
+    # Nights are mined in order (each starts from the issues the previous night left); ingests are not held.
+    assert dag.get_task("mine_interval").depends_on_past is True
+    assert dag.get_task("ingest_source").depends_on_past is False
     assert dag.catchup is False
     assert dag.default_args["retries"] >= 1
     assert "cx-nlp" in dag.tags
