@@ -188,8 +188,9 @@ class ModelEntry(_Strict):
     # cosines live elsewhere (e5: unrelated texts at 0.83) maps them as offset + scale * threshold.
     similarity_offset: float = 0.0
     similarity_scale: float = Field(default=1.0, gt=0)
-    # The same for cosines between two issue centres (merge, split, id matching). Centres are means,
-    # and a model can crowd its means much closer together than its single texts; unset: as above.
+    # The same for cosines between two issue centres (merges, matching a new cluster to a prior issue).
+    # Centres are means, and a model can crowd its means much closer together than its single texts;
+    # unset: as above.
     centre_similarity_offset: float | None = None
     centre_similarity_scale: float | None = Field(default=None, gt=0)
 
@@ -199,8 +200,6 @@ class ModelEntry(_Strict):
 
     def centre_similarity(self, reference_threshold: float) -> float:
         """A threshold between two issue centres, set on MiniLM's scale, on this model's scale."""
-        if self.centre_similarity_offset is None and self.centre_similarity_scale is None:
-            return self.similarity(reference_threshold)
         offset = self.similarity_offset if self.centre_similarity_offset is None else self.centre_similarity_offset
         scale = self.similarity_scale if self.centre_similarity_scale is None else self.centre_similarity_scale
         return offset + scale * reference_threshold

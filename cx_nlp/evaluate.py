@@ -297,12 +297,16 @@ def evaluate(dataset: Path | str, settings: Settings, models: Models | None = No
         # the HDBSCAN run is BERTopic's recipe with PCA for UMAP (min_cluster_size 10, noise -1).
         everything = np.array([doc["vector"] for _, doc in rows])
         labelled_at = [i for i, (row, _) in enumerate(rows) if row.issue]
-        every_kmeans = KMeans(n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed).fit_predict(everything)
-        metrics["kmeans_all_documents_nmi"] = round(float(normalized_mutual_info_score(gold, every_kmeans[labelled_at])), 4)
-        every_hdbscan = HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
-            PCAReducer(random_state=seed).fit_transform(everything)
-        )
-        metrics["hdbscan_all_documents_nmi"] = round(float(normalized_mutual_info_score(gold, every_hdbscan[labelled_at])), 4)
+        notebook = {
+            "kmeans_all_documents_nmi": KMeans(
+                n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed
+            ).fit_predict(everything),
+            "hdbscan_all_documents_nmi": HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
+                PCAReducer(random_state=seed).fit_transform(everything)
+            ),
+        }
+        for key, found in notebook.items():
+            metrics[key] = round(float(normalized_mutual_info_score(gold, found[labelled_at])), 4)
         nearest = np.argmax(vectors @ descriptions.T, axis=1)
         metrics["nearest_description_issue_nmi"] = round(float(normalized_mutual_info_score(gold, nearest)), 4)
 

@@ -598,7 +598,9 @@ def ingest_interval(
         assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
         # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
         matrix = np.array([vectors[f.content_hash] for f in feedback]) if feedback else np.zeros((0, 1))
-        assignments = assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback]) if feedback else []
+        assignments = (
+            assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback]) if feedback else []
+        )
         advance(len(feedback))
     scored = [
         ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a) for f, a in zip(feedback, assignments)
