@@ -29,6 +29,10 @@ def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
     return frozenset(word for entry in stopwordsiso.stopwords(wanted) for word in _words(entry).split())
 
 
+# How many times a loose cluster is clustered again on its own before its documents count as outliers.
+RECLUSTER_DEPTH = 2
+
+
 def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.clip(norms, 1e-12, None)
@@ -210,17 +214,10 @@ class IssueMiner:
             split_from = self._split_known(embeddings, labels, len(known))
             methods[np.isin(labels, list(split_from))] = "cluster"
         rest = np.flatnonzero(labels == -1)
-        if len(rest) >= self.min_documents:
-            points = embeddings[rest]
-            points = self.reducer.fit_transform(points) if self.reducer is not None else points
-            found = np.asarray(self.clusterer.fit_predict(points))
-            for cluster in set(found.tolist()) - {-1}:
-                members = rest[found == cluster]
-                centre = _centre(embeddings[members])
-                # A new issue must hang together: what is left after known issues took their share can
-                # be one real new problem or a bag of unrelated complaints, and only the first is an issue.
-                if float((embeddings[members] @ centre).mean()) >= self.min_cohesion:
-                    labels[members] = cluster + len(known)
+        next_label = len(known)
+        for members in self._cohesive_clusters(embeddings, rest, depth=RECLUSTER_DEPTH):
+            labels[members] = next_label
+            next_label += 1
         absorbed: dict[int, list[int]] = {}
         if self.merge_similarity is not None:
             labels, absorbed = self._merge_near_duplicates(texts, embeddings, labels, len(known))
@@ -245,6 +242,28 @@ class IssueMiner:
             cluster.split_from = split_from.get(group)
         self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
         return self
+
+    def _cohesive_clusters(self, embeddings: np.ndarray, candidates: np.ndarray, depth: int) -> list[np.ndarray]:
+        """Clusters of `candidates` that hang together (mean cosine to their centre >= `min_cohesion`).
+
+        What is left after known issues took their share can be one real new problem or a bag of
+        unrelated complaints, and only the first is an issue. A loose cluster is often several issues
+        HDBSCAN kept as one (its excess-of-mass choice prefers one big parent to small children), so
+        it is clustered again on its own, `depth` times at most, before its documents become outliers.
+        """
+        if len(candidates) < self.min_documents:
+            return []
+        points = embeddings[candidates]
+        points = self.reducer.fit_transform(points) if self.reducer is not None else points
+        found = np.asarray(self.clusterer.fit_predict(points))
+        clusters = []
+        for cluster in sorted(set(found.tolist()) - {-1}):
+            members = candidates[found == cluster]
+            if float((embeddings[members] @ _centre(embeddings[members])).mean()) >= self.min_cohesion:
+                clusters.append(members)
+            elif depth > 0 and len(members) < len(candidates):
+                clusters.extend(self._cohesive_clusters(embeddings, members, depth - 1))
+        return clusters
 
     def _split_known(self, embeddings: np.ndarray, labels: np.ndarray, n_known: int) -> dict[int, int]:
         """Let a known issue break in two when its documents now form clearly different problems.

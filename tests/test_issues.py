@@ -161,6 +161,38 @@ def test_a_known_issue_now_holding_two_problems_splits(corpus):
     assert [len(c.members) for c in no_split.clusters_] == [40]
 
 
+class OneBigClusterFirst:
+    """Lumps the first set it is given into one cluster (one point left as noise), as HDBSCAN's excess
+    of mass can prefer one big parent to its children; clusters any later set for real."""
+
+    def __init__(self):
+        self.real = HDBSCANClusterer(min_cluster_size=5)
+        self.calls = 0
+
+    def fit_predict(self, points):
+        self.calls += 1
+        if self.calls > 1:
+            return self.real.fit_predict(points)
+        labels = np.zeros(len(points), dtype=int)
+        labels[-1] = -1
+        return labels
+
+
+def test_a_loose_cluster_is_clustered_again_before_it_becomes_outliers(corpus, monkeypatch):
+    import cx_nlp.issues as issues
+
+    texts, gold, embeddings = corpus
+    # Each problem alone hangs together at about 0.82 mean cosine to its centre, the two together at 0.69.
+    strict = {"min_cohesion": 0.75, "merge_similarity": None}
+    miner = IssueMiner(clusterer=OneBigClusterFirst(), **strict).fit(texts, embeddings)
+    assert len(miner.clusters_) == 2
+    for cluster in miner.clusters_:
+        assert len(set(gold[cluster.members].tolist())) == 1  # each is one of the two problems
+    # Not clustered again: late deliveries and coupon codes together do not hang together, all outliers.
+    monkeypatch.setattr(issues, "RECLUSTER_DEPTH", 0)
+    assert IssueMiner(clusterer=OneBigClusterFirst(), **strict).fit(texts, embeddings).clusters_ == []
+
+
 def test_re_mining_the_same_documents_keeps_them_in_their_issues(models):
     """A night that adds nothing must not move documents: every member of an issue is close enough to
     its centre to rejoin it, including those HDBSCAN put in a loose cluster or the outlier pull-in took."""
