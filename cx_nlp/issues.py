@@ -253,17 +253,24 @@ class IssueMiner:
         """
         if len(candidates) < self.min_documents:
             return []
-        points = embeddings[candidates]
-        points = self.reducer.fit_transform(points) if self.reducer is not None else points
-        found = np.asarray(self.clusterer.fit_predict(points))
         clusters = []
-        for cluster in sorted(set(found.tolist()) - {-1}):
-            members = candidates[found == cluster]
-            if float((embeddings[members] @ _centre(embeddings[members])).mean()) >= self.min_cohesion:
+        for members in self._clusters_among(embeddings, candidates):
+            if self._hangs_together(embeddings[members]):
                 clusters.append(members)
             elif depth > 0 and len(members) < len(candidates):
                 clusters.extend(self._cohesive_clusters(embeddings, members, depth - 1))
         return clusters
+
+    def _clusters_among(self, embeddings: np.ndarray, candidates: np.ndarray) -> list[np.ndarray]:
+        """Reduce and cluster `candidates` (indices) on their own; each found cluster's members, noise left out."""
+        points = embeddings[candidates]
+        points = self.reducer.fit_transform(points) if self.reducer is not None else points
+        found = np.asarray(self.clusterer.fit_predict(points))
+        return [candidates[found == cluster] for cluster in sorted(set(found.tolist()) - {-1})]
+
+    def _hangs_together(self, vectors: np.ndarray) -> bool:
+        """Mean cosine to the group's own centre reaches `min_cohesion`: one problem, not a bag of them."""
+        return float((vectors @ _centre(vectors)).mean()) >= self.min_cohesion
 
     def _split_known(self, embeddings: np.ndarray, labels: np.ndarray, n_known: int) -> dict[int, int]:
         """Let a known issue break in two when its documents now form clearly different problems.
@@ -279,17 +286,13 @@ class IssueMiner:
             members = np.flatnonzero(labels == k)
             if len(members) < 2 * self.min_documents:
                 continue
-            points = embeddings[members]
-            points = self.reducer.fit_transform(points) if self.reducer is not None else points
-            found = np.asarray(self.clusterer.fit_predict(points))
-            parts = sorted((members[found == c] for c in set(found.tolist()) - {-1}), key=len, reverse=True)
+            parts = sorted(self._clusters_among(embeddings, members), key=len, reverse=True)
             if len(parts) < 2:
                 continue
             main = _centre(embeddings[parts[0]])
             for part in parts[1:]:
-                centre = _centre(embeddings[part])
-                cohesive = float((embeddings[part] @ centre).mean()) >= self.min_cohesion
-                if cohesive and float(centre @ main) < self.split_similarity:
+                apart = float(_centre(embeddings[part]) @ main) < self.split_similarity
+                if apart and self._hangs_together(embeddings[part]):
                     labels[part] = next_label
                     split_from[next_label] = k
                     next_label += 1
