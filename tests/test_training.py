@@ -57,10 +57,11 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
     assert score.label in {"negative", "neutral", "positive"}
 
 
-def test_lora_adapter_trains_small_and_loads_on_its_base(tmp_path):
+def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int) -> Path:
+    """A LoRA adapter trained for half an epoch on `copies` x 3 templated order texts."""
     corpus = tmp_path / "corpus.csv"
     rows = ["text,sentiment"]
-    for i in range(40):
+    for i in range(copies):
         rows += [
             f"The refund for order {i} never arrived and nobody answers,negative",
             f"Order {i} arrived on time and the sofa is lovely,positive",
@@ -70,10 +71,15 @@ def test_lora_adapter_trains_small_and_loads_on_its_base(tmp_path):
     out = tmp_path / "adapter"
     result = CliRunner().invoke(
         app,
-        ["models", "train-sentiment", "--corpus", str(corpus), "--base-model", "models/cx-sentiment-minilm",
-         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", "4", "--seed", "3"],
+        ["models", "train-sentiment", "--corpus", str(corpus), "--base-model", base_model,
+         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", str(rank), "--seed", "3"],
     )
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_lora_adapter_trains_small_and_loads_on_its_base(tmp_path):
+    out = _train_small_adapter(tmp_path, "models/cx-sentiment-minilm", rank=4, copies=40)
     adapter_config = json.loads((out / "adapter_config.json").read_text())
     # Portable: the base is named as given, not by this machine's absolute path.
     assert adapter_config["base_model_name_or_path"] == "models/cx-sentiment-minilm"
@@ -86,3 +92,17 @@ def test_lora_adapter_trains_small_and_loads_on_its_base(tmp_path):
     entry = ModelEntry(name="adapted", version="test", path=str(out))
     [score] = SentimentClassifier(entry, ROOT).score(["The refund never arrived and nobody answers."])
     assert score.label == "negative"
+
+
+def test_lora_adapter_on_a_plain_encoder_loads_with_its_sentiment_head(tmp_path):
+    # all-MiniLM-L6-v2 as packaged is a bare BertModel: no classifier, no sentiment labels. The
+    # adapter carries the head, and loading must rebuild it with train-sentiment's three outputs.
+    out = _train_small_adapter(tmp_path, "packaged:all-MiniLM-L6-v2", rank=2, copies=20)
+    from cx_nlp.config import ModelEntry
+    from cx_nlp.sentiment import SentimentClassifier
+
+    classifier = SentimentClassifier(ModelEntry(name="plain-base", version="test", path=str(out)), ROOT)
+    assert classifier.model.config.id2label == {0: "negative", 1: "neutral", 2: "positive"}
+    assert classifier.model.classifier.out_features == 3
+    [score] = classifier.score(["Refund 3 never came"])
+    assert score.label in {"negative", "neutral", "positive"}
