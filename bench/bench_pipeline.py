@@ -1,6 +1,7 @@
 """Throughput of each stage on the bundled sample (repeated to a larger volume), and of whole runs.
 
     .venv/bin/python bench/bench_pipeline.py [--copies 4]
+    CX_MODEL_REGISTRY=models/registry_mpnet.yaml .venv/bin/python bench/bench_pipeline.py   # the larger models
 
 Prints documents per second per stage, then the wall time of a cold run (nothing cached) and of a
 rerun of the same interval (everything cached) into a temporary SQLite warehouse.
@@ -49,7 +50,10 @@ def main() -> None:
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, cuda={torch.cuda.is_available()}")
-    registry = load_registry(ROOT / "models/registry.yaml")
+    # The registry the pipeline would use: models/registry.yaml, or CX_MODEL_REGISTRY.
+    registry_file = Settings().path(Settings().model_registry)
+    registry = load_registry(registry_file)
+    print(f"registry {registry_file.relative_to(ROOT)}: {registry.sentiment.ref}, {registry.embedding.ref}")
     models = Models(registry, ROOT)
     started = time.perf_counter()
     models.sentiment, models.embedder  # noqa: B018 - load both before timing stages

@@ -1,13 +1,15 @@
 """Models shipped on PyPI: the default MiniLM folder, and archives cut into parts (all-mpnet-base-v2).
 
-The joining, hash check and unpacking run on a small archive cut into parts here; the real mpnet
-parts (400 MB) are installed only by `make install-mpnet`, and their test runs only where they are.
+The joining, hash check and unpacking run on a small archive cut into parts here. The real mpnet
+parts (400 MB) are installed by `make install-mpnet`, which `make test` runs first; a bare pytest run
+without them skips the two tests that need them, and says why.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from dataclasses import replace
 from importlib import metadata
@@ -160,13 +162,15 @@ def test_prepare_command(tmp_path):
     assert "not a packaged:NAME model" in wrong.output
 
 
-def test_mpnet_registry_changes_only_the_embedding_model():
+def test_mpnet_registry_uses_mpnet_for_both_stages():
     root = Path(__file__).resolve().parents[1]
     default = load_registry(root / "models" / "registry.yaml")
     mpnet = load_registry(root / "models" / "registry_mpnet.yaml")
-    assert mpnet.sentiment == default.sentiment
     assert mpnet.embedding.path == PACKAGED_MPNET
     assert mpnet.embedding.ref != default.embedding.ref
+    adapter = json.loads((root / mpnet.sentiment.path / "adapter_config.json").read_text())
+    assert adapter["base_model_name_or_path"] == PACKAGED_MPNET
+    assert mpnet.sentiment.ref != default.sentiment.ref
 
 
 def _mpnet_parts_installed() -> bool:
@@ -189,3 +193,19 @@ def test_real_mpnet_parts_unpack_and_embed(tmp_path):
     )
     assert vectors.shape == (3, 768)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@pytest.mark.skipif(not _mpnet_parts_installed(), reason="mpnet parts not installed (make install-mpnet)")
+def test_mpnet_sentiment_adapter_reads_clear_cases():
+    from cx_nlp.sentiment import SentimentClassifier
+
+    root = Path(__file__).resolve().parents[1]
+    entry = load_registry(root / "models" / "registry_mpnet.yaml").sentiment
+    scores = SentimentClassifier(entry, root).score(
+        [
+            "The refund never arrived and support stopped answering my emails.",
+            "My order number is 4471 and it was placed on Tuesday.",
+            "Lovely staff, the sofa arrived early and looks great.",
+        ]
+    )
+    assert [s.label for s in scores] == ["negative", "neutral", "positive"]
