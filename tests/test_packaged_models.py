@@ -60,7 +60,7 @@ def _archive(blob: bytes) -> SplitArchive:
         distributions=("tiny-part-001", "tiny-part-002", "tiny-part-003"),
         sha256=hashlib.sha256(blob).hexdigest(),
         folder="tiny-model",
-        install_hint="make install-tiny",
+        install_hint="`make install-tiny`",
         description="a test archive",
     )
 
