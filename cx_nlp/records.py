@@ -7,6 +7,16 @@ from datetime import datetime
 
 SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+def sentiment_head() -> dict:
+    """Keyword arguments that give a transformers classifier one output per SENTIMENT_LABELS, in order:
+    the head train-sentiment trains, and the one an adapter on a plain encoder is loaded with."""
+    return {
+        "num_labels": len(SENTIMENT_LABELS),
+        "id2label": dict(enumerate(SENTIMENT_LABELS)),
+        "label2id": {name: i for i, name in enumerate(SENTIMENT_LABELS)},
+    }
 # The label of feedback whose language the sentiment model does not read: counted, never scored.
 UNSCORED = "unscored"
 

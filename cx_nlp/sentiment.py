@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.records import SENTIMENT_LABELS, SentimentScore
+from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
 from cx_nlp.registry import ADAPTER_CONFIG, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
@@ -19,24 +19,18 @@ def _load_adapter(folder: Path, entry: ModelEntry, home: Path):
     import warnings
 
     from peft import PeftModel
-    from transformers import AutoModelForSequenceClassification
-
-    from transformers import AutoConfig
+    from transformers import AutoConfig, AutoModelForSequenceClassification
 
     base = json.loads((folder / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
     # The base resolves like any registry path: packaged:..., or a folder relative to the project.
     base_path = resolve_model_path(entry.model_copy(update={"path": base}), home)
-    heads = {}
+    head = {}
     base_labels = set(AutoConfig.from_pretrained(base_path, local_files_only=True).id2label.values())
     if not base_labels >= set(SENTIMENT_LABELS):
         # A plain encoder (packaged:all-mpnet-base-v2) has no sentiment head: the adapter carries one,
         # trained with train-sentiment's output order.
-        heads = {
-            "num_labels": len(SENTIMENT_LABELS),
-            "id2label": dict(enumerate(SENTIMENT_LABELS)),
-            "label2id": {name: i for i, name in enumerate(SENTIMENT_LABELS)},
-        }
-    model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True, **heads).float()
+        head = sentiment_head()
+    model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True, **head).float()
     with warnings.catch_warnings():
         # peft asks transformers for a renamed attribute while wrapping; nothing here to change.
         warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)

