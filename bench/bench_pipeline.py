@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from cx_nlp.config import load_registry, load_sources, load_taxonomy  # noqa: E402
 from cx_nlp.issues import IssueMiner  # noqa: E402
 from cx_nlp.pipeline import PipelineContext, ingest, normalise, run_interval  # noqa: E402
-from cx_nlp.registry import Models  # noqa: E402
+from cx_nlp.registry import Models, native_bfloat16  # noqa: E402
 from cx_nlp.settings import Settings  # noqa: E402
 from cx_nlp.touchpoints import TouchpointAssigner  # noqa: E402
 from cx_nlp.warehouse.db import make_engine, migrate  # noqa: E402
@@ -54,7 +54,11 @@ def main() -> None:
     settings = Settings()
     registry_file = settings.path(settings.model_registry)
     registry = load_registry(registry_file)
-    print(f"registry {registry_file.relative_to(ROOT)}: {registry.sentiment.ref}, {registry.embedding.ref}")
+    shown = registry_file.relative_to(ROOT) if registry_file.is_relative_to(ROOT) else registry_file
+    print(
+        f"registry {shown}: {registry.sentiment.ref} ({registry.sentiment.cpu_precision}), "
+        f"{registry.embedding.ref} ({registry.embedding.cpu_precision}); native CPU bfloat16: {native_bfloat16()}"
+    )
     models = Models(registry, ROOT)
     started = time.perf_counter()
     models.sentiment, models.embedder  # noqa: B018 - load both before timing stages

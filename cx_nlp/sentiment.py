@@ -9,7 +9,7 @@ import numpy as np
 
 from cx_nlp.config import ModelEntry
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
-from cx_nlp.registry import ADAPTER_CONFIG, offline, resolve_model_path
+from cx_nlp.registry import ADAPTER_CONFIG, forward_precision, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
 
@@ -83,7 +83,7 @@ class SentimentClassifier:
     def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
         out = []
         batch_size = self.entry.batch_size
-        with self._torch.inference_mode():
+        with self._torch.inference_mode(), forward_precision(self.entry, self.device):
             for offset in range(0, len(texts), batch_size):
                 encoded = self.tokenizer(
                     list(texts[offset : offset + batch_size]),

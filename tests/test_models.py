@@ -187,3 +187,89 @@ def test_evidence_override_can_be_switched_off_and_questions_are_not_evidence(mo
     )
     # One statement and two questions: not two salient sentences, so no evidence and the mean decides.
     assert questions.evidence is None and questions.label == "neutral"
+
+
+def test_cpu_precision_is_validated_and_float32_runs_plain(tmp_path):
+    import torch
+    import yaml
+
+    from cx_nlp import registry
+    from cx_nlp.config import ConfigError, load_registry
+
+    broken = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text())
+    broken["embedding"]["cpu_precision"] = "int4"
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    with pytest.raises(ConfigError, match=r"embedding\.cpu_precision"):
+        load_registry(path)
+
+    plain = ModelEntry(name="m", version="1", path="x")
+    asked = plain.model_copy(update={"cpu_precision": "bfloat16"})
+    with registry.forward_precision(plain, "cpu"):
+        assert not torch.is_autocast_enabled("cpu")
+    with registry.forward_precision(asked, "cuda"):
+        assert not torch.is_autocast_enabled("cpu")
+
+
+def test_bfloat16_falls_back_to_float32_with_one_warning_where_the_cpu_lacks_it(monkeypatch, caplog):
+    import torch
+
+    from cx_nlp import registry
+
+    monkeypatch.setattr(registry, "native_bfloat16", lambda: False)
+    monkeypatch.setattr(registry, "_WARNED_FLOAT32", set())
+    entry = ModelEntry(name="m", version="1", path="x", cpu_precision="bfloat16")
+    with caplog.at_level("WARNING", logger="cx_nlp.registry"):
+        for _ in range(3):
+            with registry.forward_precision(entry, "cpu"):
+                assert not torch.is_autocast_enabled("cpu")
+    assert [r.getMessage() for r in caplog.records] == [
+        "model m@1 asks for bfloat16, but this CPU has no native bfloat16: running float32"
+    ]
+    monkeypatch.setattr(registry, "native_bfloat16", lambda: True)
+    with registry.forward_precision(entry, "cpu"):
+        assert torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+def _bfloat16_twin(entry: ModelEntry) -> ModelEntry:
+    return entry.model_copy(update={"cpu_precision": "bfloat16" if entry.cpu_precision == "float32" else "float32"})
+
+
+BF16_TEXTS = [
+    "The courier left my parcel in the rain and it was soaked.",
+    "Refund still not here after three weeks, nobody answers the phone.",
+    "Checkout kept rejecting my card although the bank says it is fine.",
+    "Lovely staff in the Leeds store, very patient with my questions.",
+    "The app logs me out every time I open the basket.",
+    "Can I change the delivery address after ordering?",
+    "Great prices and the sofa arrived a day early.",
+    "I was charged twice for one order and the invoice is wrong.",
+]
+
+
+def _cpu_has_bfloat16() -> bool:
+    from cx_nlp.registry import native_bfloat16
+
+    return native_bfloat16()
+
+
+@pytest.mark.skipif(not _cpu_has_bfloat16(), reason="this CPU has no native bfloat16, so both runs would be float32")
+def test_bfloat16_forward_pass_matches_float32_on_the_real_models(models):
+    from cx_nlp.embeddings import Embedder
+    from cx_nlp.sentiment import SentimentClassifier
+
+    embedder = models.embedder
+    twin = Embedder(_bfloat16_twin(embedder.entry), ROOT)
+    plain, fast = embedder.encode(BF16_TEXTS), twin.encode(BF16_TEXTS)
+    low = fast if twin.entry.cpu_precision == "bfloat16" else plain
+    assert low.dtype == np.float32 and np.allclose(np.linalg.norm(low, axis=1), 1.0, atol=1e-5)
+    cosines = (plain * fast).sum(axis=1)
+    # bfloat16 products change the vectors a little (else this compares float32 with itself), not their meaning.
+    assert not np.array_equal(plain, fast)
+    assert cosines.min() > 0.995
+
+    sentiment = models.sentiment
+    other = SentimentClassifier(_bfloat16_twin(sentiment.entry), ROOT)
+    a, b = sentiment.score(BF16_TEXTS), other.score(BF16_TEXTS)
+    assert [s.label for s in a] == [s.label for s in b]
+    assert max(abs(x.score - y.score) for x, y in zip(a, b)) < 0.05
