@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from datetime import date, timedelta
+from enum import Enum
 from pathlib import Path
 
 import typer
@@ -371,6 +372,11 @@ def report(run_id: str = typer.Option(None, help="Run to report on; default the 
     typer.echo(f"report: {path}")
 
 
+class CpuPrecision(str, Enum):
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+
+
 @models_app.command("train-sentiment")
 def train_sentiment_command(
     corpus: str = typer.Option(
@@ -396,6 +402,10 @@ def train_sentiment_command(
     ),
     lora_rank: int = typer.Option(
         0, help="Train a LoRA adapter of this rank on the base model instead of every weight (0: full fine-tune)."
+    ),
+    cpu_precision: CpuPrecision = typer.Option(
+        CpuPrecision.float32,
+        help="bfloat16: forward passes in bfloat16 where the CPU has it natively (about 1.7x faster).",
     ),
 ) -> None:
     """Fine-tune a transformer into the 3-class sentiment model and write its model card."""
@@ -436,6 +446,7 @@ def train_sentiment_command(
             max_per_corpus=max_per_corpus,
             max_examples=max_examples or None,
             threads=threads or None,
+            cpu_precision=cpu_precision.value,
         )
     )
     typer.echo(f"saved {report.model_dir}: test accuracy {report.accuracy}, macro-F1 {report.macro_f1}")

@@ -44,19 +44,24 @@ def native_bfloat16() -> bool:
         return False
 
 
-def forward_precision(entry: ModelEntry, device: str) -> contextlib.AbstractContextManager:
-    """The context a model's forward pass runs in: bfloat16 CPU autocast when the entry asks for it
-    and the CPU has it natively, else plain float32."""
-    if entry.cpu_precision != "bfloat16" or device != "cpu":
+def cpu_autocast(precision: str, model: str) -> contextlib.AbstractContextManager:
+    """bfloat16 CPU autocast when `precision` asks for it and the CPU has it natively, else a no-op
+    (float32). `model` names what asked, for the one warning a CPU without bfloat16 gives."""
+    if precision != "bfloat16":
         return contextlib.nullcontext()
     if not native_bfloat16():
-        if entry.ref not in _WARNED_FLOAT32:
-            _WARNED_FLOAT32.add(entry.ref)
-            log.warning("model %s asks for bfloat16, but this CPU has no native bfloat16: running float32", entry.ref)
+        if model not in _WARNED_FLOAT32:
+            _WARNED_FLOAT32.add(model)
+            log.warning("model %s asks for bfloat16, but this CPU has no native bfloat16: running float32", model)
         return contextlib.nullcontext()
     import torch
 
     return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def forward_precision(entry: ModelEntry, device: str) -> contextlib.AbstractContextManager:
+    """The context a registry model's forward pass runs in (its `cpu_precision`; GPUs run as loaded)."""
+    return cpu_autocast(entry.cpu_precision if device == "cpu" else "float32", entry.ref)
 
 
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:

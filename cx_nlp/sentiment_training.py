@@ -21,6 +21,7 @@ import numpy as np
 
 from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
 from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
+from cx_nlp.registry import cpu_autocast
 from cx_nlp.textprep import prepare_for_model
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class TrainingConfig:
     max_per_corpus: int = 0
     # How the model card describes the corpus; the bundled corpus has its own description.
     corpus_note: str | None = None
+    # "bfloat16": forward and loss under CPU autocast (master weights and optimizer stay float32),
+    # where the CPU has bfloat16 natively; else float32.
+    cpu_precision: str = "float32"
 
 
 @dataclass
@@ -194,6 +198,8 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
+    if config.cpu_precision not in ("float32", "bfloat16"):
+        raise ValueError(f"cpu_precision {config.cpu_precision!r}: expected float32 or bfloat16")
     if config.threads:
         torch.set_num_threads(config.threads)
     random.seed(config.seed)
@@ -263,11 +269,12 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
                 max_length=config.max_length,
                 return_tensors="pt",
             )
-            logits = model(**encoded).logits
+            with cpu_autocast(config.cpu_precision, config.base_model):
+                logits = model(**encoded).logits
             labels = torch.tensor([e.label for e in batch])
             # Crowd labels are noisy: weight each example by its annotator agreement.
             weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
-            loss = (loss_fn(logits, labels) * weights).sum() / weights.sum()
+            loss = (loss_fn(logits.float(), labels) * weights).sum() / weights.sum()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             optimizer.step()

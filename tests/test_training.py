@@ -57,7 +57,7 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
     assert score.label in {"negative", "neutral", "positive"}
 
 
-def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int) -> Path:
+def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int, *extra: str) -> Path:
     """A LoRA adapter trained for half an epoch on `copies` x 3 templated order texts."""
     corpus = tmp_path / "corpus.csv"
     rows = ["text,sentiment"]
@@ -72,7 +72,7 @@ def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int) -> P
     result = CliRunner().invoke(
         app,
         ["models", "train-sentiment", "--corpus", str(corpus), "--base-model", base_model,
-         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", str(rank), "--seed", "3"],
+         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", str(rank), "--seed", "3", *extra],
     )
     assert result.exit_code == 0, result.output
     return out
@@ -106,3 +106,31 @@ def test_lora_adapter_on_a_plain_encoder_loads_with_its_sentiment_head(tmp_path)
     assert classifier.model.classifier.out_features == 3
     [score] = classifier.score(["Refund 3 never came"])
     assert score.label in {"negative", "neutral", "positive"}
+
+
+def _cpu_has_bfloat16() -> bool:
+    from cx_nlp.registry import native_bfloat16
+
+    return native_bfloat16()
+
+
+@pytest.mark.skipif(not _cpu_has_bfloat16(), reason="this CPU has no native bfloat16: training would run float32")
+def test_bfloat16_training_learns_and_records_its_precision(tmp_path):
+    out = _train_small_adapter(tmp_path, "models/cx-sentiment-minilm", 4, 40, "--cpu-precision", "bfloat16")
+    report = json.loads((out / "training_report.json").read_text())
+    assert report["config"]["cpu_precision"] == "bfloat16"
+    assert '"cpu_precision": "bfloat16"' in (out / "README.md").read_text()
+    from cx_nlp.config import ModelEntry
+    from cx_nlp.sentiment import SentimentClassifier
+
+    [score] = SentimentClassifier(ModelEntry(name="bf16", version="test", path=str(out)), ROOT).score(
+        ["The refund never arrived and nobody answers."]
+    )
+    assert score.label == "negative"
+
+
+def test_unknown_training_precision_is_refused_before_any_work():
+    from cx_nlp.sentiment_training import TrainingConfig, train_sentiment
+
+    with pytest.raises(ValueError, match="cpu_precision 'int8'.*float32 or bfloat16"):
+        train_sentiment(TrainingConfig(corpus="does-not-matter.csv", cpu_precision="int8"))
