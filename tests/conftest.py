@@ -86,3 +86,11 @@ def pytest_sessionfinish(session, exitstatus):
     import shutil
 
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("native_bfloat16"):
+        from cx_nlp.registry import native_bfloat16
+
+        if not native_bfloat16():
+            pytest.skip("this CPU has no native bfloat16: the bfloat16 run would be float32 too")

@@ -247,13 +247,7 @@ BF16_TEXTS = [
 ]
 
 
-def _cpu_has_bfloat16() -> bool:
-    from cx_nlp.registry import native_bfloat16
-
-    return native_bfloat16()
-
-
-@pytest.mark.skipif(not _cpu_has_bfloat16(), reason="this CPU has no native bfloat16, so both runs would be float32")
+@pytest.mark.native_bfloat16
 def test_bfloat16_forward_pass_matches_float32_on_the_real_models(models):
     from cx_nlp.embeddings import Embedder
     from cx_nlp.sentiment import SentimentClassifier

@@ -108,13 +108,7 @@ def test_lora_adapter_on_a_plain_encoder_loads_with_its_sentiment_head(tmp_path)
     assert score.label in {"negative", "neutral", "positive"}
 
 
-def _cpu_has_bfloat16() -> bool:
-    from cx_nlp.registry import native_bfloat16
-
-    return native_bfloat16()
-
-
-@pytest.mark.skipif(not _cpu_has_bfloat16(), reason="this CPU has no native bfloat16: training would run float32")
+@pytest.mark.native_bfloat16
 def test_bfloat16_training_learns_and_records_its_precision(tmp_path):
     out = _train_small_adapter(tmp_path, "models/cx-sentiment-minilm", 4, 40, "--cpu-precision", "bfloat16")
     report = json.loads((out / "training_report.json").read_text())
