@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from cx_nlp.config import CPU_PRECISIONS
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
@@ -372,9 +374,8 @@ def report(run_id: str = typer.Option(None, help="Run to report on; default the 
     typer.echo(f"report: {path}")
 
 
-class CpuPrecision(str, Enum):
-    float32 = "float32"
-    bfloat16 = "bfloat16"
+# typer offers choices from an Enum; the values come from the one list in config.
+CpuPrecisionChoice = Enum("CpuPrecisionChoice", {name: name for name in CPU_PRECISIONS}, type=str)
 
 
 @models_app.command("train-sentiment")
@@ -403,8 +404,8 @@ def train_sentiment_command(
     lora_rank: int = typer.Option(
         0, help="Train a LoRA adapter of this rank on the base model instead of every weight (0: full fine-tune)."
     ),
-    cpu_precision: CpuPrecision = typer.Option(
-        CpuPrecision.float32,
+    cpu_precision: CpuPrecisionChoice = typer.Option(
+        CpuPrecisionChoice.float32,
         help="bfloat16: forward passes in bfloat16 where the CPU has it natively (about 1.7x faster).",
     ),
 ) -> None:

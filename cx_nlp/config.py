@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
@@ -164,6 +164,11 @@ class Taxonomy(_Strict):
         return [t.name for t in self.touchpoints]
 
 
+# How a model's forward pass multiplies on CPU (ModelEntry.cpu_precision, train-sentiment --cpu-precision).
+CpuPrecision = Literal["float32", "bfloat16"]
+CPU_PRECISIONS: tuple[str, ...] = get_args(CpuPrecision)
+
+
 class ModelEntry(_Strict):
     name: str
     version: str
@@ -181,7 +186,7 @@ class ModelEntry(_Strict):
     # autocast; weights and outputs stay float32): about 1.8x faster for all-mpnet-base-v2 where the
     # CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), with cosines within 1e-4 of float32.
     # Elsewhere it would be emulated and slower, so such a CPU runs float32 and logs why.
-    cpu_precision: Literal["float32", "bfloat16"] = "float32"
+    cpu_precision: CpuPrecision = "float32"
     # Sentiment models only. A text of two or more salient sentences (at least `evidence_min_words`
     # words, not a question) keeps its most negative sentence as evidence; when that sentence's
     # negative probability reaches `negative_evidence`, the document is negative whatever the mean

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from cx_nlp.config import ModelEntry, ModelRegistry
@@ -33,7 +32,7 @@ def offline() -> None:
     transformers_logging.set_verbosity_error()
 
 
-@functools.cache
+@cache
 def native_bfloat16() -> bool:
     """True where torch's CPU kernels multiply bfloat16 natively (oneDNN sees AVX512-BF16 or AMX)."""
     import torch

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cx_nlp.config import CPU_PRECISIONS
 from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
 from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
 from cx_nlp.registry import cpu_autocast
@@ -198,8 +199,8 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-    if config.cpu_precision not in ("float32", "bfloat16"):
-        raise ValueError(f"cpu_precision {config.cpu_precision!r}: expected float32 or bfloat16")
+    if config.cpu_precision not in CPU_PRECISIONS:
+        raise ValueError(f"cpu_precision {config.cpu_precision!r}: expected {' or '.join(CPU_PRECISIONS)}")
     if config.threads:
         torch.set_num_threads(config.threads)
     random.seed(config.seed)
