@@ -63,8 +63,9 @@ class PackagedModelError(RuntimeError):
     pass
 
 
-def is_packaged(path: str) -> bool:
-    return path.startswith(PACKAGED_PREFIX)
+def is_packaged(reference: str | Path) -> bool:
+    """A `packaged:NAME` reference: a model here, or a labelled set (cx_nlp.public_datasets)."""
+    return str(reference).startswith(PACKAGED_PREFIX)
 
 
 def known() -> list[str]:

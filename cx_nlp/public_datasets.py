@@ -17,7 +17,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGED_PREFIX = "packaged:"
+from cx_nlp.packaged_models import PACKAGED_PREFIX, is_packaged
+
 NEUTRAL_BAND = 0.5
 
 
@@ -65,10 +66,6 @@ DATASETS = {
         ),
     )
 }
-
-
-def is_packaged(dataset: str | Path) -> bool:
-    return str(dataset).startswith(PACKAGED_PREFIX)
 
 
 def label_from_mean_rating(mean: float) -> str:

