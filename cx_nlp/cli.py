@@ -155,11 +155,13 @@ def evaluate_command(
         "--dataset",
         help="Labelled CSV: text[, id, created_at, source_kind, rating, sentiment, issue]; or packaged:NAME, "
         "a public labelled set an installed package ships (packaged:hutto-amazon-reviews, "
-        "packaged:hutto-movie-reviews, packaged:hutto-nyt-editorials, packaged:hutto-tweets).",
+        "packaged:hutto-movie-reviews, packaged:hutto-nyt-editorials, packaged:hutto-tweets, "
+        "packaged:womens-clothing-reviews).",
     ),
     config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
     seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means baseline."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
+    sample: int = typer.Option(None, "--sample", min=1, help="Evaluate this many rows drawn at random (--seed) instead of all."),
 ) -> None:
     """Run the pipeline on a labelled set in a throwaway warehouse and print sentiment and issue quality."""
     import json
@@ -173,7 +175,7 @@ def evaluate_command(
     if config is not None:
         settings.touchpoints_config = config.resolve()
     try:
-        metrics = evaluate(dataset, settings, seed=seed)
+        metrics = evaluate(dataset, settings, seed=seed, sample=sample)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     if as_json:

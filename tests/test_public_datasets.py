@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -53,7 +54,14 @@ def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
 
 @pytest.mark.parametrize(
     "name, rows",
-    [("hutto-amazon-reviews", 3708), ("hutto-movie-reviews", 10605), ("hutto-nyt-editorials", 5190), ("hutto-tweets", 4200)],
+    [
+        ("hutto-amazon-reviews", 3708),
+        ("hutto-movie-reviews", 10605),
+        ("hutto-nyt-editorials", 5190),
+        ("hutto-tweets", 4200),
+        # 23,486 rows, of which 845 hold a star rating and no text.
+        ("womens-clothing-reviews", 22641),
+    ],
 )
 def test_every_packaged_set_reads_whole_with_all_three_labels(tmp_path, name, rows):
     with public_datasets.materialise(f"packaged:{name}", tmp_path).open(encoding="utf-8") as handle:
@@ -61,3 +69,45 @@ def test_every_packaged_set_reads_whole_with_all_three_labels(tmp_path, name, ro
     assert len(read) == rows
     assert {row["sentiment"] for row in read} == {"negative", "neutral", "positive"}
     assert len({row["id"] for row in read}) == rows
+
+
+def test_star_rated_reviews_keep_title_text_and_stars(tmp_path):
+    path = public_datasets.materialise("packaged:womens-clothing-reviews", tmp_path)
+    frame = load_labelled(path, 28)
+    by_id = frame.set_index("id")
+    # The first review has no title; the third has "Some major design flaws" and 3 stars.
+    assert by_id.loc["wcr-00001", "text"].startswith("Absolutely wonderful - silky and sexy and comfortable")
+    assert by_id.loc["wcr-00003", "text"].startswith("Some major design flaws. I had such high hopes for this dress")
+    assert by_id.loc["wcr-00003", "rating"] == "3" and by_id.loc["wcr-00003", "sentiment"] == "neutral"
+    stars = frame["rating"].astype(int)
+    assert (frame["sentiment"][stars <= 2] == "negative").all() and (frame["sentiment"][stars >= 4] == "positive").all()
+    assert stars.value_counts().to_dict()[5] > 12000
+
+
+def test_a_review_without_a_valid_star_rating_is_refused_by_row(tmp_path, monkeypatch):
+    import pandas as pd
+
+    broken = tmp_path / "reviews.parquet"
+    pd.DataFrame({"Title": ["Fine", None], "Review Text": ["Fits well.", "Too small."], "Rating": [4, 7]}).to_parquet(broken)
+    monkeypatch.setattr(public_datasets, "locate", lambda name: broken)
+    with pytest.raises(ValueError, match=r"row 2: Rating 7 is not a star rating 1..5"):
+        public_datasets.materialise("packaged:womens-clothing-reviews", tmp_path)
+
+
+def test_clothing_split_keeps_test_reviews_out_of_training(tmp_path, monkeypatch):
+    import runpy
+    import sys
+
+    import pandas as pd
+
+    script = Path(__file__).resolve().parent.parent / "data" / "eval" / "split_clothing_reviews.py"
+    monkeypatch.setattr(sys, "argv", [str(script), str(tmp_path), "--test-share", "0.2", "--seed", "5"])
+    runpy.run_path(str(script), run_name="__main__")
+    train = pd.read_csv(tmp_path / "train.csv", keep_default_na=False)
+    test = pd.read_csv(tmp_path / "test.csv", dtype=str, keep_default_na=False)
+    assert list(train.columns) == ["text", "sentiment"] and {"id", "rating", "sentiment"} <= set(test.columns)
+    assert round(len(test) / 22641, 2) == 0.2 and not set(train["text"]) & set(test["text"])
+    shares = train["sentiment"].value_counts(normalize=True)
+    # Praise is cut to half the rest, so each class is about a third of the training file.
+    assert set(shares.index) == {"negative", "neutral", "positive"} and shares.max() < 0.4
+    assert (test["sentiment"] == "positive").mean() > 0.7
