@@ -403,6 +403,11 @@ def train_sentiment_command(
     from_warehouse: bool = typer.Option(
         False, "--from-warehouse", help="Train on the warehouse's star-rated reviews (1-2 neg, 3 neutral, 4-5 pos)."
     ),
+    cap_praise: bool = typer.Option(
+        True,
+        "--cap-praise/--keep-star-shares",
+        help="With --from-warehouse: keep at most half as many 4-5 star reviews as 1-3 star ones (a seeded sample).",
+    ),
     lora_rank: int = typer.Option(
         0, help="Train a LoRA adapter of this rank on the base model instead of every weight (0: full fine-tune)."
     ),
@@ -426,11 +431,12 @@ def train_sentiment_command(
             reviews = star_rated_reviews(connection)
         corpus = str(Path(tempfile.mkdtemp(prefix="cx-stars-")) / "star_rated_reviews.csv")
         try:
-            count = write_star_corpus(reviews, Path(corpus))
+            count = write_star_corpus(reviews, Path(corpus), balance=cap_praise, seed=seed)
         except ValueError as exc:
             _fail(str(exc))
+        capped = f" ({len(reviews)} found; 4-5 star ones capped at half the 1-3 star ones)" if cap_praise else ""
         corpus_note = (
-            f"{count} star-rated English reviews from the warehouse ({engine.url.render_as_string()}), "
+            f"{count} star-rated English reviews from the warehouse ({engine.url.render_as_string()}){capped}, "
             "labelled by stars: 1-2 negative, 3 neutral, 4-5 positive (PII already redacted)."
         )
     report = train_sentiment(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,12 +83,14 @@ def read_star_reviews(source: Path) -> Iterator[PublicRow]:
         body = body.strip() if isinstance(body, str) else ""
         if not body:
             continue
-        if stars is None or (isinstance(stars, float) and math.isnan(stars)) or not 1 <= stars <= 5:
-            raise ValueError(f"{source}: row {number}: Rating {stars!r} is not a star rating 1..5")
+        try:
+            label = label_from_stars(stars)
+        except (TypeError, ValueError):  # a missing (None, NaN) or out-of-range rating
+            raise ValueError(f"{source}: row {number}: Rating {stars!r} is not a star rating 1..5") from None
         title = title.strip() if isinstance(title, str) else ""
         if title and title[-1] not in ".!?":
             title += "."
-        yield PublicRow(f"wcr-{number:05d}", f"{title} {body}".strip(), label_from_stars(stars), int(stars))
+        yield PublicRow(f"wcr-{number:05d}", f"{title} {body}".strip(), label, int(stars))
 
 
 _HUTTO_LABELLING = (

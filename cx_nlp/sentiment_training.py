@@ -142,15 +142,38 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
     ]
 
 
-def write_star_corpus(reviews, path: Path, minimum: int = 30) -> int:
-    """Write (text, stars) pairs as a labelled CSV for training; refuse a corpus too small to split."""
+def cap_praise(frame, seed: int):
+    """Keep every negative and neutral row of a star-labelled frame and at most half as many positive
+    ones (so about as many as the average of the other two classes), in a seeded shuffle.
+
+    Star ratings are mostly praise (77% 4-5 stars in the public clothing reviews). Trained on them as
+    they come, the default adapter recipe scored macro-F1 0.574 on held-out reviews of that set; with
+    the praise capped, on a training set of the same size, 0.646 (docs/quality.md).
+    """
     import pandas as pd
 
-    rows = [{"text": text, "sentiment": label_from_stars(float(stars))} for text, stars in reviews]
-    if len(rows) < minimum:
-        raise ValueError(f"only {len(rows)} star-rated reviews in the warehouse; at least {minimum} are needed")
-    pd.DataFrame(rows).to_csv(path, index=False)
-    return len(rows)
+    praise = frame[frame["sentiment"] == "positive"]
+    rest = frame[frame["sentiment"] != "positive"]
+    kept = pd.concat([rest, praise.sample(n=min(len(praise), len(rest) // 2), random_state=seed)])
+    return kept.sample(frac=1.0, random_state=seed)
+
+
+def write_star_corpus(reviews, path: Path, minimum: int = 30, balance: bool = True, seed: int = 13) -> int:
+    """Write (text, stars) pairs as a labelled CSV for training, the praise capped (`cap_praise`) unless
+    `balance` is off; refuse a corpus too small to split."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [{"text": text, "sentiment": label_from_stars(float(stars))} for text, stars in reviews], columns=["text", "sentiment"]
+    )
+    found = len(frame)
+    if balance:
+        frame = cap_praise(frame, seed)
+    if len(frame) < minimum:
+        kept = f", {len(frame)} once 4-5 star ones are capped at half the 1-3 star ones" if balance else ""
+        raise ValueError(f"only {found} star-rated reviews in the warehouse{kept}; at least {minimum} are needed")
+    frame.to_csv(path, index=False)
+    return len(frame)
 
 
 def stratified_split(

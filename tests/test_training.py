@@ -28,6 +28,25 @@ def test_star_corpus_refuses_too_few_reviews(tmp_path):
         write_star_corpus([("late", 1), ("great", 5)], tmp_path / "c.csv")
     assert write_star_corpus([("x", 1)] * 30, tmp_path / "c.csv") == 30
     assert set(pd.read_csv(tmp_path / "c.csv").columns) == {"text", "sentiment"}
+    # 100 reviews, but only 10 below four stars: 15 once the praise is capped.
+    mostly_praise = [(f"great {i}", 5) for i in range(90)] + [(f"late {i}", 1) for i in range(10)]
+    with pytest.raises(ValueError, match="only 100 star-rated reviews in the warehouse, 15 once 4-5 star ones are capped"):
+        write_star_corpus(mostly_praise, tmp_path / "c.csv")
+    assert write_star_corpus(mostly_praise, tmp_path / "c.csv", balance=False) == 100
+
+
+def test_star_corpus_caps_praise_at_half_the_rest(tmp_path):
+    reviews = [(f"love it {i}", 5) for i in range(200)] + [(f"broke {i}", 1) for i in range(30)]
+    reviews += [(f"it is fine {i}", 3) for i in range(40)]
+    assert write_star_corpus(reviews, tmp_path / "c.csv", seed=4) == 30 + 40 + 35
+    written = pd.read_csv(tmp_path / "c.csv")
+    assert written["sentiment"].value_counts().to_dict() == {"neutral": 40, "positive": 35, "negative": 30}
+    # Every 1-3 star review is kept; the 4-5 star ones are a seeded sample, shuffled in.
+    assert {t for t in written["text"] if not t.startswith("love")} == {t for t, s in reviews if s < 4}
+    write_star_corpus(reviews, tmp_path / "same.csv", seed=4)
+    assert pd.read_csv(tmp_path / "same.csv")["text"].tolist() == written["text"].tolist()
+    write_star_corpus(reviews, tmp_path / "other.csv", seed=5)
+    assert set(pd.read_csv(tmp_path / "other.csv")["text"]) != set(written["text"])
 
 
 def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_path, monkeypatch):
@@ -49,6 +68,7 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
     assert 0.0 <= report["macro_f1"] <= 1.0 and report["test_size"] > 0
     card = (out / "README.md").read_text()
     assert "star-rated English reviews from the warehouse" in card and "4-5 positive" in card
+    assert "4-5 star ones capped at half the 1-3 star ones" in card
     # The result is a model the pipeline can load like any other.
     from cx_nlp.config import ModelEntry
     from cx_nlp.sentiment import SentimentClassifier

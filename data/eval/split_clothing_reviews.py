@@ -5,8 +5,9 @@ evaluation set that share no review, to measure what training on a business's ow
 
 writes OUT_DIR/train.csv (`text`, `sentiment`: a `train-sentiment --corpus` file) and OUT_DIR/test.csv
 (an `evaluate --dataset` file with `rating`). Stars run 77% 4-5: the training file keeps every 1-3 star
-review of its part and as many 4-5 star ones drawn at random, so the model does not learn that almost
-everything is praise. The test file keeps the stars as they come.
+review of its part and half as many 4-5 star ones drawn at random (`cap_praise`, as `train-sentiment
+--from-warehouse` does), so the model does not learn that almost everything is praise. The test file
+keeps the stars as they come.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from cx_nlp.public_datasets import materialise
+from cx_nlp.sentiment_training import cap_praise
 
 
 def main() -> None:
@@ -30,10 +32,7 @@ def main() -> None:
         frame = pd.read_csv(materialise("packaged:womens-clothing-reviews", Path(folder)), dtype=str, keep_default_na=False)
     test = frame.sample(frac=args.test_share, random_state=args.seed)
     train = frame.drop(test.index)
-    praise = train[train["sentiment"] == "positive"]
-    rest = train[train["sentiment"] != "positive"]
-    balanced = pd.concat([rest, praise.sample(n=min(len(praise), len(rest) // 2), random_state=args.seed)])
-    balanced = balanced.sample(frac=1.0, random_state=args.seed)
+    balanced = cap_praise(train, args.seed)
     # A few reviews were posted twice, word for word: a text the test part holds is not trained on.
     balanced = balanced[~balanced["text"].isin(set(test["text"]))]
     args.out_dir.mkdir(parents=True, exist_ok=True)
