@@ -189,3 +189,13 @@ def materialise(reference: str, folder: Path) -> Path:
         for row in dataset.read(source):
             writer.writerow([row.id, row.text, dataset.source_kind, row.sentiment] + ([row.rating] if dataset.rated else []))
     return target
+
+
+def load_frame(reference: str):
+    """`packaged:NAME` as a DataFrame of strings, the columns `materialise` writes."""
+    import tempfile
+
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory(prefix="cx-dataset-") as folder:
+        return pd.read_csv(materialise(reference, Path(folder)), dtype=str, keep_default_na=False)

@@ -106,8 +106,6 @@ def load_corpora(corpora: str, min_confidence: float = 0.0, max_per_corpus: int 
 def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
     """Read a labelled corpus: the builtin one, a public set an installed package ships (`packaged:NAME`,
     see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`."""
-    import tempfile
-
     import pandas as pd
 
     from cx_nlp import public_datasets
@@ -115,8 +113,7 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
     if corpus == BUILTIN_CORPUS:
         frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
     elif is_packaged(corpus):
-        with tempfile.TemporaryDirectory(prefix="cx-corpus-") as folder:
-            frame = pd.read_csv(public_datasets.materialise(corpus, Path(folder)), keep_default_na=False)
+        frame = public_datasets.load_frame(corpus)
     else:
         frame = pd.read_csv(corpus)
     missing = {"text", "sentiment"} - set(frame.columns)

@@ -13,12 +13,11 @@ keeps the stars as they come.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from cx_nlp.public_datasets import materialise
+from cx_nlp.public_datasets import load_frame
 from cx_nlp.sentiment_training import cap_praise
 
 
@@ -28,8 +27,7 @@ def main() -> None:
     parser.add_argument("--test-share", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        frame = pd.read_csv(materialise("packaged:womens-clothing-reviews", Path(folder)), dtype=str, keep_default_na=False)
+    frame = load_frame("packaged:womens-clothing-reviews")
     test = frame.sample(frac=args.test_share, random_state=args.seed)
     train = frame.drop(test.index)
     balanced = cap_praise(train, args.seed)
