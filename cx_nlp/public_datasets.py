@@ -177,25 +177,30 @@ def locate(name: str) -> Path:
     return path
 
 
-def materialise(reference: str, folder: Path) -> Path:
-    """Write `packaged:NAME` as an evaluation CSV (id, text, source_kind, sentiment[, rating]) in `folder`."""
+def _rows(reference: str) -> tuple[str, list[str], Iterator[list]]:
+    """The name of `packaged:NAME`, its columns (id, text, source_kind, sentiment[, rating]) and its rows."""
     name = reference[len(PACKAGED_PREFIX) :] if is_packaged(reference) else reference
     source = locate(name)
     dataset = DATASETS[name]
+    columns = ["id", "text", "source_kind", "sentiment"] + (["rating"] if dataset.rated else [])
+    rows = ([r.id, r.text, dataset.source_kind, r.sentiment, r.rating][: len(columns)] for r in dataset.read(source))
+    return name, columns, rows
+
+
+def materialise(reference: str, folder: Path) -> Path:
+    """Write `packaged:NAME` as an evaluation CSV (id, text, source_kind, sentiment[, rating]) in `folder`."""
+    name, columns, rows = _rows(reference)
     target = folder / f"{name}.csv"
     with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["id", "text", "source_kind", "sentiment"] + (["rating"] if dataset.rated else []))
-        for row in dataset.read(source):
-            writer.writerow([row.id, row.text, dataset.source_kind, row.sentiment] + ([row.rating] if dataset.rated else []))
+        writer.writerow(columns)
+        writer.writerows(rows)
     return target
 
 
 def load_frame(reference: str):
-    """`packaged:NAME` as a DataFrame of strings, the columns `materialise` writes."""
-    import tempfile
-
+    """`packaged:NAME` as a DataFrame of strings, the columns `materialise` writes, without writing a file."""
     import pandas as pd
 
-    with tempfile.TemporaryDirectory(prefix="cx-dataset-") as folder:
-        return pd.read_csv(materialise(reference, Path(folder)), dtype=str, keep_default_na=False)
+    _, columns, rows = _rows(reference)
+    return pd.DataFrame([[str(value) for value in row] for row in rows], columns=columns)
