@@ -406,7 +406,8 @@ def train_sentiment_command(
     cap_praise: bool = typer.Option(
         True,
         "--cap-praise/--keep-star-shares",
-        help="With --from-warehouse: keep at most half as many 4-5 star reviews as 1-3 star ones (a seeded sample).",
+        help="With --from-warehouse or a packaged star-rated --corpus: keep every 1-3 star review and at most "
+        "half as many 4-5 star ones (a seeded sample).",
     ),
     lora_rank: int = typer.Option(
         0, help="Train a LoRA adapter of this rank on the base model instead of every weight (0: full fine-tune)."
@@ -456,6 +457,7 @@ def train_sentiment_command(
             max_examples=max_examples or None,
             threads=threads or None,
             cpu_precision=cpu_precision.value,
+            cap_praise=cap_praise,
         )
     )
     typer.echo(f"saved {report.model_dir}: test accuracy {report.accuracy}, macro-F1 {report.macro_f1}")

@@ -48,7 +48,8 @@ class PublicDataset:
     # How the labels were made, for model cards of models trained on the set.
     labelling: str
     read: Callable[[Path], Iterator[PublicRow]]
-    # Whether rows carry a star rating (written as the evaluation CSV's `rating` column).
+    # Whether rows carry a star rating (written as the evaluation CSV's `rating` column); such a set's
+    # labels are its stars (`records.label_from_stars`).
     rated: bool = False
 
 
@@ -161,10 +162,16 @@ def label_from_mean_rating(mean: float) -> str:
     return "neutral"
 
 
-def locate(name: str) -> Path:
+def get(reference: str) -> PublicDataset:
+    """The set a `packaged:NAME` reference (or a bare NAME) names."""
+    name = reference[len(PACKAGED_PREFIX) :] if is_packaged(reference) else reference
     if name not in DATASETS:
         raise ValueError(f"unknown packaged dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
-    dataset = DATASETS[name]
+    return DATASETS[name]
+
+
+def locate(name: str) -> Path:
+    dataset = get(name)
     spec = importlib.util.find_spec(dataset.package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
@@ -179,12 +186,13 @@ def locate(name: str) -> Path:
 
 def _rows(reference: str) -> tuple[str, list[str], Iterator[list]]:
     """The name of `packaged:NAME`, its columns (id, text, source_kind, sentiment[, rating]) and its rows."""
-    name = reference[len(PACKAGED_PREFIX) :] if is_packaged(reference) else reference
-    source = locate(name)
-    dataset = DATASETS[name]
+    dataset = get(reference)
     columns = ["id", "text", "source_kind", "sentiment"] + (["rating"] if dataset.rated else [])
-    rows = ([r.id, r.text, dataset.source_kind, r.sentiment, r.rating][: len(columns)] for r in dataset.read(source))
-    return name, columns, rows
+    rows = (
+        [r.id, r.text, dataset.source_kind, r.sentiment, r.rating][: len(columns)]
+        for r in dataset.read(locate(dataset.name))
+    )
+    return dataset.name, columns, rows
 
 
 def materialise(reference: str, folder: Path) -> Path:

