@@ -215,6 +215,8 @@ def _print_result(result, top: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from cx_nlp.report import IMPACT_UNITS, impact_figures
+
     # Piped or under make, rich would assume 80 columns and fold every verbatim into a tall column.
     console = Console(width=None if sys.stdout.isatty() else 150)
     stats = result.stats
@@ -230,6 +232,7 @@ def _print_result(result, top: int) -> None:
     table = Table(title="Top recurring issues per touchpoint", show_lines=False)
     for column, width in (("touchpoint", 10), ("issue", 13), ("label", 30), ("volume", 6), ("negative", 8), ("status", 8)):
         table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("impact", no_wrap=True, min_width=12)
     table.add_column("most representative verbatim", overflow="ellipsis", no_wrap=True, max_width=60)
     shown: dict[str, int] = {}
     for issue in result.issues:
@@ -244,6 +247,7 @@ def _print_result(result, top: int) -> None:
             str(issue["volume"]),
             f"{issue['negative_share']:.0%}",
             issue["status"],
+            "\n".join(impact_figures({kind: issue[f"{kind}_impact"] for kind in IMPACT_UNITS})),
             example,
         )
     console.print(table)

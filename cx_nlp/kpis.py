@@ -48,7 +48,8 @@ def csat(scores: Iterable[float]) -> float | None:
 
 
 def ces(scores: Iterable[float]) -> float | None:
-    """Customer effort score: the mean answer on the 1-7 scale."""
+    """Customer effort score: the mean answer on the 1-7 scale of CES 2.0 ("the company made it easy
+    for me to handle my issue", 7: strongly agree), so higher is better, as for NPS and CSAT."""
     values = _checked("ces", scores)
     return fmean(values) if values else None
 

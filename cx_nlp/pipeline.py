@@ -305,19 +305,26 @@ def survey_kpis(documents: Sequence[WindowDocument]) -> dict:
 
 
 def impact(members: Sequence[WindowDocument], touchpoint_documents: Sequence[WindowDocument]) -> dict:
-    """How the touchpoint's mean star rating and NPS would change without this issue's feedback.
+    """How the touchpoint's mean star rating, NPS, CSAT and CES would change without this issue's feedback.
 
-    Positive means the issue costs the touchpoint that much. None where the touchpoint has no such
-    score, or where the issue holds all of it (nothing would be left to compare).
+    Positive means the issue costs the touchpoint that much: stars, NPS points, CSAT percentage points,
+    CES points (on the 1-7 "it was easy" scale, where higher is better). None where the touchpoint has
+    no such score, or where the issue holds all of it (nothing would be left to compare).
     """
     member_ids = {d.feedback_id for d in members}
     rest = [d for d in touchpoint_documents if d.feedback_id not in member_ids]
-    rating_all, rating_rest = mean_review_rating(touchpoint_documents), mean_review_rating(rest)
-    nps_all, nps_rest = survey_kpis(touchpoint_documents)["nps"], survey_kpis(rest)["nps"]
+    with_issue, without_issue = _touchpoint_scores(touchpoint_documents), _touchpoint_scores(rest)
     return {
-        "rating_impact": round(rating_rest - rating_all, 3) if None not in (rating_all, rating_rest) else None,
-        "nps_impact": round(nps_rest - nps_all, 2) if None not in (nps_all, nps_rest) else None,
+        f"{kind}_impact": None
+        if with_issue[kind] is None or without_issue[kind] is None
+        else round(without_issue[kind] - with_issue[kind], 3 if kind == "rating" else 2)
+        for kind in with_issue
     }
+
+
+def _touchpoint_scores(documents: Sequence[WindowDocument]) -> dict[str, float | None]:
+    kpis = survey_kpis(documents)
+    return {"rating": mean_review_rating(documents), **{kind: kpis[kind] for kind in SCORE_RANGES}}
 
 
 def mean_review_rating(documents: Sequence[WindowDocument]) -> float | None:

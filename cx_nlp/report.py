@@ -39,6 +39,13 @@ STAT_LABELS = {
     "pii_redactions": "PII redactions",
 }
 KNOWN_STATUSES = ("active", "emerging", "resolved")
+# Each score an issue's impact is measured on: the unit shown after the figure, and its format.
+IMPACT_UNITS = {
+    "rating": ("stars", "{:+.2f}"),
+    "nps": ("NPS", "{:+.1f}"),
+    "csat": ("CSAT", "{:+.1f}"),
+    "ces": ("CES", "{:+.2f}"),
+}
 
 
 @dataclass
@@ -66,6 +73,9 @@ class IssueSummary:
     # What happened to the issue's identity this night: "absorbed checkout-0002 (promo / code)",
     # "split from billing-0001 (twice / charged)".
     lineage: list[str] = field(default_factory=list)
+    # How much the touchpoint's score would rise without this issue's feedback, per score the
+    # touchpoint has (keys of IMPACT_UNITS): "rating" (stars), "nps", "csat", "ces".
+    impact: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -325,11 +335,24 @@ def sparkline_svg(trend: Sequence[DailyPoint], label: str = "Daily volume") -> M
     return Markup("".join(parts))
 
 
+def impact_figures(impact: dict[str, float]) -> list[str]:
+    """An issue's impact as short figures, "+0.42 stars", "+12.5 NPS", in IMPACT_UNITS order."""
+    figures = []
+    for kind, (unit, template) in IMPACT_UNITS.items():
+        if impact.get(kind) is None:
+            continue
+        figure = template.format(impact[kind])
+        # A cost that rounds to nothing reads "+0.00", not "-0.00".
+        figures.append(f"{template.format(0.0) if float(figure) == 0 else figure} {unit}")
+    return figures
+
+
 @dataclass
 class _IssueRow:
     issue: IssueSummary
     status_class: str
     sparkline: Markup
+    impact: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -350,7 +373,7 @@ def _sections(data: ReportData) -> list[_TouchpointSection]:
         section = sections.setdefault(issue.touchpoint, _TouchpointSection(issue.touchpoint, None))
         status_class = issue.status if issue.status in KNOWN_STATUSES else "other"
         sparkline = sparkline_svg(issue.trend, f"{issue.label}: daily volume")
-        section.rows.append(_IssueRow(issue, status_class, sparkline))
+        section.rows.append(_IssueRow(issue, status_class, sparkline, impact_figures(issue.impact)))
     return list(sections.values())
 
 

@@ -107,7 +107,10 @@ def test_sample_run_then_rerun(context, warehouse_url):
     late = max((i for i in issues if i["touchpoint"] == "delivery"), key=lambda i: i["volume"])
     assert late["rating_impact"] is not None and late["rating_impact"] > 0.1
     largest = max(issues, key=lambda i: (i["volume"], i["issue_id"]))
-    assert largest["label"] in first.report_path.read_text(encoding="utf-8")
+    report = first.report_path.read_text(encoding="utf-8")
+    assert largest["label"] in report
+    # The report shows what the issue costs, as the warehouse holds it.
+    assert f"<span>{late['rating_impact']:+.2f} stars</span>" in report
 
     # Survey answers become KPIs: an issue's NPS is the NPS of its member surveys.
     with_nps = [i for i in issues if i["nps_responses"] > 0]
@@ -162,6 +165,9 @@ def test_views_answer_with_unique_keys(context, warehouse_url):
             assert nulls == 0, f"{view}: null {key}"
         top = connection.execute(text((context.settings.home / "sql/examples/top_issues_per_touchpoint.sql").read_text())).all()
         assert top and all(row.volume > 0 for row in top)
+        costly = connection.execute(text((context.settings.home / "sql/examples/issues_by_impact.sql").read_text())).all()
+        stars = [row.rating_impact for row in costly if row.rating_impact is not None]
+        assert stars and stars == sorted(stars, reverse=True)
     engine.dispose()
 
 

@@ -16,6 +16,7 @@ from cx_nlp.report import (
     ReportData,
     TouchpointSummary,
     daily_volume_svg,
+    impact_figures,
     render_report,
     sentiment_svg,
     sparkline_svg,
@@ -80,7 +81,10 @@ def sample() -> ReportData:
         ),
     ]
     issues = [
-        _issue("delivery-0001", "delivery", "late delivery / courier / days", delivery_volumes),
+        _issue(
+            "delivery-0001", "delivery", "late delivery / courier / days", delivery_volumes,
+            impact={"rating": 0.4234, "nps": 12.5, "ces": -0.1},
+        ),
         _issue(
             "delivery-0002",
             "delivery",
@@ -158,6 +162,16 @@ def test_at_most_three_verbatims_are_shown(sample):
     assert "Third" in html
     assert "Fourth is never shown" not in html
     assert html.count("<blockquote>") == 2 + 3  # the resolved issue has none
+
+
+def test_impact_shows_each_score_the_touchpoint_has(sample):
+    html = render_report(sample)
+    cells = re.findall(r'<td class="num impact">(.*?)</td>', html)
+    # One cell per issue, in order: the late-delivery issue costs stars and NPS and, oddly, helps CES;
+    # the others carry no score at all.
+    assert cells == ["<span>+0.42 stars</span><span>+12.5 NPS</span><span>-0.10 CES</span>", "–", "–"]
+    assert "Impact: how much the touchpoint's score would rise" in html
+    assert impact_figures({"rating": -0.004, "csat": 0.0}) == ["+0.00 stars", "+0.0 CSAT"]
 
 
 def test_emerging_issue_is_highlighted(sample):

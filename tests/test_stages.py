@@ -95,10 +95,23 @@ def test_impact_is_the_touchpoint_score_without_the_issue_minus_with_it():
     def doc(i, rating, kind="review", score_type=None):
         return WindowDocument(f"f{i}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, "delivery", None, score_type)
 
-    issue = [doc(1, 1), doc(2, 1), doc(3, 0, "survey", "nps")]
-    touchpoint = issue + [doc(4, 5), doc(5, 4), doc(6, 10, "survey", "nps"), doc(7, 9, "survey", "nps")]
+    issue = [doc(1, 1), doc(2, 1), doc(3, 0, "survey", "nps"), doc(8, 2, "survey", "csat"), doc(9, 2, "survey", "ces")]
+    touchpoint = issue + [
+        doc(4, 5), doc(5, 4), doc(6, 10, "survey", "nps"), doc(7, 9, "survey", "nps"),
+        doc(10, 5, "survey", "csat"), doc(11, 4, "survey", "csat"), doc(12, 3, "survey", "csat"),
+        doc(13, 6, "survey", "ces"), doc(14, 7, "survey", "ces"),
+    ]
     result = impact(issue, touchpoint)
     # Stars: mean 2.75 with the issue, 4.5 without it. NPS: 33.33 with (2 promoters, 1 detractor), 100 without.
     assert result["rating_impact"] == 1.75
     assert result["nps_impact"] == 66.67
-    assert impact(touchpoint, touchpoint) == {"rating_impact": None, "nps_impact": None}
+    # CSAT: 2 of 4 answers are 4-5 with the issue (50%), 2 of 3 without it (66.67%).
+    assert result["csat_impact"] == 16.67
+    # CES: mean 5.0 with the issue, 6.5 without it.
+    assert result["ces_impact"] == 1.5
+    assert list(result) == ["rating_impact", "nps_impact", "csat_impact", "ces_impact"]
+    assert impact(touchpoint, touchpoint) == dict.fromkeys(result)
+    # A touchpoint without CSAT or CES answers has no such impact, whatever its stars say.
+    stars_only = impact(issue[:2], [d for d in touchpoint if d.source_kind == "review"])
+    assert stars_only["rating_impact"] == 1.75
+    assert stars_only["csat_impact"] is None and stars_only["ces_impact"] is None

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, select
 
-from cx_nlp.report import DailyPoint, IssueSummary, ReportData, TouchpointSummary
+from cx_nlp.report import IMPACT_UNITS, DailyPoint, IssueSummary, ReportData, TouchpointSummary
 from cx_nlp.warehouse import schema as t
 
 
@@ -95,6 +95,7 @@ def load_report_data(connection: Connection, run_id: str, stats: dict | None = N
                 verbatims=[r["text"] for r in row["representatives"]],
                 status=row["status"],
                 lineage=sorted(lineage[row["issue_id"]]),
+                impact={kind: row[f"{kind}_impact"] for kind in IMPACT_UNITS if row[f"{kind}_impact"] is not None},
             )
         )
     stats = stats if stats is not None else dict(run["stats"] or {})

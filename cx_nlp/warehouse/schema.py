@@ -167,9 +167,12 @@ issue = Table(
     Column("mean_sentiment", Float, nullable=False),
     Column("mean_rating", Float),
     *survey_kpi_columns(),
-    # Score change of the touchpoint if this issue's feedback were gone (mean stars, NPS points).
+    # Score change of the touchpoint if this issue's feedback were gone: mean stars, NPS points, CSAT
+    # percentage points, CES points (1-7, higher is easier). Positive: the issue costs that much.
     Column("rating_impact", Float),
     Column("nps_impact", Float),
+    Column("csat_impact", Float),
+    Column("ces_impact", Float),
     Column("first_seen", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
     Column("status", String(16), nullable=False),  # active | emerging | resolved | merged

@@ -20,6 +20,8 @@ SELECT
     i.ces_responses,
     i.rating_impact,
     i.nps_impact,
+    i.csat_impact,
+    i.ces_impact,
     i.first_seen,
     i.last_seen,
     i.window_end

@@ -18,6 +18,8 @@ SELECT
     ces_responses,
     rating_impact,
     nps_impact,
+    csat_impact,
+    ces_impact,
     first_seen,
     last_seen,
     status,
