@@ -89,29 +89,40 @@ def test_run_id_is_the_interval():
 
 
 def test_impact_is_the_touchpoint_score_without_the_issue_minus_with_it():
-    from cx_nlp.pipeline import impact
+    from cx_nlp.pipeline import MIN_SCORES_LEFT, impact
     from cx_nlp.warehouse.store import WindowDocument
 
     def doc(i, rating, kind="review", score_type=None):
         return WindowDocument(f"f{i}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, "delivery", None, score_type)
 
-    issue = [doc(1, 1), doc(2, 1), doc(3, 0, "survey", "nps"), doc(8, 2, "survey", "csat"), doc(9, 2, "survey", "ces")]
-    touchpoint = issue + [
-        doc(4, 5), doc(5, 4), doc(6, 10, "survey", "nps"), doc(7, 9, "survey", "nps"),
-        doc(10, 5, "survey", "csat"), doc(11, 4, "survey", "csat"), doc(12, 3, "survey", "csat"),
-        doc(13, 6, "survey", "ces"), doc(14, 7, "survey", "ces"),
+    def answers(kind, scores, first):
+        return [doc(first + n, score, "survey", kind) for n, score in enumerate(scores)]
+
+    issue = [doc(1, 1), doc(2, 1), *answers("nps", [0], 3), *answers("csat", [2], 4), *answers("ces", [2], 5)]
+    rest = [
+        *[doc(10 + n, stars) for n, stars in enumerate([5, 4, 5, 4, 5])],
+        *answers("nps", [10, 9, 10, 9, 6], 20),
+        *answers("csat", [5, 4, 3, 5, 4], 30),
+        *answers("ces", [6, 7, 6, 7, 6], 40),
     ]
-    result = impact(issue, touchpoint)
-    # Stars: mean 2.75 with the issue, 4.5 without it. NPS: 33.33 with (2 promoters, 1 detractor), 100 without.
-    assert result["rating_impact"] == 1.75
-    assert result["nps_impact"] == 66.67
-    # CSAT: 2 of 4 answers are 4-5 with the issue (50%), 2 of 3 without it (66.67%).
-    assert result["csat_impact"] == 16.67
-    # CES: mean 5.0 with the issue, 6.5 without it.
-    assert result["ces_impact"] == 1.5
+    result = impact(issue, issue + rest)
     assert list(result) == ["rating_impact", "nps_impact", "csat_impact", "ces_impact"]
-    assert impact(touchpoint, touchpoint) == dict.fromkeys(result)
+    # Stars: mean 25/7 = 3.571 with the issue, 4.6 without it.
+    assert result["rating_impact"] == 1.029
+    # NPS: 4 promoters and 2 detractors of 6 (33.33) with it; 4 and 1 of 5 (60) without.
+    assert result["nps_impact"] == 26.67
+    # CSAT: 4 of 6 answers are 4-5 with the issue (66.67%), 4 of 5 without it (80%).
+    assert result["csat_impact"] == 13.33
+    # CES: mean 5.67 with the issue, 6.4 without it.
+    assert result["ces_impact"] == 0.73
+    # Nothing left to compare with: no impact at all.
+    everything = issue + rest
+    assert impact(everything, everything) == dict.fromkeys(result)
+    # Fewer than MIN_SCORES_LEFT answers left: too few for a baseline, whatever the figure would say.
+    assert MIN_SCORES_LEFT == 5
+    thin = impact(issue, issue + [d for d in rest if d.feedback_id not in {"f14", "f24"}])
+    assert thin["rating_impact"] is None and thin["nps_impact"] is None and thin["csat_impact"] == 13.33
     # A touchpoint without CSAT or CES answers has no such impact, whatever its stars say.
-    stars_only = impact(issue[:2], [d for d in touchpoint if d.source_kind == "review"])
-    assert stars_only["rating_impact"] == 1.75
+    stars_only = impact(issue[:2], [d for d in issue + rest if d.source_kind == "review"])
+    assert stars_only["rating_impact"] == 1.029
     assert stars_only["csat_impact"] is None and stars_only["ces_impact"] is None
