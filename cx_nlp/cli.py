@@ -24,6 +24,8 @@ sources_app = typer.Typer(help="List and check the configured feedback sources."
 app.add_typer(sources_app, name="sources")
 taxonomy_app = typer.Typer(help="Work on the touchpoint taxonomy.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
+issues_app = typer.Typer(help="Curate the issues the pipeline found.", no_args_is_help=True)
+app.add_typer(issues_app, name="issues")
 
 
 def _settings():
@@ -102,6 +104,7 @@ def run(
 ) -> None:
     """Run the nightly pipeline for a data interval [start, end) and print the top issues."""
     from cx_nlp.pipeline import run_interval
+    from cx_nlp.warehouse.store import analyst_labels
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     first, last = _days(start, end, date.today() - timedelta(days=1), "--start")
@@ -113,7 +116,9 @@ def run(
     result = None
     for interval_start, interval_end in intervals if per_day else [(first, last)]:
         result = run_interval(context, engine, interval_start, interval_end)
-    _print_result(result, top)
+    with engine.connect() as connection:
+        labels = analyst_labels(connection)
+    _print_result(result, top, labels)
 
 
 @app.command("ingest")
@@ -211,7 +216,7 @@ def evaluate_command(
         console.print(breakdown)
 
 
-def _print_result(result, top: int) -> None:
+def _print_result(result, top: int, analyst_labels: dict[str, str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -243,7 +248,7 @@ def _print_result(result, top: int) -> None:
         table.add_row(
             issue["touchpoint"],
             issue["issue_id"],
-            issue["label"],
+            (analyst_labels or {}).get(issue["issue_id"], issue["label"]),
             str(issue["volume"]),
             f"{issue['negative_share']:.0%}",
             issue["status"],
@@ -309,6 +314,32 @@ def sources_check() -> None:
             typer.echo(f"ok   {source.name}")
     if problems:
         raise typer.Exit(code=2)
+
+
+@issues_app.command("label")
+def issues_label(
+    issue_id: str = typer.Argument(..., help="The issue's id, as the report and mart_issue_overview show it."),
+    label: str = typer.Argument(None, help="The name analysts give it, e.g. \"Late deliveries\"."),
+    clear: bool = typer.Option(False, "--clear", help="Back to the keyword label the pipeline builds."),
+) -> None:
+    """Name an issue: the report, the marts and `cx-nlp run` show this name instead of its keyword label,
+    night after night, for as long as the issue keeps its id."""
+    from cx_nlp.warehouse.store import set_analyst_label
+
+    if clear == (label is not None):
+        _fail("give either a label or --clear")
+    if label is not None and not label.strip():
+        _fail("the label is blank; --clear goes back to the keyword label")
+    engine = _engine(_settings())
+    try:
+        with engine.begin() as connection:
+            keyword_label = set_analyst_label(connection, issue_id, None if clear else label)
+    except ValueError as exc:
+        _fail(str(exc))
+    if clear:
+        typer.echo(f"{issue_id}: back to its keyword label \"{keyword_label}\"")
+    else:
+        typer.echo(f"{issue_id}: \"{label.strip()}\" (keyword label \"{keyword_label}\")")
 
 
 @taxonomy_app.command("suggest")

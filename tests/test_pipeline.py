@@ -277,3 +277,47 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
     run_interval(context, engine, night_one_end, SAMPLE_END)
     assert snapshot(engine) == before
     engine.dispose()
+
+
+def test_an_analyst_names_an_issue_and_the_name_holds_the_next_night(context, warehouse_url):
+    from typer.testing import CliRunner
+
+    from cx_nlp.cli import app
+    from cx_nlp.warehouse.report_query import load_report_data
+
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    first = run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 16))
+    largest = max(first.issues, key=lambda i: (i["volume"], i["issue_id"]))
+    cli = CliRunner()
+    env = {"CX_WAREHOUSE_URL": warehouse_url}
+
+    named = cli.invoke(app, ["issues", "label", largest["issue_id"], "  Parcels arriving late  "], env=env)
+    assert named.exit_code == 0, named.output
+    assert f'keyword label "{largest["label"]}"' in named.output
+    overview = text("SELECT label, keyword_label FROM mart_issue_overview WHERE issue_id = :id")
+    with engine.connect() as connection:
+        assert tuple(connection.execute(overview, {"id": largest["issue_id"]}).one()) == (
+            "Parcels arriving late",
+            largest["label"],
+        )
+        shown = {i.issue_id: i.label for i in load_report_data(connection, first.run_id).issues}
+    assert shown[largest["issue_id"]] == "Parcels arriving late"
+
+    # The next night rewrites every issue row; the name stays with the id, and the report shows it.
+    second = run_interval(context, engine, date(2026, 11, 16), date(2026, 11, 17))
+    assert largest["issue_id"] in {i["issue_id"] for i in second.issues}
+    assert "Parcels arriving late" in second.report_path.read_text(encoding="utf-8")
+    with engine.connect() as connection:
+        assert connection.execute(overview, {"id": largest["issue_id"]}).one().label == "Parcels arriving late"
+
+    unknown = cli.invoke(app, ["issues", "label", "delivery-9999", "Anything"], env=env)
+    assert unknown.exit_code == 2 and "delivery-9999" in unknown.output and "no such issue" in unknown.output
+    blank = cli.invoke(app, ["issues", "label", largest["issue_id"], "   "], env=env)
+    assert blank.exit_code == 2 and "--clear" in blank.output
+    cleared = cli.invoke(app, ["issues", "label", largest["issue_id"], "--clear"], env=env)
+    assert cleared.exit_code == 0 and "back to its keyword label" in cleared.output
+    with engine.connect() as connection:
+        label, keyword_label = connection.execute(overview, {"id": largest["issue_id"]}).one()
+    assert label == keyword_label != "Parcels arriving late"
+    engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from cx_nlp.report import IMPACT_UNITS, DailyPoint, IssueSummary, ReportData, TouchpointSummary
 from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.store import analyst_labels
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -65,7 +66,8 @@ def load_report_data(connection: Connection, run_id: str, stats: dict | None = N
                 row["day"], row["volume"], row["negative_share"], row["mean_sentiment"]
             )
     lineage: dict[str, list[str]] = defaultdict(list)
-    labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all())
+    # An analyst's name for an issue wins over its keyword label, here and in the marts.
+    labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all()) | analyst_labels(connection)
     for event in connection.execute(select(t.issue_lineage).where(t.issue_lineage.c.window_end == end)).mappings():
         if event["event"] == "merged_into":
             subject, other, verb = event["related_issue_id"], event["issue_id"], "absorbed"
@@ -84,7 +86,7 @@ def load_report_data(connection: Connection, run_id: str, stats: dict | None = N
             IssueSummary(
                 issue_id=row["issue_id"],
                 touchpoint=row["touchpoint"],
-                label=row["label"],
+                label=labels[row["issue_id"]],
                 keywords=list(row["keywords"]),
                 volume=row["volume"],
                 negative_share=row["negative_share"],

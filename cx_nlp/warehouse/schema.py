@@ -240,6 +240,17 @@ issue_snapshot = Table(
     Column("first_seen", Date, nullable=False),
 )
 
+issue_label = Table(
+    "issue_label",
+    metadata,
+    # An analyst's name for an issue (`cx-nlp issues label`), shown instead of the keyword label. Kept
+    # apart from `issue`, which every night rewrites, and without a foreign key: a rerun that drops and
+    # finds an issue again must not take the analyst's name with it.
+    Column("issue_id", String(120), primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("set_at", Timestamp, nullable=False),
+)
+
 issue_lineage = Table(
     "issue_lineage",
     metadata,

@@ -378,3 +378,28 @@ def star_rated_reviews(connection: Connection, languages: Sequence[str] = ("en",
         .order_by(f.c.feedback_id)
     )
     return [(text, float(rating)) for text, rating in rows]
+
+
+ANALYST_LABEL_MAX = 200
+
+
+def set_analyst_label(connection: Connection, issue_id: str, label: str | None) -> str:
+    """Name an issue as analysts call it (None or blank: back to its keyword label); returns the
+    keyword label. Refuses an issue the warehouse never held, so a typo does not name nothing."""
+    keyword_label = connection.execute(select(t.issue.c.label).where(t.issue.c.issue_id == issue_id)).scalar()
+    if keyword_label is None:
+        raise ValueError(f"issue {issue_id!r}: no such issue in the warehouse")
+    label = (label or "").strip()
+    if len(label) > ANALYST_LABEL_MAX:
+        raise ValueError(f"issue {issue_id!r}: label of {len(label)} characters; at most {ANALYST_LABEL_MAX}")
+    connection.execute(delete(t.issue_label).where(t.issue_label.c.issue_id == issue_id))
+    if label:
+        connection.execute(
+            t.issue_label.insert().values(issue_id=issue_id, label=label, set_at=datetime.now(timezone.utc))
+        )
+    return keyword_label
+
+
+def analyst_labels(connection: Connection) -> dict[str, str]:
+    """issue id -> the name analysts gave it."""
+    return dict(connection.execute(select(t.issue_label.c.issue_id, t.issue_label.c.label)).all())

@@ -3,13 +3,15 @@
 CREATE VIEW mart_issue_lineage AS
 SELECT
     l.issue_id,
-    i.label AS issue_label,
+    COALESCE(il.analyst_label, i.label) AS issue_label,
     l.event,
     l.related_issue_id,
-    r.label AS related_issue_label,
+    COALESCE(rl.analyst_label, r.label) AS related_issue_label,
     r.status AS related_issue_status,
     i.touchpoint,
     l.window_end
 FROM issue_lineage AS l
 JOIN issue AS i ON i.issue_id = l.issue_id
 JOIN issue AS r ON r.issue_id = l.related_issue_id
+LEFT JOIN stg_issue_label AS il ON il.issue_id = l.issue_id
+LEFT JOIN stg_issue_label AS rl ON rl.issue_id = l.related_issue_id
