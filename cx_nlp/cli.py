@@ -345,16 +345,33 @@ def issues_label(
 @taxonomy_app.command("suggest")
 def taxonomy_suggest(
     days: int = typer.Option(28, help="Look at the feedback of this many days up to the newest."),
-    min_size: int = typer.Option(4, help="Smallest group worth a touchpoint."),
+    min_size: int = typer.Option(
+        0, help="Smallest group worth a touchpoint, in sentences (documents with --whole-documents); 0: one in 200, at least 4."
+    ),
+    top: int = typer.Option(12, help="At most this many candidates, those covering the most documents."),
+    include_positive: bool = typer.Option(
+        False, "--include-positive", help="Also feedback scored positive (by default only what might be a problem)."
+    ),
+    whole_documents: bool = typer.Option(
+        False, "--whole-documents", help="Cluster whole documents (their stored embeddings) instead of their sentences."
+    ),
 ) -> None:
-    """Propose touchpoints for what accumulates in `other`, as YAML to review and paste into the taxonomy."""
+    """Propose touchpoints for what accumulates in `other`, as YAML to review and paste into the taxonomy.
+
+    Sentences are clustered rather than whole documents: a review speaks of several things, and
+    clustered whole, reviews group by what was bought ("dress", "jeans") rather than by what went wrong
+    ("runs small"). Praise is left out unless asked for, for the same reason (docs/quality.md).
+    """
     from datetime import timedelta as days_delta
 
     import numpy as np
     from sqlalchemy import func, select
 
     from cx_nlp.config import load_registry, load_taxonomy
-    from cx_nlp.taxonomy import as_yaml, suggest_touchpoints
+    from cx_nlp.pipeline import might_be_a_problem
+    from cx_nlp.registry import Models
+    from cx_nlp.taxonomy import as_yaml, statements, suggest_touchpoints
+    from cx_nlp.touchpoints import TouchpointAssigner
     from cx_nlp.warehouse.schema import feedback
     from cx_nlp.warehouse.store import window_documents
 
@@ -370,19 +387,37 @@ def taxonomy_suggest(
         documents = window_documents(
             connection, end - days_delta(days=days), end, (registry.embedding.name, registry.embedding.version)
         )
-    other = [d for d in documents if d.touchpoint == taxonomy.other and d.embedding is not None]
-    if len(other) < min_size:
-        typer.echo(f"# only {len(other)} documents in `{taxonomy.other}` over {days} days: nothing to suggest")
+    other = [
+        d
+        for d in documents
+        if d.touchpoint == taxonomy.other and d.embedding is not None and (include_positive or might_be_a_problem(d))
+    ]
+    kind = "documents" if include_positive else "documents that might be a problem"
+    embedder = Models(registry, settings.home).embedder
+    if whole_documents:
+        texts, owners = [d.text for d in other], None
+        embeddings = np.array([d.embedding for d in other])
+    else:
+        texts, owners = statements([d.text for d in other])
+        embeddings = np.asarray(embedder.encode(texts)) if texts else np.zeros((0, 0))
+    smallest = min_size or max(4, len(texts) // 200)
+    if len(texts) < smallest:
+        typer.echo(f"# only {len(other)} {kind} in `{taxonomy.other}` over {days} days: nothing to suggest")
         return
     suggestions = suggest_touchpoints(
-        [d.text for d in other],
-        np.array([d.embedding for d in other]),
+        texts,
+        embeddings,
         taxonomy.names(),
-        min_size=min_size,
+        min_size=smallest,
         similarity=registry.embedding.similarity,
+        owners=owners,
+        assigner=TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity).fit(embedder.encode),
     )
-    typer.echo(f"# {len(other)} documents in `{taxonomy.other}` over the {days} days to {end - days_delta(days=1)}")
-    typer.echo(as_yaml(suggestions) if suggestions else "# no coherent group found")
+    read = f"{len(other)} {kind}" if whole_documents else f"{len(texts)} sentences of {len(other)} {kind}"
+    typer.echo(f"# {read} in `{taxonomy.other}` over the {days} days to {end - days_delta(days=1)}")
+    if len(suggestions) > top:
+        typer.echo(f"# the {top} candidates covering the most documents of {len(suggestions)} found (--top)")
+    typer.echo(as_yaml(suggestions[:top]) if suggestions else "# no coherent group found")
 
 
 @app.command("report")
