@@ -346,7 +346,9 @@ def issues_label(
 def taxonomy_suggest(
     days: int = typer.Option(28, help="Look at the feedback of this many days up to the newest."),
     min_size: int = typer.Option(
-        0, help="Smallest group worth a touchpoint, in sentences (documents with --whole-documents); 0: one in 200, at least 4."
+        0,
+        help="Smallest group worth a touchpoint, in sentences (documents with --whole-documents); "
+        "0: one in 200, at least 4.",
     ),
     top: int = typer.Option(12, help="At most this many candidates, those covering the most documents."),
     include_positive: bool = typer.Option(

@@ -65,9 +65,10 @@ def suggest_touchpoints(
     )
     miner.fit(texts, embeddings)
     owner_of = np.asarray(owners) if owners is not None else np.arange(len(texts))
+    documents = [len(set(owner_of[c.members].tolist())) for c in miner.clusters_]
     taken = set(existing)
     suggestions = []
-    for cluster in sorted(miner.clusters_, key=lambda c: -len(set(owner_of[c.members].tolist()))):
+    for covers, cluster in sorted(zip(documents, miner.clusters_), key=lambda pair: -pair[0]):
         if not cluster.keywords:
             continue
         name = _slug(cluster.keywords, taken)
@@ -79,7 +80,7 @@ def suggest_touchpoints(
                 "description": f"Feedback about {', '.join(cluster.keywords[:3])}.",
                 "examples": [_example(texts[i]) for i in cluster.representatives],
                 "keywords": cluster.keywords[:6],
-                "covers": len(set(owner_of[cluster.members].tolist())),
+                "covers": covers,
             }
         )
         if assigner is not None:

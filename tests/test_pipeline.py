@@ -165,7 +165,8 @@ def test_views_answer_with_unique_keys(context, warehouse_url):
             assert nulls == 0, f"{view}: null {key}"
         top = connection.execute(text((context.settings.home / "sql/examples/top_issues_per_touchpoint.sql").read_text())).all()
         assert top and all(row.volume > 0 for row in top)
-        costly = connection.execute(text((context.settings.home / "sql/examples/issues_by_impact.sql").read_text())).all()
+        by_impact = (context.settings.home / "sql/examples/issues_by_impact.sql").read_text()
+        costly = connection.execute(text(by_impact)).all()
         stars = [row.rating_impact for row in costly if row.rating_impact is not None]
         assert stars and stars == sorted(stars, reverse=True)
     engine.dispose()

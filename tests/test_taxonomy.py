@@ -49,7 +49,7 @@ def test_sentences_are_the_unit_and_covers_counts_documents(models):
     from cx_nlp.touchpoints import TouchpointAssigner
 
     # Each review says one thing about gift wrapping and one about something else.
-    others = ["Delivery came on time", "The sofa itself is lovely", "Staff in the shop were kind", "Good prices overall"]
+    others = ["Delivery came on time", "The sofa itself is lovely", "Staff in the shop were kind", "Good prices"]
     documents = [f"{wrap}. {other} as usual!" for wrap, other in zip(GIFT_WRAP, others * 2)] + ["Too short"]
     sentences, owners = statements(documents)
     assert sentences[:2] == [f"{GIFT_WRAP[0]}.", "Delivery came on time as usual!"] and owners[:2] == [0, 0]
