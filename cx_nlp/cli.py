@@ -357,6 +357,9 @@ def taxonomy_suggest(
     whole_documents: bool = typer.Option(
         False, "--whole-documents", help="Cluster whole documents (their stored embeddings) instead of their sentences."
     ),
+    max_sentences: int = typer.Option(
+        20000, help="Read at most this many sentences: whole documents of a seeded sample beyond that."
+    ),
 ) -> None:
     """Propose touchpoints for what accumulates in `other`, as YAML to review and paste into the taxonomy.
 
@@ -400,8 +403,10 @@ def taxonomy_suggest(
         texts, owners = [d.text for d in other], None
         embeddings = np.array([d.embedding for d in other])
     else:
-        texts, owners = statements([d.text for d in other])
+        texts, owners = statements([d.text for d in other], limit=max_sentences)
         embeddings = np.asarray(embedder.encode(texts)) if texts else np.zeros((0, 0))
+        if len(set(owners)) < len(other):
+            kind += f" (a seeded sample of {len(set(owners))}, --max-sentences {max_sentences})"
     smallest = min_size or max(4, len(texts) // 200)
     if len(texts) < smallest:
         typer.echo(f"# only {len(other)} {kind} in `{taxonomy.other}` over {days} days: nothing to suggest")

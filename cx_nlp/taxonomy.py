@@ -31,14 +31,23 @@ def _example(text: str, words: int = 14) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def statements(texts: Sequence[str], min_words: int = 4) -> tuple[list[str], list[int]]:
+def statements(
+    texts: Sequence[str], min_words: int = 4, limit: int | None = None, seed: int = 13
+) -> tuple[list[str], list[int]]:
     """The sentences of each text that say something (at least `min_words` words), with the index of the
-    text each came from; a text with no such sentence is kept whole."""
+    text each came from; a text with no such sentence is kept whole.
+
+    With `limit`, whole texts are taken in a seeded random order while their sentences fit in it, so a
+    large `other` is read from a fair sample in bounded time (embedding and clustering grow with it).
+    """
+    order = range(len(texts)) if limit is None else np.random.default_rng(seed).permutation(len(texts))
     sentences, owners = [], []
-    for index, text in enumerate(texts):
-        found = [s for s in split_sentences(text) if len(s.split()) >= min_words] or [text]
+    for index in order:
+        found = [s for s in split_sentences(texts[index]) if len(s.split()) >= min_words] or [texts[index]]
+        if limit is not None and sentences and len(sentences) + len(found) > limit:
+            break
         sentences.extend(found)
-        owners.extend([index] * len(found))
+        owners.extend([int(index)] * len(found))
     return sentences, owners
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -97,6 +98,14 @@ def test_a_missing_touchpoint_is_proposed_back_from_the_sample(settings_factory,
     coupon_words = {"code", "coupon", "promo", "discount", "voucher", "welcome"}
     assert any(coupon_words & set(" ".join(t["keywords"]).split()) for t in proposed[:3]), result.output
     assert "sentences of" in result.output and "might be a problem" in result.output
+    assert "a seeded sample" not in result.output
+    # A bounded read of a large `other`: whole documents of a seeded sample, said so.
+    sampled = CliRunner().invoke(app, ["taxonomy", "suggest", "--max-sentences", "12", "--min-size", "3"])
+    assert sampled.exit_code == 0, sampled.output
+    first_line = sampled.output.splitlines()[0]
+    read = re.match(r"# (\d+) sentences of (\d+) documents", first_line)
+    assert read and int(read.group(1)) <= 12, first_line
+    assert "a seeded sample of" in first_line and "--max-sentences 12" in first_line
 
 
 def test_suggested_names_keep_accented_letters_as_plain_ones():
@@ -105,3 +114,14 @@ def test_suggested_names_keep_accented_letters_as_plain_ones():
     assert _slug(["código", "envío"], set()) == "codigo_envio"
     assert _slug(["código", "envío"], {"codigo_envio"}) == "codigo_envio_2"
     assert _slug(["配送"], set()) == "suggested"
+
+
+def test_a_sentence_limit_takes_whole_documents_of_a_seeded_sample():
+    from cx_nlp.taxonomy import statements
+
+    documents = [f"First point of review {i} here. Second point of review {i} here." for i in range(10)]
+    sentences, owners = statements(documents, limit=7, seed=3)
+    # Whole documents only (two sentences each), never more than the limit, the same draw each time.
+    assert len(sentences) == 6 and all(owners.count(o) == 2 for o in set(owners))
+    assert (sentences, owners) == statements(documents, limit=7, seed=3)
+    assert statements(documents)[1] == [i for i in range(10) for _ in range(2)]
