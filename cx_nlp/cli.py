@@ -336,10 +336,44 @@ def issues_label(
             keyword_label = set_analyst_label(connection, issue_id, None if clear else label)
     except ValueError as exc:
         _fail(str(exc))
+    finally:
+        engine.dispose()
     if clear:
         typer.echo(f"{issue_id}: back to its keyword label \"{keyword_label}\"")
     else:
         typer.echo(f"{issue_id}: \"{label.strip()}\" (keyword label \"{keyword_label}\")")
+
+
+@issues_app.command("merge")
+def issues_merge(
+    issue_id: str = typer.Argument(..., help="The issue to absorb."),
+    into: str = typer.Option(None, "--into", help="The issue its feedback counts under from the next night on."),
+    undo: bool = typer.Option(False, "--undo", help="Take the merge back."),
+) -> None:
+    """Merge two issues that are one problem, across touchpoints too (a late courier read as a food
+    complaint). From the next night on the absorbed issue's feedback, and new feedback that reads like
+    it, counts under the other; the absorbed id is `merged` and mart_issue_lineage says where it went."""
+    from cx_nlp.warehouse.store import merge_issues, unmerge_issue
+
+    if undo == (into is not None):
+        _fail("give either --into ISSUE or --undo")
+    engine = _engine(_settings())
+    try:
+        with engine.begin() as connection:
+            if undo:
+                was = unmerge_issue(connection, issue_id)
+            else:
+                absorbed_label, kept_label = merge_issues(connection, issue_id, into)
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+    if undo and was is None:
+        _fail(f"issue {issue_id!r} is not merged into another")
+    if undo:
+        typer.echo(f"{issue_id}: no longer merged into {was}; from the next night its feedback is mined afresh")
+    else:
+        typer.echo(f"{issue_id} ({absorbed_label}) counts under {into} ({kept_label}) from the next night on")
 
 
 @taxonomy_app.command("suggest")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -256,6 +256,23 @@ class MinedWindow:
     outlier_share: float
 
 
+def issue_figures(
+    members: Sequence[WindowDocument], touchpoint_documents: Sequence[WindowDocument], window_end: date, window_days: int
+) -> dict:
+    """Volume, tone, scores, impact, last day and status of an issue's feedback in the window."""
+    days = [d.created_day for d in members]
+    return {
+        "volume": len(members),
+        "volume_last_7_days": sum(d >= window_end - timedelta(days=RECENT_DAYS) for d in days),
+        **tone(members),
+        "mean_rating": mean_review_rating(members),
+        **survey_kpis(members),
+        **impact(members, touchpoint_documents),
+        "last_seen": max(days),
+        "status": issue_status(days, window_end, window_days),
+    }
+
+
 def issue_status(days: Sequence[date], window_end: date, window_days: int) -> str:
     recent_start = window_end - timedelta(days=RECENT_DAYS)
     recent = sum(1 for d in days if d >= recent_start)
@@ -385,6 +402,7 @@ def mine_issues(
     miner_factory: Callable[..., IssueMiner] = IssueMiner,
     match_threshold: float = 0.8,
     embedding_languages: Sequence[str] = (),
+    aliases: Mapping[str, str] | None = None,
 ) -> MinedWindow:
     """Cluster each touchpoint's non-positive feedback of the window into issues with stable ids.
 
@@ -398,7 +416,13 @@ def mine_issues(
     `embedding_languages` are the languages the embedding model was trained on (empty: a multilingual
     model). Feedback in another language is clustered in its own language group, never mixed into
     issues whose centres an English-only model drew.
+
+    `aliases` are analysts' merges (`cx-nlp issues merge`), absorbed issue id -> the issue it is part
+    of, across touchpoints too. The absorbed issue is still mined in its own touchpoint, so its centre
+    keeps drawing the feedback that reads like it, and that feedback is then counted under the other
+    issue (`fold_aliases`).
     """
+    aliases = aliases or {}
     by_group = group_by(
         (d for d in documents if might_be_a_problem(d) and d.embedding is not None),
         lambda d: (d.touchpoint, language_group(d.language, embedding_languages)),
@@ -420,7 +444,7 @@ def mine_issues(
             for k in prior
             if k["touchpoint"] == touchpoint
             and (k.get("language") or main_group) == language
-            and k["status"] != "merged"
+            and (k["status"] != "merged" or k["issue_id"] in aliases)
         ]
         # Keywords skip the function words of every language that is a tenth of the group or more.
         spoken = Counter(d.language for d in group)
@@ -468,15 +492,8 @@ def mine_issues(
                             {"feedback_id": group[i].feedback_id, "text": group[i].text} for i in cluster.representatives
                         ],
                         "centroid": to_bytes(cluster.centroid),
-                        "volume": len(members),
-                        "volume_last_7_days": sum(d >= window_end - timedelta(days=RECENT_DAYS) for d in days),
-                        **tone(members),
-                        "mean_rating": mean_review_rating(members),
-                        **survey_kpis(members),
-                        **impact(members, everything_by_touchpoint[touchpoint]),
+                        **issue_figures(members, everything_by_touchpoint[touchpoint], window_end, window_days),
                         "first_seen": min([*days, first_seen.get(issue_id, max(days)), *inherited]),
-                        "last_seen": max(days),
-                        "status": issue_status(days, window_end, window_days),
                         "window_end": window_end,
                         "run_id": run_id,
                     },
@@ -492,12 +509,78 @@ def mine_issues(
                     daily=daily_rows({"issue_id": issue_id}, members),
                 )
             )
+    if aliases:
+        mined = fold_aliases(
+            mined, aliases, documents, prior, everything_by_touchpoint, window_end, window_days, run_id, merged, lineage
+        )
+        matched.update(m.row["issue_id"] for m in mined)
     silent = sorted(
         k["issue_id"]
         for k in prior
         if k["issue_id"] not in matched and k["issue_id"] not in merged and k["status"] not in ("resolved", "merged")
     )
     return MinedWindow(mined, silent, merged, lineage, outliers / clustered if clustered else 0.0)
+
+
+def fold_aliases(
+    mined: list[MinedIssue],
+    aliases: Mapping[str, str],
+    documents: Sequence[WindowDocument],
+    prior: Sequence[dict],
+    everything_by_touchpoint: Mapping[str, Sequence[WindowDocument]],
+    window_end: date,
+    window_days: int,
+    run_id: str,
+    merged: dict[str, str],
+    lineage: list[dict],
+) -> list[MinedIssue]:
+    """Count each absorbed issue's feedback of tonight under the issue analysts merged it into.
+
+    The kept issue keeps its id, touchpoint, centre, label and verbatims (those of the absorbed issue
+    where the kept one found nothing of its own tonight); its figures are recomputed over both issues'
+    feedback, and its impact over its touchpoint's feedback plus the absorbed feedback. The absorbed id
+    is reported `merged` (`merged`), with one `merged_into` lineage event the first night.
+    """
+    by_id = {m.row["issue_id"]: m for m in mined}
+    earlier = {k["issue_id"]: k for k in prior}
+    document_of = {d.feedback_id: d for d in documents}
+    for source, target in sorted(aliases.items()):
+        absorbed = by_id.get(source)
+        kept = by_id.get(target)
+        if absorbed is None or (kept is None and target not in earlier):
+            continue
+        del by_id[source]
+        if kept is None:
+            # The kept issue found nothing of its own tonight: it carries the absorbed feedback.
+            base = absorbed.row | {
+                key: earlier[target][key] for key in ("touchpoint", "language", "label", "first_seen")
+            } | {"issue_id": target, "centroid": to_bytes(earlier[target]["centroid"])}
+            kept_members: list[dict] = []
+        else:
+            base, kept_members = kept.row, kept.members
+        members = kept_members + [row | {"issue_id": target} for row in absorbed.members]
+        feedback = [document_of[row["feedback_id"]] for row in members]
+        touchpoint_documents = {d.feedback_id: d for d in everything_by_touchpoint.get(base["touchpoint"], [])}
+        touchpoint_documents.update((d.feedback_id, d) for d in feedback)
+        by_id[target] = MinedIssue(
+            row=base
+            | issue_figures(feedback, list(touchpoint_documents.values()), window_end, window_days)
+            | {"first_seen": min(base["first_seen"], absorbed.row["first_seen"]), "run_id": run_id},
+            members=members,
+            daily=daily_rows({"issue_id": target}, feedback),
+        )
+        merged[source] = target
+        if earlier.get(source, {}).get("status") != "merged":
+            lineage.append(
+                {
+                    "issue_id": source,
+                    "related_issue_id": target,
+                    "event": "merged_into",
+                    "window_end": window_end,
+                    "run_id": run_id,
+                }
+            )
+    return list(by_id.values())
 
 
 @dataclass
@@ -659,6 +742,7 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
         window = store.window_documents(connection, window_start, end, embedding_ref)
         prior = store.prior_issues(connection, end)
         taken = store.taken_issue_ids(connection, end)
+        aliases = store.issue_merges(connection)
     with timer.stage("issues", len(window)) as advance:
         embedding = registry.embedding
         result = mine_issues(
@@ -673,6 +757,7 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
             ),
             match_threshold=embedding.centre_similarity(0.8),
             embedding_languages=embedding.languages,
+            aliases=aliases,
         )
         mined = result.issues
         advance(len(window))
@@ -709,7 +794,8 @@ def mine_window(context: PipelineContext, engine, start: date, end: date, timer:
         "window_documents": len(window),
         "issues": len(mined),
         "resolved_issues": len(result.silent),
-        "merged_issues": len(result.merged),
+        # Merges recorded tonight; an analyst's merge folds its issue every night but is recorded once.
+        "merged_issues": sum(e["event"] == "merged_into" for e in result.lineage),
         "split_issues": sum(e["event"] == "split_from" for e in result.lineage),
         "outlier_share": round(result.outlier_share, 4),
     }

@@ -287,3 +287,54 @@ def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multil
     assert all(word.isalpha() for word in french_words)
     together = members_by_language([])
     assert {language for language, _ in together.values()} == {"multi"}
+
+
+def test_an_analyst_merge_carries_feedback_into_an_issue_that_found_none_of_its_own_tonight(models):
+    from datetime import date
+
+    from cx_nlp.pipeline import mine_issues
+    from cx_nlp.warehouse.store import WindowDocument
+
+    waits = [
+        f"Waited {n} minutes for my {dish}, it arrived stone cold"
+        for n, dish in zip(range(50, 150, 10), ["pizza", "curry", "noodles", "burger", "sushi"] * 2)
+    ]
+    vectors = models.embedder.encode(waits)
+    documents = [
+        WindowDocument(f"f{i}", t, f"h{i}", date(2026, 11, 10), None, "review", "negative", -0.6, "food", v, None, "en")
+        for i, (t, v) in enumerate(zip(waits, vectors))
+    ]
+    centre = vectors.mean(axis=0)
+    prior = [
+        {"issue_id": "food-0001", "touchpoint": "food", "language": "en", "label": "waited / minutes / cold",
+         "centroid": centre / np.linalg.norm(centre), "status": "active", "first_seen": date(2026, 11, 1)},
+        {"issue_id": "delivery-0001", "touchpoint": "delivery", "language": "en", "label": "courier / late",
+         "centroid": models.embedder.encode(["The courier never turned up"])[0], "status": "active",
+         "first_seen": date(2026, 10, 20)},
+    ]
+    start, end = date(2026, 10, 19), date(2026, 11, 16)
+
+    def night(prior_rows):
+        return mine_issues(
+            documents, prior_rows, start, end, "run", embedding_languages=["en"],
+            aliases={"food-0001": "delivery-0001"},
+        )
+
+    first = night(prior)
+    [issue] = first.issues
+    # Delivery found nothing of its own: it carries the food issue's feedback under its own id,
+    # touchpoint, label and first day.
+    assert issue.row["issue_id"] == "delivery-0001" and issue.row["touchpoint"] == "delivery"
+    assert issue.row["label"] == "courier / late" and issue.row["first_seen"] == date(2026, 10, 20)
+    assert issue.row["volume"] == len(issue.members) >= 8
+    assert {m["issue_id"] for m in issue.members} == {"delivery-0001"}
+    assert sum(day["volume"] for day in issue.daily) == issue.row["volume"]
+    assert first.merged == {"food-0001": "delivery-0001"} and "delivery-0001" not in first.silent
+    assert [(e["issue_id"], e["event"], e["related_issue_id"]) for e in first.lineage] == [
+        ("food-0001", "merged_into", "delivery-0001")
+    ]
+    # The next night the absorbed issue is `merged`: its centre still draws the feedback, and the
+    # merge is not recorded twice.
+    second = night([prior[0] | {"status": "merged"}, prior[1]])
+    assert [i.row["issue_id"] for i in second.issues] == ["delivery-0001"] and second.lineage == []
+    assert second.issues[0].row["volume"] == issue.row["volume"]

@@ -322,3 +322,74 @@ def test_an_analyst_names_an_issue_and_the_name_holds_the_next_night(context, wa
         label, keyword_label = connection.execute(overview, {"id": largest["issue_id"]}).one()
     assert label == keyword_label != "Parcels arriving late"
     engine.dispose()
+
+
+def test_an_analyst_merge_folds_an_issue_of_one_touchpoint_into_another(context, warehouse_url):
+    from typer.testing import CliRunner
+
+    from cx_nlp.cli import app
+
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    first = run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 16))
+    largest = {}
+    for issue in first.issues:
+        if issue["volume"] > largest.get(issue["touchpoint"], {"volume": 0})["volume"]:
+            largest[issue["touchpoint"]] = issue
+    kept = largest["delivery"]
+    absorbed = max((i for tp, i in largest.items() if tp != "delivery"), key=lambda i: (i["volume"], i["issue_id"]))
+    members = text(
+        "SELECT m.feedback_id FROM issue_member m JOIN feedback f ON f.feedback_id = m.feedback_id "
+        "WHERE m.issue_id = :id AND f.created_day >= :since"
+    )
+    since = {"since": date(2026, 10, 20)}  # the next window's first day
+    with engine.connect() as connection:
+        absorbed_feedback = set(connection.execute(members, {"id": absorbed["issue_id"]} | since).scalars())
+    assert len(absorbed_feedback) >= 5
+
+    cli, env = CliRunner(), {"CX_WAREHOUSE_URL": warehouse_url}
+    done = cli.invoke(app, ["issues", "merge", absorbed["issue_id"], "--into", kept["issue_id"]], env=env)
+    assert done.exit_code == 0, done.output
+    assert f"counts under {kept['issue_id']}" in done.output
+    for refused, reason in (
+        (["issues", "merge", kept["issue_id"], "--into", kept["issue_id"]], "into itself"),
+        (["issues", "merge", kept["issue_id"], "--into", "app-9999"], "no such issue"),
+        (["issues", "merge", kept["issue_id"], "--into", absorbed["issue_id"]], "is itself merged"),
+        (["issues", "merge", kept["issue_id"]], "--into ISSUE or --undo"),
+    ):
+        result = cli.invoke(app, refused, env=env)
+        assert result.exit_code == 2 and reason in result.output, (refused, result.output)
+
+    # The next night: the absorbed issue's feedback counts under the kept one, which keeps its touchpoint.
+    second = run_interval(context, engine, date(2026, 11, 16), date(2026, 11, 17))
+    ids = {i["issue_id"]: i for i in second.issues}
+    assert absorbed["issue_id"] not in ids and ids[kept["issue_id"]]["touchpoint"] == "delivery"
+    with engine.connect() as connection:
+        now_kept = set(connection.execute(members, {"id": kept["issue_id"]} | since).scalars())
+        status = connection.execute(
+            text("SELECT status FROM issue WHERE issue_id = :id"), {"id": absorbed["issue_id"]}
+        ).scalar_one()
+        lineage = connection.execute(text("SELECT issue_id, event, related_issue_id FROM mart_issue_lineage")).all()
+    assert len(absorbed_feedback & now_kept) >= 0.9 * len(absorbed_feedback)
+    assert ids[kept["issue_id"]]["volume"] == len(now_kept) > len(absorbed_feedback)
+    assert status == "merged"
+    assert (absorbed["issue_id"], "merged_into", kept["issue_id"]) in [tuple(row) for row in lineage]
+
+    # Night after night it stays folded, with one lineage event; a rerun of a night changes nothing.
+    run_interval(context, engine, date(2026, 11, 17), date(2026, 11, 18))
+    before = snapshot(engine)
+    third = run_interval(context, engine, date(2026, 11, 17), date(2026, 11, 18))
+    assert snapshot(engine) == before
+    assert absorbed["issue_id"] not in {i["issue_id"] for i in third.issues}
+    with engine.connect() as connection:
+        events = connection.execute(
+            text("SELECT COUNT(*) FROM issue_lineage WHERE issue_id = :id AND event = 'merged_into'"),
+            {"id": absorbed["issue_id"]},
+        ).scalar_one()
+    assert events == 1
+
+    undone = cli.invoke(app, ["issues", "merge", absorbed["issue_id"], "--undo"], env=env)
+    assert undone.exit_code == 0 and f"no longer merged into {kept['issue_id']}" in undone.output
+    again = cli.invoke(app, ["issues", "merge", absorbed["issue_id"], "--undo"], env=env)
+    assert again.exit_code == 2 and "not merged" in again.output
+    engine.dispose()

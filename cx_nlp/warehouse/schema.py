@@ -251,6 +251,16 @@ issue_label = Table(
     Column("set_at", Timestamp, nullable=False),
 )
 
+issue_merge = Table(
+    "issue_merge",
+    metadata,
+    # An analyst's merge (`cx-nlp issues merge`): from the next night on, the feedback of `issue_id`
+    # counts under `merged_into`, across touchpoints too. Like `issue_label`, outside the nightly rewrite.
+    Column("issue_id", String(120), primary_key=True),
+    Column("merged_into", String(120), nullable=False),
+    Column("set_at", Timestamp, nullable=False),
+)
+
 issue_lineage = Table(
     "issue_lineage",
     metadata,

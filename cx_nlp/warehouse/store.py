@@ -403,3 +403,41 @@ def set_analyst_label(connection: Connection, issue_id: str, label: str | None) 
 def analyst_labels(connection: Connection) -> dict[str, str]:
     """issue id -> the name analysts gave it."""
     return dict(connection.execute(select(t.issue_label.c.issue_id, t.issue_label.c.label)).all())
+
+
+def merge_issues(connection: Connection, issue_id: str, into: str) -> tuple[str, str]:
+    """An analyst's merge: from the next night on, `issue_id`'s feedback counts under `into`, and so
+    does that of issues merged into `issue_id` before. Returns both keyword labels. Refuses unknown ids,
+    an issue into itself, and an issue that is itself merged (every merge stays one step, so a night
+    folds each absorbed issue straight into a live one)."""
+    labels = dict(
+        connection.execute(
+            select(t.issue.c.issue_id, t.issue.c.label).where(t.issue.c.issue_id.in_([issue_id, into]))
+        ).all()
+    )
+    for wanted in (issue_id, into):
+        if wanted not in labels:
+            raise ValueError(f"issue {wanted!r}: no such issue in the warehouse")
+    if issue_id == into:
+        raise ValueError(f"issue {issue_id!r}: cannot be merged into itself")
+    merges = issue_merges(connection)
+    if into in merges:
+        raise ValueError(f"issue {into!r} is itself merged into {merges[into]!r}; merge into that one")
+    connection.execute(t.issue_merge.update().where(t.issue_merge.c.merged_into == issue_id).values(merged_into=into))
+    connection.execute(delete(t.issue_merge).where(t.issue_merge.c.issue_id == issue_id))
+    connection.execute(
+        t.issue_merge.insert().values(issue_id=issue_id, merged_into=into, set_at=datetime.now(timezone.utc))
+    )
+    return labels[issue_id], labels[into]
+
+
+def issue_merges(connection: Connection) -> dict[str, str]:
+    """Analysts' merges: absorbed issue id -> the issue its feedback counts under."""
+    return dict(connection.execute(select(t.issue_merge.c.issue_id, t.issue_merge.c.merged_into)).all())
+
+
+def unmerge_issue(connection: Connection, issue_id: str) -> str | None:
+    """Take back an analyst's merge; returns the issue it was merged into, or None if it was not."""
+    into = issue_merges(connection).get(issue_id)
+    connection.execute(delete(t.issue_merge).where(t.issue_merge.c.issue_id == issue_id))
+    return into
