@@ -257,7 +257,10 @@ class MinedWindow:
 
 
 def issue_figures(
-    members: Sequence[WindowDocument], touchpoint_documents: Sequence[WindowDocument], window_end: date, window_days: int
+    members: Sequence[WindowDocument],
+    touchpoint_documents: Sequence[WindowDocument],
+    window_end: date,
+    window_days: int,
 ) -> dict:
     """Volume, tone, scores, impact, last day and status of an issue's feedback in the window."""
     days = [d.created_day for d in members]
@@ -539,16 +542,22 @@ def fold_aliases(
     The kept issue keeps its id, touchpoint, centre, label and verbatims (those of the absorbed issue
     where the kept one found nothing of its own tonight); its figures are recomputed over both issues'
     feedback, and its impact over its touchpoint's feedback plus the absorbed feedback. The absorbed id
-    is reported `merged` (`merged`), with one `merged_into` lineage event the first night.
+    goes into `merged`, so it is written with status merged, and into `lineage` (`merged_into`) on the
+    first night only. A merge applies to issues known before tonight: an issue a backfill of an earlier
+    window finds afresh is mined as it is.
     """
     by_id = {m.row["issue_id"]: m for m in mined}
     earlier = {k["issue_id"]: k for k in prior}
     document_of = {d.feedback_id: d for d in documents}
     for source, target in sorted(aliases.items()):
+        # The kept issue may itself have been merged into another tonight, by the miner.
+        target = merged.get(target, target)
         absorbed = by_id.get(source)
         kept = by_id.get(target)
-        if absorbed is None or (kept is None and target not in earlier):
+        if absorbed is None or source not in earlier:
             continue
+        if kept is None and earlier.get(target, {}).get("status", "merged") == "merged":
+            continue  # nothing to carry the feedback: the kept issue is unknown or gone into another
         del by_id[source]
         if kept is None:
             # The kept issue found nothing of its own tonight: it carries the absorbed feedback.

@@ -374,6 +374,8 @@ def test_an_analyst_merge_folds_an_issue_of_one_touchpoint_into_another(context,
     assert ids[kept["issue_id"]]["volume"] == len(now_kept) > len(absorbed_feedback)
     assert status == "merged"
     assert (absorbed["issue_id"], "merged_into", kept["issue_id"]) in [tuple(row) for row in lineage]
+    refused = cli.invoke(app, ["issues", "merge", kept["issue_id"], "--into", absorbed["issue_id"]], env=env)
+    assert refused.exit_code == 2 and "merge into that one" in refused.output
 
     # Night after night it stays folded, with one lineage event; a rerun of a night changes nothing.
     run_interval(context, engine, date(2026, 11, 17), date(2026, 11, 18))

@@ -410,25 +410,30 @@ def merge_issues(connection: Connection, issue_id: str, into: str) -> tuple[str,
     does that of issues merged into `issue_id` before. Returns both keyword labels. Refuses unknown ids,
     an issue into itself, and an issue that is itself merged (every merge stays one step, so a night
     folds each absorbed issue straight into a live one)."""
-    labels = dict(
-        connection.execute(
-            select(t.issue.c.issue_id, t.issue.c.label).where(t.issue.c.issue_id.in_([issue_id, into]))
-        ).all()
-    )
+    found = {
+        row.issue_id: row
+        for row in connection.execute(
+            select(t.issue.c.issue_id, t.issue.c.label, t.issue.c.status).where(
+                t.issue.c.issue_id.in_([issue_id, into])
+            )
+        )
+    }
     for wanted in (issue_id, into):
-        if wanted not in labels:
+        if wanted not in found:
             raise ValueError(f"issue {wanted!r}: no such issue in the warehouse")
     if issue_id == into:
         raise ValueError(f"issue {issue_id!r}: cannot be merged into itself")
     merges = issue_merges(connection)
     if into in merges:
         raise ValueError(f"issue {into!r} is itself merged into {merges[into]!r}; merge into that one")
+    if found[into].status == "merged":
+        raise ValueError(f"issue {into!r} was merged into another (mart_issue_lineage says which); merge into that one")
     connection.execute(t.issue_merge.update().where(t.issue_merge.c.merged_into == issue_id).values(merged_into=into))
     connection.execute(delete(t.issue_merge).where(t.issue_merge.c.issue_id == issue_id))
     connection.execute(
         t.issue_merge.insert().values(issue_id=issue_id, merged_into=into, set_at=datetime.now(timezone.utc))
     )
-    return labels[issue_id], labels[into]
+    return found[issue_id].label, found[into].label
 
 
 def issue_merges(connection: Connection) -> dict[str, str]:
