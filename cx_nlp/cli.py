@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
@@ -316,6 +318,19 @@ def sources_check() -> None:
         raise typer.Exit(code=2)
 
 
+@contextmanager
+def _analyst_edit() -> Iterator:
+    """One warehouse transaction for an analyst's edit; an edit the warehouse refuses exits 2 with why."""
+    engine = _engine(_settings())
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        engine.dispose()
+
+
 @issues_app.command("label")
 def issues_label(
     issue_id: str = typer.Argument(..., help="The issue's id, as the report and mart_issue_overview show it."),
@@ -330,14 +345,8 @@ def issues_label(
         _fail("give either a label or --clear")
     if label is not None and not label.strip():
         _fail("the label is blank; --clear goes back to the keyword label")
-    engine = _engine(_settings())
-    try:
-        with engine.begin() as connection:
-            keyword_label = set_analyst_label(connection, issue_id, None if clear else label)
-    except ValueError as exc:
-        _fail(str(exc))
-    finally:
-        engine.dispose()
+    with _analyst_edit() as connection:
+        keyword_label = set_analyst_label(connection, issue_id, None if clear else label)
     if clear:
         typer.echo(f"{issue_id}: back to its keyword label \"{keyword_label}\"")
     else:
@@ -357,17 +366,11 @@ def issues_merge(
 
     if undo == (into is not None):
         _fail("give either --into ISSUE or --undo")
-    engine = _engine(_settings())
-    try:
-        with engine.begin() as connection:
-            if undo:
-                was = unmerge_issue(connection, issue_id)
-            else:
-                absorbed_label, kept_label = merge_issues(connection, issue_id, into)
-    except ValueError as exc:
-        _fail(str(exc))
-    finally:
-        engine.dispose()
+    with _analyst_edit() as connection:
+        if undo:
+            was = unmerge_issue(connection, issue_id)
+        else:
+            absorbed_label, kept_label = merge_issues(connection, issue_id, into)
     if undo and was is None:
         _fail(f"issue {issue_id!r} is not merged into another")
     if undo:
