@@ -1,0 +1,167 @@
+"""A warehouse as canonical JSON, to hold a run's every row and its report against a recorded copy.
+
+The golden files under tests/golden/ were recorded from the bundled sample; `tests/test_golden.py`
+runs the same scenarios and compares. Floats compare within a tolerance (models on another CPU
+differ in the last bits); everything else (ids, texts, labels, memberships, lineage, report)
+compares exactly. After a deliberate change of behaviour, record again:
+
+    .venv/bin/python tests/golden.py --record
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+FLOAT_TOLERANCE = 2e-4
+
+# Columns that say when or where a run happened, not what it computed.
+VOLATILE_COLUMNS = {
+    "pipeline_run": {"started_at", "finished_at", "report_path"},
+    "source_state": {"updated_at"},
+    "issue_label": {"set_at"},
+    "issue_merge": {"set_at"},
+    "stg_issue_label": {"analyst_label_set_at"},
+}
+VOLATILE_STATS = {"seconds", "stage_seconds", "documents_per_second"}
+
+
+# How SQLite hands back a timestamp read through a view (no column type to convert it).
+_SQLITE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, str) and _SQLITE_TIMESTAMP.match(value):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, (bytes, memoryview)):
+        # Embeddings and centroids (float32): their size, sum and first components stand for them.
+        vector = np.frombuffer(bytes(value), dtype="<f4")
+        return {"dims": int(vector.size), "sum": round(float(vector.sum()), 5), "head": [round(float(x), 5) for x in vector[:4]]}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _row(table: str, row: dict) -> dict:
+    row = {k: _canonical(v) for k, v in row.items() if k not in VOLATILE_COLUMNS.get(table, set())}
+    if table == "pipeline_run" and isinstance(row.get("stats"), dict):
+        row["stats"] = {k: v for k, v in row["stats"].items() if k not in VOLATILE_STATS}
+    return row
+
+
+def _sorted_rows(table: str, rows: list[dict]) -> list[dict]:
+    canonical = [_row(table, row) for row in rows]
+    return sorted(canonical, key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def dump_warehouse(engine: Engine, sql_dir: Path = ROOT / "sql") -> dict[str, list[dict]]:
+    """Every table of the schema and every view of `sql/`, rows canonical and sorted."""
+    from cx_nlp.warehouse.schema import metadata
+    from cx_nlp.warehouse.views import view_files
+
+    dump: dict[str, list[dict]] = {}
+    with engine.connect() as connection:
+        for name, table in sorted(metadata.tables.items()):
+            dump[name] = _sorted_rows(name, [dict(r) for r in connection.execute(select(table)).mappings()])
+        for path in view_files(sql_dir):
+            view = re.search(r"CREATE\s+VIEW\s+(\w+)", path.read_text(encoding="utf-8"), re.IGNORECASE).group(1)
+            rows = [dict(r) for r in connection.execute(text(f"SELECT * FROM {view}")).mappings()]
+            dump[f"view:{view}"] = _sorted_rows(view, rows)
+    return dump
+
+
+def normalised_report(html: str) -> str:
+    """The report without when it was generated and which warehouse file it read."""
+    html = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC", "<generated>", html)
+    return re.sub(r"(sqlite|postgresql\+psycopg)://[^<\s\"]*", "<warehouse>", html)
+
+
+def differences(expected: object, actual: object, path: str = "", found: list[str] | None = None) -> list[str]:
+    """Where two dumps differ (floats within FLOAT_TOLERANCE), at most 20 places."""
+    found = [] if found is None else found
+    if len(found) >= 20:
+        return found
+    if isinstance(expected, float) or isinstance(actual, float):
+        if not (
+            isinstance(expected, (int, float))
+            and isinstance(actual, (int, float))
+            and math.isclose(expected, actual, rel_tol=0, abs_tol=FLOAT_TOLERANCE)
+        ):
+            found.append(f"{path}: expected {expected!r}, got {actual!r}")
+    elif isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            if key not in actual or key not in expected:
+                found.append(f"{path}.{key}: only in {'expected' if key in expected else 'actual'}")
+            else:
+                differences(expected[key], actual[key], f"{path}.{key}", found)
+    elif isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            found.append(f"{path}: {len(expected)} items expected, {len(actual)} found")
+        for index, (a, b) in enumerate(zip(expected, actual)):
+            differences(a, b, f"{path}[{index}]", found)
+    elif expected != actual:
+        found.append(f"{path}: expected {expected!r}, got {actual!r}")
+    return found
+
+
+def write_golden(name: str, dump: dict, report: str) -> None:
+    """One table row per line, so that a re-recorded file reviews as a readable diff."""
+    GOLDEN_DIR.mkdir(exist_ok=True)
+    lines = []
+    for table, rows in dump.items():
+        lines.append(json.dumps({"table": table, "rows": len(rows)}))
+        lines.extend(json.dumps(row, sort_keys=True, ensure_ascii=False) for row in rows)
+    (GOLDEN_DIR / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (GOLDEN_DIR / f"{name}.report.html").write_text(report, encoding="utf-8")
+
+
+def read_golden(name: str) -> tuple[dict, str]:
+    dump: dict[str, list[dict]] = {}
+    current: list[dict] = []
+    for line in (GOLDEN_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if set(item) == {"table", "rows"}:
+            current = dump.setdefault(item["table"], [])
+        else:
+            current.append(item)
+    return dump, (GOLDEN_DIR / f"{name}.report.html").read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--record"]:
+        sys.exit("usage: tests/golden.py --record")
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from golden_scenarios import SCENARIOS, float32_models
+
+    from cx_nlp.warehouse.db import make_engine
+
+    models = float32_models(Path(tempfile.mkdtemp()))
+    for scenario in SCENARIOS:
+        folder = Path(tempfile.mkdtemp(prefix=f"cx-golden-{scenario.__name__}-"))
+        url = f"sqlite:///{folder / 'warehouse.db'}"
+        report = scenario(url, models, folder)
+        write_golden(scenario.__name__, dump_warehouse(make_engine(url)), normalised_report(report))
+        print(f"recorded {scenario.__name__}")

@@ -1,0 +1,34 @@
+"""The bundled sample's every row, id and report, held against the copy recorded in tests/golden/.
+
+Any change that alters what a run writes fails here, on SQLite and on PostgreSQL alike: a
+restructuring must leave this green, and a deliberate change of behaviour records the files again
+(`tests/golden.py --record`) so that the diff shows what changed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from golden import differences, dump_warehouse, normalised_report, read_golden
+from golden_scenarios import SCENARIOS, float32_models
+
+from cx_nlp.warehouse.db import make_engine
+
+
+@pytest.fixture(scope="session")
+def float32(tmp_path_factory):
+    return float32_models(tmp_path_factory.mktemp("float32"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, float32, tmp_path):
+    expected_dump, expected_report = read_golden(scenario.__name__)
+    report = scenario(warehouse_url, float32, tmp_path)
+    engine = make_engine(warehouse_url)
+    dump = dump_warehouse(engine)
+    engine.dispose()
+
+    assert list(dump) == list(expected_dump), "tables and views differ from the recorded run"
+    for table in expected_dump:
+        found = differences(expected_dump[table], dump[table], table)
+        assert not found, "\n".join(found)
+    assert normalised_report(report) == expected_report
