@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from cx_nlp.config import load_registry, load_sources, load_taxonomy  # noqa: E402
 from cx_nlp.issues import IssueMiner  # noqa: E402
-from cx_nlp.pipeline import PipelineContext, ingest, normalise, run_interval  # noqa: E402
+from cx_nlp.pipeline import PipelineContext, normalise, run_interval  # noqa: E402
+from cx_nlp.sources.ingest import ingest  # noqa: E402
 from cx_nlp.registry import Models, native_bfloat16  # noqa: E402
 from cx_nlp.settings import Settings  # noqa: E402
 from cx_nlp.touchpoints import TouchpointAssigner  # noqa: E402

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from cx_nlp.config import SourcesConfig
-from cx_nlp.pipeline import ingest, interval_run_id, issue_status, normalise
+from cx_nlp.pipeline import interval_run_id, issue_status, normalise
+from cx_nlp.sources.ingest import ingest
 from cx_nlp.records import SourceRecord
 
 ROOT = Path(__file__).resolve().parent.parent
