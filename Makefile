@@ -15,7 +15,7 @@ export OPENBLAS_CORETYPE := Haswell
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-mpnet bench clean
+.PHONY: run test test-fast lint install install-mpnet bench clean
 
 install: $(STAMP)
 
@@ -46,8 +46,16 @@ run: $(STAMP)
 	$(CX) init-db
 	$(CX) run --start $(SAMPLE_START) --end $(SAMPLE_END)
 
-test: $(STAMP) $(MPNET_STAMP)
+test: $(STAMP) $(MPNET_STAMP) lint
 	$(PYTHON) -m pytest
+
+# The fast tier: no transformer, no PostgreSQL, no Airflow (synthetic vectors and SQLite); under a minute.
+test-fast: $(STAMP) lint
+	$(PYTHON) -m pytest -m "not models and not postgres and not airflow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(PYTHON) bench/bench_pipeline.py

@@ -25,10 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 from cx_nlp.config import load_registry, load_sources, load_taxonomy  # noqa: E402
 from cx_nlp.issues import IssueMiner  # noqa: E402
+from cx_nlp.model_runtime import native_bfloat16  # noqa: E402
 from cx_nlp.pipeline import PipelineContext, normalise, run_interval  # noqa: E402
-from cx_nlp.sources.ingest import ingest  # noqa: E402
-from cx_nlp.registry import Models, native_bfloat16  # noqa: E402
+from cx_nlp.registry import Models  # noqa: E402
 from cx_nlp.settings import Settings  # noqa: E402
+from cx_nlp.sources.ingest import ingest  # noqa: E402
 from cx_nlp.touchpoints import TouchpointAssigner  # noqa: E402
 from cx_nlp.warehouse.db import make_engine, migrate  # noqa: E402
 
@@ -45,7 +46,9 @@ def timed(label: str, count: int, fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--copies", type=int, default=4, help="Repeat the sample this many times for the stage figures.")
+    parser.add_argument(
+        "--copies", type=int, default=4, help="Repeat the sample this many times for the stage figures."
+    )
     args = parser.parse_args()
 
     import torch
@@ -76,7 +79,9 @@ def main() -> None:
     timed("issues (one group)", len(texts), lambda: IssueMiner().fit(texts, vectors))
 
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/bench.db", report_dir=Path(folder))
+        settings = Settings(
+            home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/bench.db", report_dir=Path(folder)
+        )
         context = PipelineContext.from_settings(settings, models=models)
         engine = make_engine(settings.resolved_warehouse_url())
         migrate(engine, ROOT / "sql")

@@ -38,7 +38,9 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=28)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/s.db", report_dir=Path(folder))
+        settings = Settings(
+            home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/s.db", report_dir=Path(folder)
+        )
         context = PipelineContext.from_settings(settings)
         engine = make_engine(settings.resolved_warehouse_url())
         migrate(engine, ROOT / "sql")
@@ -48,15 +50,21 @@ def main() -> None:
             start = FIRST_NIGHT + timedelta(days=night)
             run_interval(context, engine, start, start + timedelta(days=1))
             with engine.connect() as connection:
-                for feedback_id, issue_id in connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)):
+                for feedback_id, issue_id in connection.execute(
+                    select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)
+                ):
                     first_id.setdefault(feedback_id, issue_id)
         with engine.connect() as connection:
             final = dict(connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)).all())
             issues = connection.execute(select(t.issue.c.status)).scalars().all()
             labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all())
-            events = connection.execute(
-                select(t.issue_lineage).order_by(t.issue_lineage.c.window_end, t.issue_lineage.c.issue_id)
-            ).mappings().all()
+            events = (
+                connection.execute(
+                    select(t.issue_lineage).order_by(t.issue_lineage.c.window_end, t.issue_lineage.c.issue_id)
+                )
+                .mappings()
+                .all()
+            )
         merged_into = {e["issue_id"]: e["related_issue_id"] for e in events if e["event"] == "merged_into"}
 
         def followed(issue_id: str) -> str:
@@ -74,7 +82,10 @@ def main() -> None:
         print(f"documents in an issue on the last night: {len(final)}; first mined earlier: {len(both)}")
         print(f"stability (same issue id as when first mined): {unchanged / max(len(both), 1):.1%}")
         print(f"same id or reached through merge lineage: {traced / max(len(both), 1):.1%}")
-        print(f"issues ever created: {len(issues)}; by status: " + ", ".join(f"{s} {issues.count(s)}" for s in sorted(set(issues))))
+        print(
+            f"issues ever created: {len(issues)}; by status: "
+            + ", ".join(f"{s} {issues.count(s)}" for s in sorted(set(issues)))
+        )
         for event in events:
             print(
                 f"  {event['window_end']}: {event['issue_id']} ({labels[event['issue_id']]}) {event['event']} "

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# The sources list is the sources layer's own model; re-exported so callers keep one place for config.
+from cx_nlp.sources.source_config import (
+    UNION_TAGS,
+    ConnectorSourceConfig,
+    FieldMapping,
+    FileSourceConfig,
+    SourceConfig,
+    SourcesConfig,
+    expand_env,
+)
+
+__all__ = [
+    "CPU_PRECISIONS",
+    "ConfigError",
+    "ConnectorSourceConfig",
+    "CpuPrecision",
+    "FieldMapping",
+    "FileSourceConfig",
+    "MetadataRule",
+    "ModelEntry",
+    "ModelRegistry",
+    "SourceConfig",
+    "SourcesConfig",
+    "Taxonomy",
+    "Touchpoint",
+    "expand_env",
+    "load_registry",
+    "load_sources",
+    "load_taxonomy",
+]
 
 
 class ConfigError(ValueError):
@@ -17,119 +46,6 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class FieldMapping(_Strict):
-    id: str
-    text: str
-    created_at: str
-    title: str | None = None
-    rating: str | None = None
-    source_kind: str | None = None
-
-
-class FileSourceConfig(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: Literal["file"] = "file"
-    path: Path
-    format: Literal["csv", "jsonl", "parquet"] | None = None
-    source_kind: Literal["review", "ticket", "complaint", "survey"]
-    fields: FieldMapping
-    rating_scale: tuple[float, float] | None = None
-    # A survey question type: the rating is then that score (NPS 0-10, CSAT 1-5, CES 1-7) and feeds KPIs.
-    score_type: Literal["nps", "csat", "ces"] | None = None
-    date_format: str | None = None
-    encoding: str = "utf-8"
-    metadata: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _scale_of_score_type(self) -> "FileSourceConfig":
-        if self.score_type is not None:
-            from cx_nlp.kpis import SCORE_RANGES
-
-            if self.fields.rating is None:
-                raise ValueError(f"score_type {self.score_type} needs fields.rating, the column holding the score")
-            expected = tuple(float(v) for v in SCORE_RANGES[self.score_type])
-            if self.rating_scale is None:
-                self.rating_scale = expected  # type: ignore[assignment]
-            elif tuple(self.rating_scale) != expected:
-                raise ValueError(f"rating_scale {list(self.rating_scale)} does not match {self.score_type} {list(expected)}")
-        return self
-
-    @model_validator(mode="after")
-    def _format_from_suffix(self) -> "FileSourceConfig":
-        if self.format is None:
-            suffix = self.path.suffix.lower().lstrip(".")
-            if suffix not in ("csv", "jsonl", "parquet"):
-                raise ValueError(f"cannot infer format from {self.path.name!r}; set format: csv|jsonl|parquet")
-            self.format = suffix  # type: ignore[assignment]
-        return self
-
-
-_ENV_REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
-
-
-def expand_env(value: object, where: str) -> object:
-    """Replace ${NAME} with the environment variable: secrets live in the environment, not in YAML."""
-    if isinstance(value, dict):
-        return {k: expand_env(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand_env(v, f"{where}.{i}") for i, v in enumerate(value)]
-    if isinstance(value, str):
-
-        def lookup(match: re.Match) -> str:
-            name = match.group(1)
-            if name not in os.environ:
-                raise ValueError(f"{where}: environment variable {name} is not set")
-            return os.environ[name]
-
-        return _ENV_REFERENCE.sub(lookup, value)
-    return value
-
-
-class ConnectorSourceConfig(_Strict):
-    """A source read by a registered connector (an API or a scraper), incrementally from its bookmark."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: str
-    # The connector's own settings; ${ENV_NAME} references are filled from the environment when used.
-    options: dict = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _known_connector(self) -> "ConnectorSourceConfig":
-        from cx_nlp.sources.connectors import CONNECTORS
-
-        if self.kind == "file" or self.kind not in CONNECTORS:
-            raise ValueError(f"kind {self.kind!r} is not a connector; known: file, {', '.join(sorted(CONNECTORS))}")
-        return self
-
-    def resolved_options(self) -> dict:
-        return expand_env(self.options, f"sources.{self.name}.options")  # type: ignore[return-value]
-
-
-# Tags of the sources union: pydantic puts them in error locations, where they only confuse.
-_UNION_TAGS = {"file", "connector"}
-
-
-def _source_kind(entry: object) -> str:
-    return "file" if not isinstance(entry, dict) or entry.get("kind", "file") == "file" else "connector"
-
-
-class SourcesConfig(_Strict):
-    sources: list[
-        Annotated[
-            Annotated[FileSourceConfig, Tag("file")] | Annotated[ConnectorSourceConfig, Tag("connector")],
-            Discriminator(_source_kind),
-        ]
-    ]
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> "SourcesConfig":
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"source names must be unique; repeated: {dupes}")
-        return self
 
 
 class Touchpoint(_Strict):
@@ -153,7 +69,7 @@ class Taxonomy(_Strict):
     metadata_rules: list[MetadataRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _rules_name_known_touchpoints(self) -> "Taxonomy":
+    def _rules_name_known_touchpoints(self) -> Taxonomy:
         known = {t.name for t in self.touchpoints}
         for i, rule in enumerate(self.metadata_rules):
             if rule.touchpoint not in known:
@@ -242,7 +158,7 @@ def _validate(model: type[BaseModel], path: Path):
         return model.model_validate(_load_yaml(path))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'] if p not in _UNION_TAGS) or '(top level)'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc'] if p not in UNION_TAGS) or '(top level)'}: {err['msg']}"
             for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None

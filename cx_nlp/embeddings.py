@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.registry import forward_precision, offline, resolve_model_path
+from cx_nlp.model_runtime import forward_precision, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens
 
 

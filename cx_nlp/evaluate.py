@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,7 @@ def load_labelled(dataset: Path, window_days: int):
     # window free so that the stability night still sees every one of them.
     given = frame["created_at"].str.strip() if "created_at" in frame.columns else pd.Series([""] * len(frame))
     span_minutes = (window_days - 1) * 24 * 60
-    filled_start = datetime.combine(DEFAULT_END, time(), tzinfo=timezone.utc) - timedelta(minutes=span_minutes)
+    filled_start = datetime.combine(DEFAULT_END, time(), tzinfo=UTC) - timedelta(minutes=span_minutes)
     stamps = []
     for i, value in enumerate(given):
         if value == "":
@@ -104,7 +105,7 @@ def load_labelled(dataset: Path, window_days: int):
 
 
 def _holdout(n: int, seed: int) -> np.ndarray:
-    count = int(round(n * HOLDOUT_SHARE))
+    count = round(n * HOLDOUT_SHARE)
     mask = np.zeros(n, dtype=bool)
     mask[np.random.default_rng(seed).choice(n, size=count, replace=False)] = True
     return mask
@@ -114,7 +115,7 @@ def _write_source(frame, holdout: np.ndarray, new_day: date, folder: Path) -> Pa
     """A CSV copy with the held-out rows moved to `new_day`, and the sources YAML that reads it."""
     columns = ["id", "text", "created_at"] + [c for c in ("source_kind", "rating") if c in frame.columns]
     copy = frame[columns].copy()
-    moved = datetime.combine(new_day, time(12), tzinfo=timezone.utc)
+    moved = datetime.combine(new_day, time(12), tzinfo=UTC)
     copy["created_at"] = [
         (moved if held else stamp).strftime("%Y-%m-%dT%H:%M:%SZ") for stamp, held in zip(frame["created_at"], holdout)
     ]
@@ -199,6 +200,17 @@ def purity(gold: list[str], predicted: list[str]) -> float:
     return sum(c.most_common(1)[0][1] for c in clusters.values()) / len(gold) if gold else 0.0
 
 
+@dataclass
+class _Nights:
+    """What the evaluation reads back from the warehouse after running the pipeline's two nights."""
+
+    first_night: dict[str, str]
+    second_night: dict[str, str]
+    issues_found: int
+    stored: dict[str, dict]
+    descriptions: np.ndarray
+
+
 def evaluate(
     dataset: Path | str, settings: Settings, models: Models | None = None, seed: int = 13, sample: int | None = None
 ) -> dict:
@@ -210,19 +222,27 @@ def evaluate(
     `sample` evaluates that many rows drawn at random (`seed`) instead of all: a large public set in
     minutes rather than an hour.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import (
-        accuracy_score,
-        adjusted_rand_score,
-        confusion_matrix,
-        f1_score,
-        normalized_mutual_info_score,
-    )
+    frame = _evaluation_frame(dataset, settings, seed, sample)
+    holdout = _holdout(len(frame), seed)
+    nights = _run_nights(frame, holdout, settings, models)
 
-    from cx_nlp.issues import HDBSCANClusterer, PCAReducer
-    from cx_nlp.pipeline import PipelineContext, run_interval
-    from cx_nlp.warehouse.db import make_engine, migrate
+    rows = [(row, nights.stored[row.id]) for row in frame.itertuples() if row.id in nights.stored]
+    metrics: dict = {key: None for key in METRIC_KEYS}
+    metrics["documents"] = len(rows)
+    metrics.update(_sentiment_metrics(rows))
+    metrics["issues_found"] = nights.issues_found
+    labelled = [(row, doc) for row, doc in rows if row.issue]
+    if labelled:
+        gold = [row.issue for row, _ in labelled]
+        predicted = [nights.second_night.get(doc["feedback_id"], NO_ISSUE) for _, doc in labelled]
+        metrics.update(_issue_metrics(gold, predicted))
+        metrics.update(_baseline_metrics(rows, gold, nights.descriptions, seed))
+        metrics["stability"] = _stability(frame, holdout, labelled, nights)
+    return metrics
 
+
+def _evaluation_frame(dataset: Path | str, settings: Settings, seed: int, sample: int | None):
+    """The labelled rows to evaluate: all of them, or `sample` of them drawn with `seed`."""
     from cx_nlp import public_datasets
 
     if public_datasets.is_packaged(dataset):
@@ -237,7 +257,14 @@ def evaluate(
             raise ValueError(f"sample {sample}: expected a number of rows, 1 or more")
         if sample < len(frame):
             frame = frame.sample(n=sample, random_state=seed).sort_index().reset_index(drop=True)
-    holdout = _holdout(len(frame), seed)
+    return frame
+
+
+def _run_nights(frame, holdout: np.ndarray, settings: Settings, models: Models | None) -> _Nights:
+    """Both nights of the pipeline in a throwaway SQLite warehouse, the held-out rows on the second."""
+    from cx_nlp.pipeline import PipelineContext, run_interval
+    from cx_nlp.warehouse.db import make_engine, migrate
+
     first_day = min(s.date() for s, held in zip(frame["created_at"], holdout) if not held)
     end = max(s.date() for s in frame["created_at"]) + timedelta(days=1)
     # A set spanning more than the issue window is evaluated with a window that holds all of it.
@@ -260,71 +287,96 @@ def evaluate(
             run_interval(context, engine, first_day, end)
             first_night = _memberships(engine)
             second = run_interval(context, engine, end, end + timedelta(days=1))
-            second_night = _memberships(engine)
-            stored = _read_back(engine, (context.registry.embedding.name, context.registry.embedding.version))
-            descriptions = _description_vectors(context, engine)
+            return _Nights(
+                first_night=first_night,
+                second_night=_memberships(engine),
+                issues_found=len(second.issues),
+                stored=_read_back(engine, (context.registry.embedding.name, context.registry.embedding.version)),
+                descriptions=_description_vectors(context, engine),
+            )
         finally:
             engine.dispose()
 
-    rows = [(row, stored[row.id]) for row in frame.itertuples() if row.id in stored]
-    metrics: dict = {key: None for key in METRIC_KEYS}
-    metrics["documents"] = len(rows)
+
+def _rounded(value: float) -> float:
+    return round(float(value), 4)
+
+
+def _sentiment_metrics(rows: list) -> dict:
+    """Accuracy, macro-F1 and confusion matrix of the stored sentiment on the rows with a gold label."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
     scored = [(row.sentiment, doc["label"]) for row, doc in rows if row.sentiment]
-    if scored:
-        gold, predicted = zip(*scored)
-        metrics["sentiment_accuracy"] = round(float(accuracy_score(gold, predicted)), 4)
-        metrics["sentiment_macro_f1"] = round(
-            float(f1_score(gold, predicted, labels=list(SENTIMENT_LABELS), average="macro", zero_division=0)), 4
-        )
-        metrics["sentiment_confusion"] = confusion_matrix(gold, predicted, labels=list(SENTIMENT_LABELS)).tolist()
+    if not scored:
+        return {}
+    gold, predicted = zip(*scored)
+    labels = list(SENTIMENT_LABELS)
+    return {
+        "sentiment_accuracy": _rounded(accuracy_score(gold, predicted)),
+        "sentiment_macro_f1": _rounded(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        "sentiment_confusion": confusion_matrix(gold, predicted, labels=labels).tolist(),
+    }
 
-    metrics["issues_found"] = len(second.issues)
-    labelled = [(row, doc) for row, doc in rows if row.issue]
-    if labelled:
-        gold = [row.issue for row, _ in labelled]
-        predicted = [second_night.get(doc["feedback_id"], NO_ISSUE) for _, doc in labelled]
-        vectors = np.array([doc["vector"] for _, doc in labelled])
-        metrics["gold_issues"] = len(set(gold))
-        metrics["issue_nmi"] = round(float(normalized_mutual_info_score(gold, predicted)), 4)
-        metrics["issue_ari"] = round(float(adjusted_rand_score(gold, predicted)), 4)
-        metrics["issue_purity"] = round(purity(gold, predicted), 4)
-        metrics["outlier_share"] = round(sum(p == NO_ISSUE for p in predicted) / len(predicted), 4)
+
+def _issue_metrics(gold: list[str], predicted: list[str]) -> dict:
+    """How the issues the pipeline found match the gold issues."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    return {
+        "gold_issues": len(set(gold)),
+        "issue_nmi": _rounded(normalized_mutual_info_score(gold, predicted)),
+        "issue_ari": _rounded(adjusted_rand_score(gold, predicted)),
+        "issue_purity": round(purity(gold, predicted), 4),
+        "outlier_share": round(sum(p == NO_ISSUE for p in predicted) / len(predicted), 4),
         # Where each gold issue went: a label spread over several found issues is over-split, one found
         # issue under several labels is a merge.
-        metrics["issue_breakdown"] = {
+        "issue_breakdown": {
             label: dict(Counter(p for g, p in zip(gold, predicted) if g == label).most_common())
             for label in sorted(set(gold))
-        }
+        },
+    }
 
-        clusters = min(len(set(gold)), len(labelled))
-        kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)
-        metrics["kmeans_nmi"] = round(float(normalized_mutual_info_score(gold, kmeans)), 4)
-        metrics["kmeans_ari"] = round(float(adjusted_rand_score(gold, kmeans)), 4)
-        # What a notebook gets without the labels telling it which rows are issues: every document
-        # clustered, scored on the labelled rows. k-means is still told k (plus one for "no issue");
-        # the HDBSCAN run is BERTopic's recipe with PCA for UMAP (min_cluster_size 10, noise -1).
-        everything = np.array([doc["vector"] for _, doc in rows])
-        labelled_at = [i for i, (row, _) in enumerate(rows) if row.issue]
-        notebook = {
-            "kmeans_all_documents_nmi": KMeans(
-                n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed
-            ).fit_predict(everything),
-            "hdbscan_all_documents_nmi": HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
-                PCAReducer(random_state=seed).fit_transform(everything)
-            ),
-        }
-        for key, found in notebook.items():
-            metrics[key] = round(float(normalized_mutual_info_score(gold, found[labelled_at])), 4)
-        nearest = np.argmax(vectors @ descriptions.T, axis=1)
-        metrics["nearest_description_issue_nmi"] = round(float(normalized_mutual_info_score(gold, nearest)), 4)
 
-        # Documents of the first night that it put in an issue: does the second night keep that id?
-        held = dict(zip(frame["id"], holdout))
-        kept = [
-            second_night.get(doc["feedback_id"]) == first_night[doc["feedback_id"]]
-            for row, doc in labelled
-            if not held[row.id] and doc["feedback_id"] in first_night
-        ]
-        metrics["stability"] = round(sum(kept) / len(kept), 4) if kept else None
+def _baseline_metrics(rows: list, gold: list[str], descriptions: np.ndarray, seed: int) -> dict:
+    """What simpler approaches score on the same embeddings, against the gold issues of the labelled rows."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from cx_nlp.issues import HDBSCANClusterer, PCAReducer
+
+    vectors = np.array([doc["vector"] for row, doc in rows if row.issue])
+    clusters = min(len(set(gold)), len(vectors))
+    kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)
+    metrics = {
+        "kmeans_nmi": _rounded(normalized_mutual_info_score(gold, kmeans)),
+        "kmeans_ari": _rounded(adjusted_rand_score(gold, kmeans)),
+    }
+    # What a notebook gets without the labels telling it which rows are issues: every document
+    # clustered, scored on the labelled rows. k-means is still told k (plus one for "no issue");
+    # the HDBSCAN run is BERTopic's recipe with PCA for UMAP (min_cluster_size 10, noise -1).
+    everything = np.array([doc["vector"] for _, doc in rows])
+    labelled_at = [i for i, (row, _) in enumerate(rows) if row.issue]
+    notebook = {
+        "kmeans_all_documents_nmi": KMeans(
+            n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed
+        ).fit_predict(everything),
+        "hdbscan_all_documents_nmi": HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
+            PCAReducer(random_state=seed).fit_transform(everything)
+        ),
+    }
+    for key, found in notebook.items():
+        metrics[key] = _rounded(normalized_mutual_info_score(gold, found[labelled_at]))
+    nearest = np.argmax(vectors @ descriptions.T, axis=1)
+    metrics["nearest_description_issue_nmi"] = _rounded(normalized_mutual_info_score(gold, nearest))
     return metrics
+
+
+def _stability(frame, holdout: np.ndarray, labelled: list, nights: _Nights) -> float | None:
+    """Of the labelled documents the first night put in an issue, the share the second night keeps there."""
+    held = dict(zip(frame["id"], holdout))
+    kept = [
+        nights.second_night.get(doc["feedback_id"]) == nights.first_night[doc["feedback_id"]]
+        for row, doc in labelled
+        if not held[row.id] and doc["feedback_id"] in nights.first_night
+    ]
+    return round(sum(kept) / len(kept), 4) if kept else None

@@ -47,11 +47,10 @@ def migrate_warehouse(warehouse_url: str | None = None) -> str:
 
 
 def _context_and_engine(warehouse_url: str | None):
-    from cx_nlp.pipeline import PipelineContext
-    from cx_nlp.warehouse.db import make_engine
+    from cx_nlp.pipeline import open_pipeline
 
-    settings = _settings(warehouse_url)
-    return PipelineContext.from_settings(settings), make_engine(settings.resolved_warehouse_url())
+    # The DAG migrates in a task of its own, before any ingest starts.
+    return open_pipeline(_settings(warehouse_url), migrate_schema=False)
 
 
 def ingest_source(
@@ -87,5 +86,5 @@ def mine_interval(
         "run_id": result.run_id,
         "report_path": str(result.report_path) if result.report_path else None,
         "stats": {k: v for k, v in result.stats.items() if isinstance(v, (int, float))},
-        "issues": [(i["issue_id"], i["label"], i["volume"]) for i in result.issues[:20]],
+        "issues": [(i.issue_id, i.label, i.figures.volume) for i in result.issues[:20]],
     }

@@ -132,7 +132,13 @@ _WORD = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]|[^\W
 # py3langid labels some varieties with ISO 639-3 codes; their probability is added to the
 # ISO 639-1 language they belong to, since callers store two-letter codes.
 _ISO_639_1_PARENT = {
-    "arz": "ar", "ary": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz", "sdh": "ku", "gug": "gn",
+    "arz": "ar",
+    "ary": "ar",
+    "yue": "zh",
+    "wuu": "zh",
+    "uzs": "uz",
+    "sdh": "ku",
+    "gug": "gn",
     "fuv": "ff",
 }
 

@@ -66,7 +66,9 @@ def read_rated_sentences(source: Path) -> Iterator[PublicRow]:
             try:
                 mean = float(row[1])
             except ValueError:
-                raise ValueError(f"{source}: line {line} (id {row[0]!r}): sentiment {row[1]!r} is not a number") from None
+                raise ValueError(
+                    f"{source}: line {line} (id {row[0]!r}): sentiment {row[1]!r} is not a number"
+                ) from None
             yield PublicRow(row[0], "\t".join(row[2:]).strip(), label_from_mean_rating(mean))
 
 

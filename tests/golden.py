@@ -44,7 +44,7 @@ def _canonical(value: object) -> object:
     if isinstance(value, str) and _SQLITE_TIMESTAMP.match(value):
         value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
-        value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -55,7 +55,11 @@ def _canonical(value: object) -> object:
     if isinstance(value, (bytes, memoryview)):
         # Embeddings and centroids (float32): their size, sum and first components stand for them.
         vector = np.frombuffer(bytes(value), dtype="<f4")
-        return {"dims": int(vector.size), "sum": round(float(vector.sum()), 5), "head": [round(float(x), 5) for x in vector[:4]]}
+        return {
+            "dims": int(vector.size),
+            "sum": round(float(vector.sum()), 5),
+            "head": [round(float(x), 5) for x in vector[:4]],
+        }
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):

@@ -79,9 +79,15 @@ def sample_nights(url: str, models, folder: Path) -> str:
     context, engine = _pipeline(url, models, folder)
     run_interval(context, engine, SAMPLE_START, FIRST_NIGHT)
     with engine.connect() as connection:
-        ranked = connection.execute(
-            select(issue.c.issue_id).where(issue.c.status == "active").order_by(issue.c.volume.desc(), issue.c.issue_id)
-        ).scalars().all()
+        ranked = (
+            connection.execute(
+                select(issue.c.issue_id)
+                .where(issue.c.status == "active")
+                .order_by(issue.c.volume.desc(), issue.c.issue_id)
+            )
+            .scalars()
+            .all()
+        )
     _cli(url, "issues", "label", ranked[0], "Golden label")
     _cli(url, "issues", "merge", ranked[2], "--into", ranked[1])
     night = FIRST_NIGHT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
@@ -55,10 +56,13 @@ def test_sources_list_shows_the_bundled_sources(tmp_path, monkeypatch):
         assert name in result.output
 
 
+@pytest.mark.models
 def test_ingest_one_source_then_an_unknown_one(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ingest.db'}"
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
-    result = runner.invoke(app, ["ingest", "--source", "nps_surveys", "--since", "2026-11-09", "--end", "2026-11-16", "--quiet"])
+    result = runner.invoke(
+        app, ["ingest", "--source", "nps_surveys", "--since", "2026-11-09", "--end", "2026-11-16", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert "ingested nps_surveys for 2026-11-09..2026-11-16" in result.output
     with create_engine(url).connect() as connection:

@@ -24,7 +24,9 @@ def test_bundled_configuration_is_valid():
 
 def test_error_names_file_and_field(tmp_path):
     path = tmp_path / "sources.yaml"
-    path.write_text("sources:\n  - name: Bad Name\n    path: x.csv\n    source_kind: tweet\n    fields: {id: a, text: b}\n")
+    path.write_text(
+        "sources:\n  - name: Bad Name\n    path: x.csv\n    source_kind: tweet\n    fields: {id: a, text: b}\n"
+    )
     with pytest.raises(ConfigError) as error:
         load_sources(path)
     message = str(error.value)
@@ -67,7 +69,9 @@ def test_connector_sources_take_secrets_from_the_environment(tmp_path, monkeypat
     [source] = load_sources(path).sources
     assert source.kind == "zendesk_tickets"
     monkeypatch.delenv("CX_TEST_ZENDESK_TOKEN", raising=False)
-    with pytest.raises(ValueError, match="sources.helpdesk.options.api_token: environment variable CX_TEST_ZENDESK_TOKEN"):
+    with pytest.raises(
+        ValueError, match=r"sources.helpdesk.options.api_token: environment variable CX_TEST_ZENDESK_TOKEN"
+    ):
         source.resolved_options()
     monkeypatch.setenv("CX_TEST_ZENDESK_TOKEN", "s3cret")
     assert source.resolved_options()["api_token"] == "s3cret"

@@ -83,7 +83,7 @@ from cx_nlp.sources.connectors import (
     build_stream,
 )
 from cx_nlp.sources.connectors import freshdesk as freshdesk_module
-from cx_nlp.sources.file import payload_key
+from cx_nlp.sources.fields import payload_key
 from cx_nlp.sources.http import (
     BasicAuth,
     BearerAuth,
@@ -777,9 +777,7 @@ class FreshdeskCase:
 
     def add_new_item(self) -> None:
         new = self.ticket(105, "Late again", "Still waiting.", "2026-10-23T10:00:00Z", "2026-10-24T10:00:00Z")
-        self.server.route(
-            FRESHDESK_TICKETS, ok([self.tickets()[3], new]), query=self.query(1, "2026-10-22T16:00:00Z")
-        )
+        self.server.route(FRESHDESK_TICKETS, ok([self.tickets()[3], new]), query=self.query(1, "2026-10-22T16:00:00Z"))
 
     def data_requests(self) -> list:
         return self.server.log(FRESHDESK_TICKETS)
@@ -1244,7 +1242,7 @@ def test_zendesk_sends_api_token_or_oauth_credentials(server):
 def test_zendesk_config_rejects_token_without_email_and_foreign_base_url():
     with pytest.raises(ValidationError, match="api_token needs email"):
         ZendeskConfig(base_url="https://acme.zendesk.com", api_token="x")
-    with pytest.raises(ValidationError, match="does not include 'acme.zendesk.com'"):
+    with pytest.raises(ValidationError, match=r"does not include 'acme.zendesk.com'"):
         ZendeskConfig(base_url="https://acme.zendesk.com", http={"allowed_hosts": ["other.example"]})
     config = ZendeskConfig(base_url="https://acme.zendesk.com/", api_token="zd-s3cret", email="a@b.c")
     assert config.http.allowed_hosts == {"acme.zendesk.com"} and "zd-s3cret" not in repr(config)
@@ -1393,11 +1391,11 @@ def test_scraper_does_not_follow_next_links_to_disallowed_paths_or_foreign_hosts
 
 
 def test_scraper_config_refuses_foreign_start_hosts_and_robots_opt_out(server):
-    with pytest.raises(ValidationError, match="not in http.allowed_hosts"):
+    with pytest.raises(ValidationError, match=r"not in http.allowed_hosts"):
         ReviewPagesConfig(start_url=server.url("/x", host="localhost"), http=fast_http(allowed_hosts=["127.0.0.1"]))
     with pytest.raises(ValidationError, match="respect_robots cannot be turned off"):
         ReviewPagesConfig(start_url=server.url("/x"), http=fast_http(allowed_hosts=["127.0.0.1"], respect_robots=False))
-    with pytest.raises(ValidationError, match="http.contact is required"):
+    with pytest.raises(ValidationError, match=r"http.contact is required"):
         ReviewPagesConfig(start_url=server.url("/x"), http={"allowed_hosts": ["127.0.0.1"]})
 
 
@@ -1555,7 +1553,7 @@ def test_review_api_configs_pin_hosts_validate_ids_and_hide_secrets():
 
     with pytest.raises(ValidationError, match="business_id"):
         YelpConfig(business_id="acme/../../v3/events", api_key="k")
-    with pytest.raises(ValidationError, match="does not include 'api.trustpilot.com'"):
+    with pytest.raises(ValidationError, match=r"does not include 'api.trustpilot.com'"):
         TrustpilotConfig(business_unit_id="x", api_key="k", http={"allowed_hosts": ["evil.example"]})
     with pytest.raises(ValidationError, match="timezone 'Pacific' is not an IANA zone"):
         YelpConfig(business_id="acme", api_key="k", timezone="Pacific")

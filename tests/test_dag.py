@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.airflow
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 
@@ -42,9 +47,10 @@ def test_parsing_the_dag_file_loads_no_ml_or_database_driver():
     assert result.stdout.strip().splitlines()[-1:] in ([], [""]), result.stdout
 
 
+@pytest.mark.models
 def test_dag_run_mines_its_data_interval(tmp_path, monkeypatch):
     """dag.test runs the three tasks for one daily interval into a throwaway SQLite warehouse."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
@@ -55,7 +61,7 @@ def test_dag_run_mines_its_data_interval(tmp_path, monkeypatch):
     monkeypatch.setenv("CX_REPORT_DIR", str(tmp_path / "reports"))
     db.initdb()
     dag = DagBag(dag_folder=str(DAGS)).dags["cx_nightly"]
-    run = dag.test(logical_date=datetime(2026, 11, 3, tzinfo=timezone.utc))
+    run = dag.test(logical_date=datetime(2026, 11, 3, tzinfo=UTC))
     assert run.state == "success"
     with create_engine(warehouse).connect() as connection:
         runs = connection.execute(text("SELECT interval_start, interval_end, status FROM pipeline_run")).all()

@@ -1,13 +1,27 @@
-"""Issue mining: clusters, c-TF-IDF keywords, outlier pull-in and stable ids, on real embeddings."""
+"""Issue mining: clusters, c-TF-IDF keywords, outlier pull-in and stable ids.
+
+The miner's unit tests run on planted synthetic embeddings (`synthetic.py` sets and documents the cosines
+they rely on); the tests marked `models` measure what the real embedding model makes of real text."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic import planted_embeddings
 
-from cx_nlp.issues import HDBSCANClusterer, IssueMiner, KnownIssue, make_label, match_issue_ids
+from cx_nlp.issues import (
+    HDBSCANClusterer,
+    IssueMiner,
+    IssueTracker,
+    IssueWindow,
+    KnownIssue,
+    PriorIssue,
+    make_label,
+    match_issue_ids,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,11 +41,54 @@ COUPON = [
 ]
 
 
+TEXTS = [t.format(n) for n in range(2, 6) for t in LATE] + [t.format(n * 5) for n in range(2, 6) for t in COUPON]
+GOLD = np.array([0] * 20 + [1] * 20)  # the problem: late delivery, coupon code
+TEMPLATE = np.arange(40) % 5  # which of its problem's five templates a text is written from
+# The coupon texts are worded two ways: "coupon/discount code" (templates 0-1) and the rest (2-4).
+COUPON_WORDING = {(1, template): 0 if template < 2 else 1 for template in range(5)}
+
+
 @pytest.fixture(scope="module")
-def corpus(models):
-    texts = [t.format(n) for n in range(2, 6) for t in LATE] + [t.format(n * 5) for n in range(2, 6) for t in COUPON]
-    gold = [0] * 20 + [1] * 20
-    return texts, np.array(gold), models.embedder.encode(texts)
+def corpus():
+    """The texts, their problem and planted embeddings (geometry in `synthetic.py`), no model."""
+    return list(TEXTS), GOLD.copy(), planted_embeddings(GOLD, TEMPLATE, COUPON_WORDING, seed=0)
+
+
+def _cohesion(vectors):
+    """Mean cosine to the group's own centre, as `IssueMiner` measures whether a group hangs together."""
+    return float((vectors @ _centre(vectors)).mean())
+
+
+def test_the_synthetic_corpus_has_the_planted_geometry(corpus):
+    """The cosines the tests below rely on, each against the bar of the miner it must clear or miss."""
+    _, gold, embeddings = corpus
+    assert embeddings.shape == (40, 384) and embeddings.dtype == np.float32
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(embeddings, planted_embeddings(GOLD, TEMPLATE, COUPON_WORDING, seed=0))  # deterministic
+    late, coupon = embeddings[gold == 0], embeddings[gold == 1]
+    # Each problem alone hangs together (min_cohesion 0.75 in the recluster test), both together do not.
+    assert _cohesion(late) == pytest.approx(0.86, abs=0.01) and _cohesion(coupon) == pytest.approx(0.85, abs=0.01)
+    assert _cohesion(embeddings) == pytest.approx(0.69, abs=0.01)
+    assert _cohesion(embeddings[:39]) < 0.75
+    # The problems are far apart: below the 0.6 split bar, and no document within the 0.5 known-issue
+    # and pull-in bars of the other problem's centre.
+    assert _centre(late) @ _centre(coupon) == pytest.approx(0.31, abs=0.02)
+    assert max((late @ _centre(coupon)).max(), (coupon @ _centre(late)).max()) < 0.35
+    # The coupon problem told two ways: both wordings hang together, their centres are above the 0.8
+    # bar for merging two known issues, and every text is nearer its own wording's centre.
+    wording = ByTemplate().fit_predict(coupon)
+    centres = np.array([_centre(coupon[wording == w]) for w in (0, 1)])
+    assert [round(_cohesion(coupon[wording == w]), 2) for w in (0, 1)] == [0.90, 0.88]
+    assert centres[0] @ centres[1] == pytest.approx(0.83, abs=0.01)
+    assert ((coupon @ centres.T).argmax(1) == wording).all()
+    # Pairs of texts: one template's are close, then one problem's; no template (4 texts) is an issue alone.
+    similarity = embeddings @ embeddings.T
+    pair = ~np.eye(40, dtype=bool)
+    same_template = (gold[:, None] == gold) & (TEMPLATE[:, None] == TEMPLATE) & pair
+    same_problem = (gold[:, None] == gold) & (TEMPLATE[:, None] != TEMPLATE)
+    assert similarity[same_template].mean() == pytest.approx(0.90, abs=0.01)
+    assert similarity[same_problem].mean() == pytest.approx(0.69, abs=0.01)
+    assert similarity[gold[:, None] != gold].max() < 0.3
 
 
 def test_miner_separates_planted_issues_and_labels_them(corpus):
@@ -51,7 +108,7 @@ def test_miner_separates_planted_issues_and_labels_them(corpus):
 
 
 def test_miner_accepts_no_reducer_and_a_custom_clusterer(corpus):
-    texts, gold, embeddings = corpus
+    texts, _gold, embeddings = corpus
 
     class Halves:
         def fit_predict(self, points):
@@ -74,7 +131,10 @@ def _unit(vector):
 
 
 def test_match_issue_ids_keeps_ids_and_numbers_new_ones():
-    known = [KnownIssue("delivery-0001", "delivery", _unit([1, 0, 0])), KnownIssue("delivery-0002", "delivery", _unit([0, 1, 0]))]
+    known = [
+        KnownIssue("delivery-0001", "delivery", _unit([1, 0, 0])),
+        KnownIssue("delivery-0002", "delivery", _unit([0, 1, 0])),
+    ]
     centroids = [_unit([0.05, 1, 0]), _unit([1, 0.1, 0]), _unit([0, 0, 1])]
     ids = match_issue_ids("delivery", centroids, known, {"delivery-0001", "delivery-0002", "delivery-0007"})
     assert ids == ["delivery-0002", "delivery-0001", "delivery-0008"]
@@ -99,7 +159,9 @@ def test_documents_join_known_issues_first_and_only_the_rest_is_clustered(corpus
     # Yesterday's late-delivery issue: the centre of the first ten late-delivery texts.
     late_centre = embeddings[:10].mean(0)
     late_centre /= np.linalg.norm(late_centre)
-    miner = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(texts, embeddings, known_centroids=late_centre[None, :])
+    miner = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(
+        texts, embeddings, known_centroids=late_centre[None, :]
+    )
     continued = [c for c in miner.clusters_ if c.known == 0]
     fresh = [c for c in miner.clusters_ if c.known is None]
     assert len(continued) == 1 and len(fresh) == 1
@@ -197,20 +259,21 @@ class OneBigClusterFirst:
 
 
 def test_a_loose_cluster_is_clustered_again_before_it_becomes_outliers(corpus, monkeypatch):
-    import cx_nlp.issues as issues
+    import cx_nlp.issues.miner as miner_module
 
     texts, gold, embeddings = corpus
-    # Each problem alone hangs together at about 0.82 mean cosine to its centre, the two together at 0.69.
+    # Each problem alone hangs together at about 0.85 mean cosine to its centre, the two together at 0.69.
     strict = {"min_cohesion": 0.75, "merge_similarity": None}
     miner = IssueMiner(clusterer=OneBigClusterFirst(), **strict).fit(texts, embeddings)
     assert len(miner.clusters_) == 2
     for cluster in miner.clusters_:
         assert len(set(gold[cluster.members].tolist())) == 1  # each is one of the two problems
     # Not clustered again: late deliveries and coupon codes together do not hang together, all outliers.
-    monkeypatch.setattr(issues, "RECLUSTER_DEPTH", 0)
+    monkeypatch.setattr(miner_module, "RECLUSTER_DEPTH", 0)
     assert IssueMiner(clusterer=OneBigClusterFirst(), **strict).fit(texts, embeddings).clusters_ == []
 
 
+@pytest.mark.models
 def test_re_mining_the_same_documents_keeps_them_in_their_issues(models):
     """A night that adds nothing must not move documents: every member of an issue is close enough to
     its centre to rejoin it, including those HDBSCAN put in a loose cluster or the outlier pull-in took."""
@@ -240,21 +303,32 @@ FRENCH_DELIVERY = [
 ]
 
 
-def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multilingual(models, corpus):
+@pytest.mark.models
+def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multilingual(models):
     from datetime import date
 
-    from cx_nlp.pipeline import mine_issues
-    from cx_nlp.records import UNSCORED
-    from cx_nlp.warehouse.store import WindowDocument
+    from cx_nlp.records import UNSCORED, WindowDocument
 
-    texts, _, embeddings = corpus
+    # What an English-only model makes of French next to English: both embedded by the real model.
+    texts = TEXTS
+    embeddings = models.embedder.encode(texts[:20])
     french = [t.format(n) for n in range(2, 7) for t in FRENCH_DELIVERY]
-    french_vectors = models.embedder.encode(french + ["Service impeccable, livraison rapide, je recommande vivement !"])
+    french_vectors = models.embedder.encode([*french, "Service impeccable, livraison rapide, je recommande vivement !"])
 
     def doc(i, text, vector, label, language, rating=None):
         return WindowDocument(
-            f"f{i}", text, f"h{i}", date(2026, 11, 10), rating, "review", label, -0.5, "delivery", vector,
-            None, language,
+            f"f{i}",
+            text,
+            f"h{i}",
+            date(2026, 11, 10),
+            rating,
+            "review",
+            label,
+            -0.5,
+            "delivery",
+            vector,
+            None,
+            language,
         )
 
     documents = [doc(i, t, v, "negative", "en") for i, (t, v) in enumerate(zip(texts[:20], embeddings[:20]))]
@@ -266,11 +340,13 @@ def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multil
     keywords = {}
 
     def members_by_language(embedding_languages):
-        window = mine_issues(documents, [], start, end, "run", embedding_languages=embedding_languages)
-        keywords.update({issue.row["language"]: issue.row["keywords"] for issue in window.issues})
+        window = IssueTracker(embedding_languages=embedding_languages).track(
+            IssueWindow(documents, [], start, end, "run")
+        )
+        keywords.update({mined.issue.language: mined.issue.keywords for mined in window.issues})
         return {
-            issue.row["issue_id"]: (issue.row["language"], {m["feedback_id"] for m in issue.members})
-            for issue in window.issues
+            mined.issue.issue_id: (mined.issue.language, {m.feedback_id for m in mined.members})
+            for mined in window.issues
         }
 
     grouped = members_by_language(["en"])
@@ -289,52 +365,70 @@ def test_other_languages_are_mined_in_their_own_group_unless_the_model_is_multil
     assert {language for language, _ in together.values()} == {"multi"}
 
 
-def test_an_analyst_merge_carries_feedback_into_an_issue_that_found_none_of_its_own_tonight(models):
+def test_an_analyst_merge_carries_feedback_into_an_issue_that_found_none_of_its_own_tonight():
     from datetime import date
 
-    from cx_nlp.pipeline import mine_issues
-    from cx_nlp.warehouse.store import WindowDocument
+    from cx_nlp.records import WindowDocument
 
     waits = [
         f"Waited {n} minutes for my {dish}, it arrived stone cold"
         for n, dish in zip(range(50, 150, 10), ["pizza", "curry", "noodles", "burger", "sushi"] * 2)
     ]
-    vectors = models.embedder.encode(waits)
+    # The waits are one problem (a template per dish); the delivery issue's centre is another problem's
+    # text, as far from them as the two problems of the planted corpus (`synthetic.py`).
+    planted = planted_embeddings([0] * len(waits) + [1], [i % 5 for i in range(len(waits))] + [0], seed=1)
+    vectors, courier = planted[:-1], planted[-1]
     documents = [
         WindowDocument(f"f{i}", t, f"h{i}", date(2026, 11, 10), None, "review", "negative", -0.6, "food", v, None, "en")
         for i, (t, v) in enumerate(zip(waits, vectors))
     ]
     centre = vectors.mean(axis=0)
-    prior = [
-        {"issue_id": "food-0001", "touchpoint": "food", "language": "en", "label": "waited / minutes / cold",
-         "centroid": centre / np.linalg.norm(centre), "status": "active", "first_seen": date(2026, 11, 1)},
-        {"issue_id": "delivery-0001", "touchpoint": "delivery", "language": "en", "label": "courier / late",
-         "centroid": models.embedder.encode(["The courier never turned up"])[0], "status": "active",
-         "first_seen": date(2026, 10, 20)},
-    ]
     start, end = date(2026, 10, 19), date(2026, 11, 16)
+    prior = [
+        PriorIssue(
+            "food-0001",
+            "food",
+            "en",
+            "waited / minutes / cold",
+            centre / np.linalg.norm(centre),
+            10,
+            "active",
+            date(2026, 11, 1),
+            date(2026, 11, 15),
+        ),
+        PriorIssue(
+            "delivery-0001",
+            "delivery",
+            "en",
+            "courier / late",
+            courier,
+            12,
+            "active",
+            date(2026, 10, 20),
+            date(2026, 11, 15),
+        ),
+    ]
 
-    def night(prior_rows):
-        return mine_issues(
-            documents, prior_rows, start, end, "run", embedding_languages=["en"],
-            aliases={"food-0001": "delivery-0001"},
-        )
+    def night(prior_issues):
+        window = IssueWindow(documents, prior_issues, start, end, "run", aliases={"food-0001": "delivery-0001"})
+        return IssueTracker(embedding_languages=["en"]).track(window)
 
     first = night(prior)
-    [issue] = first.issues
+    [mined] = first.issues
+    issue = mined.issue
     # Delivery found nothing of its own: it carries the food issue's feedback under its own id,
     # touchpoint, label and first day.
-    assert issue.row["issue_id"] == "delivery-0001" and issue.row["touchpoint"] == "delivery"
-    assert issue.row["label"] == "courier / late" and issue.row["first_seen"] == date(2026, 10, 20)
-    assert issue.row["volume"] == len(issue.members) >= 8
-    assert {m["issue_id"] for m in issue.members} == {"delivery-0001"}
-    assert sum(day["volume"] for day in issue.daily) == issue.row["volume"]
+    assert issue.issue_id == "delivery-0001" and issue.touchpoint == "delivery"
+    assert issue.label == "courier / late" and issue.first_seen == date(2026, 10, 20)
+    assert issue.figures.volume == len(mined.members) >= 8
+    assert {m.issue_id for m in mined.members} == {"delivery-0001"}
+    assert sum(day.volume for day in mined.daily) == issue.figures.volume
     assert first.merged == {"food-0001": "delivery-0001"} and "delivery-0001" not in first.silent
-    assert [(e["issue_id"], e["event"], e["related_issue_id"]) for e in first.lineage] == [
+    assert [(e.issue_id, e.event, e.related_issue_id) for e in first.lineage] == [
         ("food-0001", "merged_into", "delivery-0001")
     ]
     # The next night the absorbed issue is `merged`: its centre still draws the feedback, and the
     # merge is not recorded twice.
-    second = night([prior[0] | {"status": "merged"}, prior[1]])
-    assert [i.row["issue_id"] for i in second.issues] == ["delivery-0001"] and second.lineage == []
-    assert second.issues[0].row["volume"] == issue.row["volume"]
+    second = night([replace(prior[0], status="merged"), prior[1]])
+    assert [m.issue.issue_id for m in second.issues] == ["delivery-0001"] and second.lineage == []
+    assert second.issues[0].issue.figures.volume == issue.figures.volume

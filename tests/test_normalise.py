@@ -20,9 +20,7 @@ def test_block_tags_separate_words():
 
 
 def test_entities_are_unescaped_in_plain_text():
-    assert clean_text("Fish &amp; chips &lt;cold&gt; &#8211; &quot;again&quot;") == (
-        'Fish & chips <cold> – "again"'
-    )
+    assert clean_text("Fish &amp; chips &lt;cold&gt; &#8211; &quot;again&quot;") == ('Fish & chips <cold> – "again"')
 
 
 def test_quoted_reply_after_wrote_line_is_stripped():

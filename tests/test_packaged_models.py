@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from cx_nlp import packaged_models
 from cx_nlp.cli import app
 from cx_nlp.config import ModelEntry, load_registry
+from cx_nlp.model_runtime import resolve_model_path
 from cx_nlp.packaged_models import (
     PACKAGED_MINILM,
     PACKAGED_MPNET,
@@ -31,7 +32,6 @@ from cx_nlp.packaged_models import (
     part_files,
     unpack,
 )
-from cx_nlp.registry import resolve_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def test_archive_paths_that_climb_out_are_refused(tmp_path):
 
 def test_archive_without_a_model_config_is_refused(tmp_path):
     blob = _zip({"other-folder/config.json": b"{}", "tiny-model/vocab.txt": b"a"})
-    with pytest.raises(PackagedModelError, match="no tiny-model/config.json"):
+    with pytest.raises(PackagedModelError, match=r"no tiny-model/config.json"):
         unpack(_archive(blob), _cut(blob, tmp_path, 2), tmp_path / "cache")
 
 
@@ -193,6 +193,7 @@ def _mpnet_parts_installed() -> bool:
 
 
 @pytest.mark.skipif(not _mpnet_parts_installed(), reason="mpnet parts not installed (make install-mpnet)")
+@pytest.mark.models
 def test_real_mpnet_parts_unpack_and_embed(tmp_path):
     from sentence_transformers import SentenceTransformer
 
@@ -207,6 +208,7 @@ def test_real_mpnet_parts_unpack_and_embed(tmp_path):
 
 
 @pytest.mark.skipif(not _mpnet_parts_installed(), reason="mpnet parts not installed (make install-mpnet)")
+@pytest.mark.models
 def test_mpnet_sentiment_adapter_reads_clear_cases():
     from cx_nlp.sentiment import SentimentClassifier
 

@@ -89,9 +89,7 @@ def test_several_kinds_are_counted_separately():
 
     result = redact_pii(text)
 
-    assert result.text == (
-        "Email [EMAIL] or [EMAIL], call [PHONE] or [PHONE], card [CARD], iban [IBAN]."
-    )
+    assert result.text == ("Email [EMAIL] or [EMAIL], call [PHONE] or [PHONE], card [CARD], iban [IBAN].")
     assert result.counts == {"email": 2, "phone": 2, "card": 1, "iban": 1}
 
 
@@ -126,9 +124,7 @@ def test_check_digit_helpers():
     assert not iban_valid("GB82WEST1234569876543")
 
 
-@pytest.mark.parametrize(
-    "number", ["+44 7700 900218", "07700 900873", "(555) 014-2297", "+1 (555) 014-2297"]
-)
+@pytest.mark.parametrize("number", ["+44 7700 900218", "07700 900873", "(555) 014-2297", "+1 (555) 014-2297"])
 def test_phone_shaped_numbers_in_reserved_ranges_are_redacted(number):
     result = redact_pii(f"Please call me back on {number} after five.")
     assert result.text == "Please call me back on [PHONE] after five."

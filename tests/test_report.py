@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -60,7 +60,7 @@ def _report(touchpoints: list[TouchpointSummary], issues: list[IssueSummary], da
         interval_start=WINDOW_START + timedelta(days=days - 1),
         interval_end=WINDOW_START + timedelta(days=days),
         window_start=WINDOW_START,
-        generated_at=datetime(2024, 5, 15, 3, 10, tzinfo=timezone.utc),
+        generated_at=datetime(2024, 5, 15, 3, 10, tzinfo=UTC),
         warehouse="postgresql+psycopg://cx@localhost:5432/cx",
         stats={"raw": 450, "quarantined": 12, "duplicates": 8, "feedback": 430, "pii_redactions": 17},
         touchpoints=touchpoints,
@@ -82,7 +82,10 @@ def sample() -> ReportData:
     ]
     issues = [
         _issue(
-            "delivery-0001", "delivery", "late delivery / courier / days", delivery_volumes,
+            "delivery-0001",
+            "delivery",
+            "late delivery / courier / days",
+            delivery_volumes,
             impact={"rating": 0.4234, "nps": 12.5, "ces": -0.1},
         ),
         _issue(
@@ -94,8 +97,12 @@ def sample() -> ReportData:
             verbatims=[f"Box was crushed {XSS}", "Second", "Third", "Fourth is never shown"],
         ),
         _issue(
-            "billing-0001", "billing & payments", "double charge / refund", billing_volumes,
-            status="resolved", verbatims=[],
+            "billing-0001",
+            "billing & payments",
+            "double charge / refund",
+            billing_volumes,
+            status="resolved",
+            verbatims=[],
         ),
     ]
     return _report(touchpoints, issues)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from cx_nlp.config import FileSourceConfig
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.file import FileStream, parse_timestamp, payload_key
+from cx_nlp.sources.fields import parse_timestamp, payload_key
+from cx_nlp.sources.ingest import LoadResult, load_source
+from cx_nlp.sources.streams import SourceError
 
 
-def stream(tmp_path: Path, name: str, content: bytes, **overrides) -> FileStream:
+def export(tmp_path: Path, name: str, content: bytes, **overrides) -> FileSourceConfig:
+    """A file source written to `tmp_path`; tests load it as ingest loads every source (`load_source`)."""
     path = tmp_path / name
     path.write_bytes(content)
     config = {
@@ -25,31 +28,35 @@ def stream(tmp_path: Path, name: str, content: bytes, **overrides) -> FileStream
         "metadata": ["platform"],
     }
     config.update(overrides)
-    return FileStream(FileSourceConfig.model_validate(config), tmp_path)
+    return FileSourceConfig.model_validate(config)
+
+
+def october(config: FileSourceConfig, home: Path) -> LoadResult:
+    return load_source(config, home, date(2026, 10, 1), date(2026, 11, 1))
 
 
 CSV = (
-    "id,title,body,when,stars,platform\n"
-    "r1,Late,Parcel came a week late,2026-10-20T10:00:00Z,1,google\n"
-    "r2,,Lovely sofa,2026-10-21,5,yelp\n"
-    ",,no id here,2026-10-21,3,yelp\n"
-    "r4,,   ,2026-10-21,3,yelp\n"
-    "r5,,bad date,31/02/2026,3,yelp\n"
-    "r6,,out of range,2026-10-21,7,yelp\n"
-    "r7,,not a number,2026-10-21,five,yelp\n"
-    "r8,,outside the interval,2026-12-01,4,yelp\n"
-).encode()
+    b"id,title,body,when,stars,platform\n"
+    b"r1,Late,Parcel came a week late,2026-10-20T10:00:00Z,1,google\n"
+    b"r2,,Lovely sofa,2026-10-21,5,yelp\n"
+    b",,no id here,2026-10-21,3,yelp\n"
+    b"r4,,   ,2026-10-21,3,yelp\n"
+    b"r5,,bad date,31/02/2026,3,yelp\n"
+    b"r6,,out of range,2026-10-21,7,yelp\n"
+    b"r7,,not a number,2026-10-21,five,yelp\n"
+    b"r8,,outside the interval,2026-12-01,4,yelp\n"
+)
 
 
 def test_csv_rows_map_to_records_and_bad_rows_are_quarantined_with_reason(tmp_path):
-    result = stream(tmp_path, "reviews.csv", CSV).load_interval(date(2026, 10, 1), date(2026, 11, 1))
+    result = october(export(tmp_path, "reviews.csv", CSV), tmp_path)
     by_id = {r.external_id: r for r in result.records}
     assert sorted(by_id) == ["r1", "r2"]
     assert by_id["r1"].text == "Late. Parcel came a week late"
     assert by_id["r1"].rating == 1.0
-    assert by_id["r1"].created_at == datetime(2026, 10, 20, 10, tzinfo=timezone.utc)
+    assert by_id["r1"].created_at == datetime(2026, 10, 20, 10, tzinfo=UTC)
     assert by_id["r1"].metadata == {"platform": "google"}
-    assert by_id["r2"].created_at == datetime(2026, 10, 21, tzinfo=timezone.utc)
+    assert by_id["r2"].created_at == datetime(2026, 10, 21, tzinfo=UTC)
     reasons = {(q.field, q.reason) for q in result.quarantined}
     assert ("id", "row 3: missing id") in reasons
     assert ("body", "record 'r4': empty text") in reasons
@@ -64,8 +71,10 @@ def test_csv_rows_map_to_records_and_bad_rows_are_quarantined_with_reason(tmp_pa
 
 
 def test_bytes_that_are_not_utf8_are_quarantined_not_fatal(tmp_path):
-    content = b"id,title,body,when,stars,platform\nr1,,caf\xe9 was closed,2026-10-20,2,google\nr2,,fine,2026-10-20,4,google\n"
-    result = stream(tmp_path, "reviews.csv", content).load_interval(date(2026, 10, 1), date(2026, 11, 1))
+    content = (
+        b"id,title,body,when,stars,platform\nr1,,caf\xe9 was closed,2026-10-20,2,google\nr2,,fine,2026-10-20,4,google\n"
+    )
+    result = october(export(tmp_path, "reviews.csv", content), tmp_path)
     assert [r.external_id for r in result.records] == ["r2"]
     [bad] = result.quarantined
     assert bad.field == "body" and "not valid utf-8" in bad.reason
@@ -80,10 +89,11 @@ def test_jsonl_invalid_line_is_quarantined_and_the_rest_loads(tmp_path):
         json.dumps(["not", "an", "object"]),
         json.dumps({"id": "t3", "body": "Charged twice", "when": "2026-10-21T09:00:00Z"}),
     ]
-    s = stream(tmp_path, "tickets.jsonl", "\n".join(lines).encode(), fields={"id": "id", "text": "body", "created_at": "when"})
-    result = s.load_interval(date(2026, 10, 1), date(2026, 11, 1))
+    fields = {"id": "id", "text": "body", "created_at": "when"}
+    config = export(tmp_path, "tickets.jsonl", "\n".join(lines).encode(), fields=fields)
+    result = october(config, tmp_path)
     assert [r.external_id for r in result.records] == ["t1", "t3"]
-    assert result.records[0].created_at == datetime(2026, 10, 20, 8, tzinfo=timezone.utc)
+    assert result.records[0].created_at == datetime(2026, 10, 20, 8, tzinfo=UTC)
     assert sorted(q.reason.split(":")[0] for q in result.quarantined) == ["line 2", "line 3"]
     assert all(q.field == "(row)" for q in result.quarantined)
 
@@ -110,7 +120,7 @@ def test_parquet_source_with_timestamps(tmp_path):
             "rating_scale": [0, 10],
         }
     )
-    result = FileStream(config, tmp_path).load_interval(date(2026, 10, 21), date(2026, 11, 1))
+    result = load_source(config, tmp_path, date(2026, 10, 21), date(2026, 11, 1))
     assert [r.external_id for r in result.records] == ["s2"]
     assert isinstance(result.records[0], SourceRecord) and result.records[0].rating == 10
     assert result.outside_interval == 1
@@ -125,9 +135,9 @@ def test_payload_key_is_stable_and_content_sensitive():
 @pytest.mark.parametrize(
     ("value", "fmt", "expected"),
     [
-        ("2026-10-21T14:03:00Z", None, datetime(2026, 10, 21, 14, 3, tzinfo=timezone.utc)),
-        ("2026-10-21T14:03:00+02:00", None, datetime(2026, 10, 21, 12, 3, tzinfo=timezone.utc)),
-        ("10/21/2026", "%m/%d/%Y", datetime(2026, 10, 21, tzinfo=timezone.utc)),
+        ("2026-10-21T14:03:00Z", None, datetime(2026, 10, 21, 14, 3, tzinfo=UTC)),
+        ("2026-10-21T14:03:00+02:00", None, datetime(2026, 10, 21, 12, 3, tzinfo=UTC)),
+        ("10/21/2026", "%m/%d/%Y", datetime(2026, 10, 21, tzinfo=UTC)),
         ("not a date", None, None),
         ("", None, None),
     ],
@@ -137,10 +147,9 @@ def test_parse_timestamp(value, fmt, expected):
 
 
 def test_missing_file_names_the_source(tmp_path):
-    s = stream(tmp_path, "reviews.csv", CSV)
-    s.path = tmp_path / "gone.csv"
-    with pytest.raises(FileNotFoundError, match="source test_source"):
-        list(s.read_raw())
+    config = export(tmp_path, "reviews.csv", CSV).model_copy(update={"path": tmp_path / "gone.csv"})
+    with pytest.raises(SourceError, match=r"source test_source: file .*gone\.csv not found"):
+        october(config, tmp_path)
 
 
 def test_quarantined_record_type():

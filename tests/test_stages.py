@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from cx_nlp.config import SourcesConfig
-from cx_nlp.pipeline import interval_run_id, issue_status, normalise
-from cx_nlp.sources.ingest import ingest
+from cx_nlp.feedback import normalise
+from cx_nlp.issues.figures import issue_status
+from cx_nlp.pipeline import interval_run_id
 from cx_nlp.records import SourceRecord
+from cx_nlp.sources.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +21,7 @@ def record(external_id: str, text: str, day: int = 20, source: str = "reviews", 
         external_id=external_id,
         source_kind="review",
         text=text,
-        created_at=datetime(2026, 10, day, 12, tzinfo=timezone.utc),
+        created_at=datetime(2026, 10, day, 12, tzinfo=UTC),
         raw_record_key=key or f"k-{external_id}-{day}",
     )
 
@@ -30,10 +32,18 @@ def test_a_failing_source_does_not_stop_the_others(tmp_path):
     config = SourcesConfig.model_validate(
         {
             "sources": [
-                {"name": "missing", "path": str(tmp_path / "nope.csv"), "source_kind": "review",
-                 "fields": {"id": "id", "text": "body", "created_at": "when"}},
-                {"name": "good", "path": str(good), "source_kind": "ticket",
-                 "fields": {"id": "id", "text": "body", "created_at": "when"}},
+                {
+                    "name": "missing",
+                    "path": str(tmp_path / "nope.csv"),
+                    "source_kind": "review",
+                    "fields": {"id": "id", "text": "body", "created_at": "when"},
+                },
+                {
+                    "name": "good",
+                    "path": str(good),
+                    "source_kind": "ticket",
+                    "fields": {"id": "id", "text": "body", "created_at": "when"},
+                },
             ]
         }
     )
@@ -90,11 +100,19 @@ def test_run_id_is_the_interval():
 
 
 def test_impact_is_the_touchpoint_score_without_the_issue_minus_with_it():
-    from cx_nlp.pipeline import MIN_SCORES_LEFT, impact
-    from cx_nlp.warehouse.store import WindowDocument
+    from dataclasses import asdict
+
+    from cx_nlp.issues.figures import MIN_SCORES_LEFT
+    from cx_nlp.issues.figures import impact as impact_of
+    from cx_nlp.records import WindowDocument
+
+    def impact(members, touchpoint_documents):
+        return asdict(impact_of(members, touchpoint_documents))
 
     def doc(i, rating, kind="review", score_type=None):
-        return WindowDocument(f"f{i}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, "delivery", None, score_type)
+        return WindowDocument(
+            f"f{i}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, "delivery", None, score_type
+        )
 
     def answers(kind, scores, first):
         return [doc(first + n, score, "survey", kind) for n, score in enumerate(scores)]

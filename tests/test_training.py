@@ -12,13 +12,18 @@ from typer.testing import CliRunner
 
 from cx_nlp.cli import app
 from cx_nlp.pipeline import PipelineContext, ingest_interval
-from cx_nlp.sentiment_training import label_from_stars, write_star_corpus
+from cx_nlp.records import label_from_stars
+from cx_nlp.sentiment_corpora import write_star_corpus
 from cx_nlp.warehouse.db import make_engine, migrate
+
+pytestmark = pytest.mark.models
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(("stars", "label"), [(1, "negative"), (2, "negative"), (3, "neutral"), (4, "positive"), (5, "positive")])
+@pytest.mark.parametrize(
+    ("stars", "label"), [(1, "negative"), (2, "negative"), (3, "neutral"), (4, "positive"), (5, "positive")]
+)
 def test_label_from_stars(stars, label):
     assert label_from_stars(stars) == label
 
@@ -30,7 +35,9 @@ def test_star_corpus_refuses_too_few_reviews(tmp_path):
     assert set(pd.read_csv(tmp_path / "c.csv").columns) == {"text", "sentiment"}
     # 100 reviews, but only 10 below four stars: 15 once the praise is capped.
     mostly_praise = [(f"great {i}", 5) for i in range(90)] + [(f"late {i}", 1) for i in range(10)]
-    with pytest.raises(ValueError, match="only 100 star-rated reviews in the warehouse, 15 once 4-5 star ones are capped"):
+    with pytest.raises(
+        ValueError, match="only 100 star-rated reviews in the warehouse, 15 once 4-5 star ones are capped"
+    ):
         write_star_corpus(mostly_praise, tmp_path / "c.csv")
     assert write_star_corpus(mostly_praise, tmp_path / "c.csv", balance=False) == 100
 
@@ -59,8 +66,21 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
     out = tmp_path / "domain-model"
     result = CliRunner().invoke(
         app,
-        ["models", "train-sentiment", "--from-warehouse", "--base-model", "models/cx-sentiment-minilm",
-         "--output-dir", str(out), "--epochs", "0.1", "--max-examples", "64", "--seed", "3"],
+        [
+            "models",
+            "train-sentiment",
+            "--from-warehouse",
+            "--base-model",
+            "models/cx-sentiment-minilm",
+            "--output-dir",
+            str(out),
+            "--epochs",
+            "0.1",
+            "--max-examples",
+            "64",
+            "--seed",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "training_report.json").read_text())
@@ -73,7 +93,9 @@ def test_fine_tune_on_the_warehouse_star_ratings(settings_factory, models, tmp_p
     from cx_nlp.config import ModelEntry
     from cx_nlp.sentiment import SentimentClassifier
 
-    [score] = SentimentClassifier(ModelEntry(name="domain", version="test", path=str(out)), ROOT).score(["Parcel never came."])
+    [score] = SentimentClassifier(ModelEntry(name="domain", version="test", path=str(out)), ROOT).score(
+        ["Parcel never came."]
+    )
     assert score.label in {"negative", "neutral", "positive"}
 
 
@@ -91,8 +113,23 @@ def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int, *ext
     out = tmp_path / "adapter"
     result = CliRunner().invoke(
         app,
-        ["models", "train-sentiment", "--corpus", str(corpus), "--base-model", base_model,
-         "--output-dir", str(out), "--epochs", "0.5", "--lora-rank", str(rank), "--seed", "3", *extra],
+        [
+            "models",
+            "train-sentiment",
+            "--corpus",
+            str(corpus),
+            "--base-model",
+            base_model,
+            "--output-dir",
+            str(out),
+            "--epochs",
+            "0.5",
+            "--lora-rank",
+            str(rank),
+            "--seed",
+            "3",
+            *extra,
+        ],
     )
     assert result.exit_code == 0, result.output
     return out
@@ -146,5 +183,5 @@ def test_bfloat16_training_learns_and_records_its_precision(tmp_path):
 def test_unknown_training_precision_is_refused_before_any_work():
     from cx_nlp.sentiment_training import TrainingConfig, train_sentiment
 
-    with pytest.raises(ValueError, match="cpu_precision 'int8'.*float32 or bfloat16"):
+    with pytest.raises(ValueError, match=r"cpu_precision 'int8'.*float32 or bfloat16"):
         train_sentiment(TrainingConfig(corpus="does-not-matter.csv", cpu_precision="int8"))

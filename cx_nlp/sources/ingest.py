@@ -1,60 +1,102 @@
-"""Read every configured source for a data interval: what the pipeline's load stage calls."""
+"""Read every configured source for a data interval: what the pipeline's load stage calls.
+
+Every source takes the same path: `open_stream` builds its Stream from its config entry, `sync` reads
+it, and the rows come back as a LoadResult. How a source is read (a snapshot cut to the interval, or
+what is new since a bookmark) is the stream's own declaration, not a branch here.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import singledispatch
 from pathlib import Path
 
-from cx_nlp.config import ConnectorSourceConfig, FileSourceConfig, SourcesConfig
-from cx_nlp.sources.file import FileStream, LoadResult
-from cx_nlp.sources.streams import MemoryStateStore, StateStore, sync
+from cx_nlp.records import QuarantinedRecord, RawRecord, SourceRecord
+from cx_nlp.sources.connectors import build_stream
+from cx_nlp.sources.file import FileStream
+from cx_nlp.sources.source_config import ConnectorSourceConfig, FileSourceConfig, SourceConfig, SourcesConfig
+from cx_nlp.sources.streams import MemoryStateStore, StateStore, Stream, sync
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LoadResult", "ingest"]
+__all__ = ["LoadResult", "ingest", "load_source", "open_stream"]
 
 
-def ingest(
-    sources: SourcesConfig, home: Path, start: date, end: date, state_store: StateStore | None = None
-) -> tuple[list[LoadResult], dict[str, str]]:
-    """Load every source; one that fails is reported and skipped, the others still load.
-
-    File sources are re-read whole and filtered to [start, end). Connector sources return what is new
-    since their bookmark in `state_store` (or since `start` on a first load); their new bookmark rides
-    along in the LoadResult so the caller commits it with the records, never before.
-    """
-    results, failures = [], {}
-    for source in sources.sources:
-        try:
-            if isinstance(source, FileSourceConfig):
-                results.append(FileStream(source, home).load_interval(start, end))
-            else:
-                results.append(_sync_connector(source, home, state_store or MemoryStateStore(), start))
-        except Exception as exc:  # noqa: BLE001 - a broken source must not stop the others
-            log.error("source %s failed: %s", source.name, exc)
-            failures[source.name] = f"{type(exc).__name__}: {exc}"
-    return results, failures
+@dataclass
+class LoadResult:
+    raw: list[RawRecord] = field(default_factory=list)
+    records: list[SourceRecord] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    # Snapshot sources: valid rows created outside the interval read.
+    outside_interval: int = 0
+    id_column: str = ""
+    source: str = ""
+    # Incremental sources deliver only what is new since their bookmark: their feedback is upserted,
+    # not rewritten per interval, and `state` is the bookmark to commit with the records.
+    incremental: bool = False
+    state: dict | None = None
 
 
-def _sync_connector(source: ConnectorSourceConfig, home: Path, state_store: StateStore, start: date) -> LoadResult:
-    from cx_nlp.sources.connectors import build_stream
+@singledispatch
+def open_stream(source: SourceConfig, home: Path) -> Stream:
+    """The Stream that reads one configured source; relative paths resolve against `home`."""
+    raise TypeError(f"no stream reads a source configured as {type(source).__name__}")
 
+
+@open_stream.register
+def _open_file(source: FileSourceConfig, home: Path) -> Stream:
+    return FileStream(source, home)
+
+
+@open_stream.register
+def _open_connector(source: ConnectorSourceConfig, home: Path) -> Stream:
     options = source.resolved_options() | {"name": source.name}
     # File-reading connectors (exports, mbox) take paths relative to the project, as file sources do.
     if isinstance(options.get("path"), str) and not Path(options["path"]).is_absolute():
         options["path"] = str(home / options["path"])
-    stream = build_stream(source.kind, options)
+    return build_stream(source.kind, options)
+
+
+def load_source(
+    source: SourceConfig, home: Path, start: date, end: date, state_store: StateStore | None = None
+) -> LoadResult:
+    """One source's rows for [start, end): a snapshot cut to the interval, or what is new since its bookmark.
+
+    An incremental source's new bookmark rides along in the LoadResult so the caller commits it with
+    the records, never before; on a first load (no bookmark in `state_store`) it starts at `start`.
+    """
+    stream = open_stream(source, home)
     try:
-        synced = sync(stream, state_store, since=datetime.combine(start, datetime.min.time(), tzinfo=timezone.utc))
+        synced = sync(stream, state_store or MemoryStateStore(), since=_midnight(start), until=_midnight(end))
     finally:
         stream.close()
     return LoadResult(
         raw=synced.raw,
         records=synced.records,
         quarantined=synced.quarantined,
+        outside_interval=synced.outside_interval,
         id_column=stream.primary_keys[0],
         source=source.name,
-        incremental=True,
+        incremental=stream.incremental,
         state=synced.state,
     )
+
+
+def ingest(
+    sources: SourcesConfig, home: Path, start: date, end: date, state_store: StateStore | None = None
+) -> tuple[list[LoadResult], dict[str, str]]:
+    """Load every source; one that fails is reported and skipped, the others still load."""
+    results, failures = [], {}
+    for source in sources.sources:
+        try:
+            results.append(load_source(source, home, start, end, state_store))
+        except Exception as exc:
+            log.error("source %s failed: %s", source.name, exc)
+            failures[source.name] = f"{type(exc).__name__}: {exc}"
+    return results, failures
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)

@@ -1,8 +1,13 @@
-"""Streams: what a connector declares, the bookmark it resumes from, and the one sync loop all of them share.
+"""Streams: what every source declares, the bookmark it resumes from, and the one sync all of them share.
 
-A connector is a `Stream` subclass that names itself, its primary keys and its replication key and
-implements one generator, `get_records(context)`. Keying, validation, quarantine, de-duplication and
-bookmarks live here once, so every connector behaves the same and is held to the same contract test.
+A source is a `Stream` subclass that names itself, its primary keys and its replication key and
+implements `get_records(context)` and `to_source_record(payload)`. Keying, validation, quarantine,
+de-duplication and bookmarks live here once, so every source behaves the same and every connector is
+held to the same contract test.
+
+Two replication methods: an incremental stream (every connector) delivers what is new since its
+bookmark; a snapshot stream (a file export, `incremental = False`) is read whole each run and keeps the
+rows created in the run's interval plus every invalid row, with no bookmark at all.
 
 Delivery is at-least-once. `sync` never writes state: it returns the records *and* the bookmark they
 justify. The caller commits the records to the warehouse first and only then calls
@@ -23,7 +28,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel
 
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
-from cx_nlp.sources.file import check_fields, parse_timestamp, payload_key
+from cx_nlp.sources.fields import check_fields, dig, parse_timestamp, payload_key
 from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig
 
 log = logging.getLogger(__name__)
@@ -105,32 +110,36 @@ class SyncContext:
     start: datetime | None
 
 
-def dig(payload: dict, path: str) -> Any:
-    """Value at a dotted path (`via.channel`), None where any step is missing."""
-    value: Any = payload
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 class Stream:
     """One declarative source stream. Subclasses set the class attributes and implement get_records."""
 
-    # A class default; a configured instance may rename itself so two accounts keep separate bookmarks.
+    # Class defaults. A configured instance may rename itself so two accounts keep separate bookmarks,
+    # and a stream whose columns come from config (a file export) sets its keys per instance.
     name: str
-    primary_keys: ClassVar[tuple[str, ...]] = ("id",)
-    replication_key: ClassVar[str | None] = None
+    primary_keys: tuple[str, ...] = ("id",)
+    replication_key: str | None = None
     source_kind: ClassVar[str] = "review"
+    # False: a snapshot, read whole each run and cut to the run's interval (see the module docstring).
+    incremental: ClassVar[bool] = True
     # JSON Schema of the payloads get_records yields: documents the raw shape the warehouse keeps.
     schema: ClassVar[dict] = {}
+
+    def __init__(self, config: Any):
+        self.config = config
+        self.name = getattr(config, "name", None) or type(self).name
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:
         raise NotImplementedError
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         raise NotImplementedError
+
+    def validate(self, raw: RawRecord) -> SourceRecord | QuarantinedRecord:
+        """The record of one raw row; a stream whose reasons name the row's place in a file overrides this."""
+        return self.to_source_record(raw.payload)
+
+    def check(self) -> None:
+        """Raise a SourceError when the stream cannot be read at all, without reading anything."""
 
     def replication_value(self, payload: dict) -> datetime | None:
         if not self.replication_key:
@@ -202,79 +211,116 @@ class SyncResult:
     records: list[SourceRecord] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     # Save this with state_store.set(stream, state) only after raw/records/quarantined are committed.
-    state: dict = field(default_factory=dict)
+    # None for a snapshot stream, which keeps no bookmark.
+    state: dict | None = field(default_factory=dict)
     previous_state: dict | None = None
     # Rows older than the bookmark (delivered by an earlier run) or, on a first load, than `since`.
     already_synced: int = 0
     duplicates: int = 0
+    # Snapshot streams: valid rows created outside [since, until).
+    outside_interval: int = 0
 
 
-def sync(stream: Stream, state_store: StateStore, since: datetime | None = None) -> SyncResult:
-    """Run one stream from its bookmark (or from `since` on a first load) and return rows plus the new bookmark.
+def sync(
+    stream: Stream, state_store: StateStore, since: datetime | None = None, until: datetime | None = None
+) -> SyncResult:
+    """Run one stream and return its rows, plus the new bookmark where the stream is incremental.
+
+    An incremental stream resumes from its bookmark in `state_store` (or from `since` on a first load)
+    and `until` does not apply: what is new is delivered whatever its date. A snapshot stream is read
+    whole and keeps the rows created in [since, until) and every invalid row, whatever its date.
 
     Does not write to `state_store` (see the module docstring). Any failure while reading becomes a
     SourceError naming the stream; since state is only ever saved by the caller after a successful
     commit, a failed run leaves the bookmark where it was.
     """
+    try:
+        if stream.incremental:
+            result = _sync_from_bookmark(stream, state_store, since)
+        else:
+            result = _sync_snapshot(stream, since, until)
+    except SourceError:
+        raise
+    except Exception as exc:  # any failure must surface as "this stream failed, state kept"
+        raise SourceError(stream.name, f"{type(exc).__name__}: {exc}") from exc
+    log.info(
+        "source %s: %d raw rows (%d valid, %d quarantined), %d already synced, %d outside the interval",
+        stream.name,
+        len(result.raw),
+        len(result.records),
+        len(result.quarantined),
+        result.already_synced,
+        result.outside_interval,
+    )
+    return result
+
+
+def _keep(result: SyncResult, raw: RawRecord, outcome: SourceRecord | QuarantinedRecord) -> None:
+    result.raw.append(raw)
+    if isinstance(outcome, QuarantinedRecord):
+        result.quarantined.append(outcome)
+    else:
+        result.records.append(outcome)
+
+
+def _sync_from_bookmark(stream: Stream, state_store: StateStore, since: datetime | None) -> SyncResult:
     previous = state_store.get(stream.name)
     start_state = StreamState.from_dict(previous)
     bookmark = start_state.bookmark
     delivered_at_bookmark = set(start_state.keys_at_bookmark)
-    context = SyncContext(
-        stream=stream.name,
-        state=StreamState.from_dict(start_state.to_dict()),
-        start=bookmark or since,
-    )
+    context = SyncContext(stream=stream.name, state=StreamState.from_dict(previous), start=bookmark or since)
     result = SyncResult(stream=stream.name, previous_state=previous)
 
     high = bookmark
     keys_at_high = set(delivered_at_bookmark)
     seen: set[str] = set()
-    try:
-        for payload in stream.get_records(context):
-            key = payload_key(payload)
-            if key in seen:
-                # Sources page over moving data; a row shown on two pages is one row.
-                result.duplicates += 1
+    for payload in stream.get_records(context):
+        key = payload_key(payload)
+        if key in seen:
+            # Sources page over moving data; a row shown on two pages is one row.
+            result.duplicates += 1
+            continue
+        seen.add(key)
+        value = stream.replication_value(payload)
+        if value is not None:
+            if bookmark is not None and (value < bookmark or (value == bookmark and key in delivered_at_bookmark)):
+                result.already_synced += 1
                 continue
-            seen.add(key)
-            value = stream.replication_value(payload)
-            if value is not None:
-                if bookmark is not None and (value < bookmark or (value == bookmark and key in delivered_at_bookmark)):
-                    result.already_synced += 1
-                    continue
-                if bookmark is None and since is not None and value < since:
-                    result.already_synced += 1
-                    continue
-            result.raw.append(RawRecord(stream.name, key, payload, len(result.raw) + 1))
-            outcome = stream.to_source_record(payload)
-            if isinstance(outcome, QuarantinedRecord):
-                result.quarantined.append(outcome)
-            else:
-                result.records.append(outcome)
-            if value is not None:
-                if high is None or value > high:
-                    high, keys_at_high = value, {key}
-                elif value == high:
-                    keys_at_high.add(key)
-    except SourceError:
-        raise
-    except Exception as exc:  # any failure must surface as "this stream failed, state kept"
-        raise SourceError(stream.name, f"{type(exc).__name__}: {exc}") from exc
+            if bookmark is None and since is not None and value < since:
+                result.already_synced += 1
+                continue
+        raw = RawRecord(stream.name, key, payload, len(result.raw) + 1)
+        _keep(result, raw, stream.validate(raw))
+        if value is not None:
+            if high is None or value > high:
+                high, keys_at_high = value, {key}
+            elif value == high:
+                keys_at_high.add(key)
 
     result.state = StreamState(
         replication_key_value=high.isoformat() if high else None,
         cursor=context.state.cursor,
         keys_at_bookmark=sorted(keys_at_high),
     ).to_dict()
-    log.info(
-        "source %s: %d raw rows (%d valid, %d quarantined), %d already synced",
-        stream.name,
-        len(result.raw),
-        len(result.records),
-        len(result.quarantined),
-        result.already_synced,
-    )
+    return result
+
+
+def _sync_snapshot(stream: Stream, since: datetime | None, until: datetime | None) -> SyncResult:
+    # Every row is kept as delivered, an exact repeat included: the warehouse keys raw rows by payload,
+    # so a repeat lands once there and the run counts it as a duplicate row read.
+    result = SyncResult(stream=stream.name, state=None)
+    context = SyncContext(stream=stream.name, state=StreamState(), start=since)
+    for position, payload in enumerate(stream.get_records(context), start=1):
+        raw = RawRecord(stream.name, payload_key(payload), payload, position)
+        outcome = stream.validate(raw)
+        # An invalid row has no date to place it by, so it is kept whatever interval is read.
+        in_interval = isinstance(outcome, QuarantinedRecord) or (
+            (since is None or since <= outcome.created_at) and (until is None or outcome.created_at < until)
+        )
+        if in_interval:
+            _keep(result, raw, outcome)
+        else:
+            result.outside_interval += 1
     return result
 
 
@@ -289,8 +335,7 @@ class HttpStream(Stream):
     config_model: ClassVar[type[BaseModel]]
 
     def __init__(self, config: Any, **client_options: Any):
-        self.config = config
-        self.name = getattr(config, "name", None) or type(self).name
+        super().__init__(config)
         self.client = HttpClient(self.http_config(), auth=self.auth(), **client_options)
 
     def http_config(self) -> HttpClientConfig:
@@ -298,6 +343,11 @@ class HttpStream(Stream):
 
     def auth(self) -> Auth | None:
         return None
+
+    def get_page(self, url: str, params: dict | None = None) -> tuple[Any, str]:
+        """One page of a JSON API, and the request as a message names it (URL and parameters, unescaped)."""
+        where = f"{url}?{'&'.join(f'{k}={v}' for k, v in params.items())}" if params else url
+        return self.client.get_json(url, params=params), where
 
     def close(self) -> None:
         self.client.close()

@@ -34,6 +34,7 @@ metadata = MetaData(
 Json = JSON().with_variant(JSONB(), "postgresql")
 Timestamp = DateTime(timezone=True)
 
+
 def survey_kpi_columns() -> list[Column]:
     """NPS, CSAT and CES with their response counts, so BI tools can weight them when rolling up."""
     columns = []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 
 from cx_nlp.warehouse import schema as t
-from cx_nlp.warehouse.store import upsert
+from cx_nlp.warehouse.statements import upsert
 
 
 class WarehouseStateStore:
@@ -26,7 +26,7 @@ class WarehouseStateStore:
         upsert(
             self.connection,
             t.source_state,
-            [{"stream": stream_name, "state": state, "updated_at": datetime.now(timezone.utc), "run_id": self.run_id}],
+            [{"stream": stream_name, "state": state, "updated_at": datetime.now(UTC), "run_id": self.run_id}],
             ["stream"],
         )
 

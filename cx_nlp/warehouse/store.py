@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
-from sqlalchemy import Connection, Table, and_, delete, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cx_nlp.embeddings import from_bytes
-from cx_nlp.records import SentimentScore
+from cx_nlp.issues.records import PriorIssue
+from cx_nlp.records import SentimentScore, WindowDocument
 from cx_nlp.warehouse import schema as t
-
-# Parameters per statement stay well under SQLite's and psycopg's limits.
-_CHUNK = 500
-
-
-def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for offset in range(0, len(items), size):
-        yield items[offset : offset + size]
-
-
-def upsert(
-    connection: Connection, table: Table, rows: list[dict], keys: Sequence[str], keep: Sequence[str] = ()
-) -> None:
-    """Insert rows, updating the non-key columns (but those in `keep`) of rows whose natural key exists."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    for part in _chunks(rows):
-        statement = insert(table).values(list(part))
-        updates = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in (*keys, *keep)}
-        connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
-
-
-def insert_missing(connection: Connection, table: Table, rows: list[dict], keys: Sequence[str]) -> None:
-    if not rows:
-        return
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
-    for part in _chunks(rows):
-        connection.execute(insert(table).values(list(part)).on_conflict_do_nothing(index_elements=list(keys)))
-
-
-def as_utc(value: datetime) -> datetime:
-    # SQLite hands timestamps back naive; everything the pipeline writes is UTC.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+from cx_nlp.warehouse.state import WarehouseStateStore
+from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
 
 def cached_sentiment(
@@ -58,9 +23,11 @@ def cached_sentiment(
     """Scores already computed for the same text by the same model version: a rerun re-scores nothing."""
     found: dict[str, SentimentScore] = {}
     s = t.feedback_sentiment
-    for part in _chunks(list(set(hashes))):
+    for part in chunks(list(set(hashes))):
         rows = connection.execute(
-            select(s).where(s.c.content_hash.in_(part), s.c.model_name == model_name, s.c.model_version == model_version)
+            select(s).where(
+                s.c.content_hash.in_(part), s.c.model_name == model_name, s.c.model_version == model_version
+            )
         ).mappings()
         for row in rows:
             found[row["content_hash"]] = SentimentScore(
@@ -83,7 +50,7 @@ def cached_embeddings(
 ) -> dict[str, np.ndarray]:
     e = t.embedding
     found: dict[str, np.ndarray] = {}
-    for part in _chunks(list(set(hashes))):
+    for part in chunks(list(set(hashes))):
         rows = connection.execute(
             select(e.c.content_hash, e.c.vector).where(
                 e.c.content_hash.in_(part), e.c.model_name == model_name, e.c.model_version == model_version
@@ -93,13 +60,11 @@ def cached_embeddings(
     return found
 
 
-def content_owners_outside(
-    connection: Connection, hashes: Sequence[str], start: date, end: date
-) -> dict[str, str]:
+def content_owners_outside(connection: Connection, hashes: Sequence[str], start: date, end: date) -> dict[str, str]:
     """Feedback ids, from other intervals, that already carry these texts (cross-night duplicates)."""
     f = t.feedback
     owners: dict[str, tuple[datetime, str]] = {}
-    for part in _chunks(list(set(hashes))):
+    for part in chunks(list(set(hashes))):
         rows = connection.execute(
             select(f.c.content_hash, f.c.created_at, f.c.feedback_id).where(
                 f.c.content_hash.in_(part), ~and_(f.c.created_day >= start, f.c.created_day < end)
@@ -112,24 +77,6 @@ def content_owners_outside(
     return {h: owner[1] for h, owner in owners.items()}
 
 
-@dataclass
-class WindowDocument:
-    """A feedback of the issue window, as issue mining and the daily aggregates need it."""
-
-    feedback_id: str
-    text: str
-    content_hash: str
-    created_day: date
-    rating: float | None
-    source_kind: str
-    label: str
-    score: float
-    touchpoint: str
-    embedding: np.ndarray | None
-    score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
-    language: str = "und"
-
-
 def window_documents(
     connection: Connection,
     window_start: date,
@@ -140,8 +87,18 @@ def window_documents(
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
         select(
-            f.c.feedback_id, f.c.text, f.c.content_hash, f.c.created_day, f.c.rating, f.c.source_kind,
-            s.c.label, s.c.score, tp.c.touchpoint, e.c.vector, f.c.metadata, f.c.language,
+            f.c.feedback_id,
+            f.c.text,
+            f.c.content_hash,
+            f.c.created_day,
+            f.c.rating,
+            f.c.source_kind,
+            s.c.label,
+            s.c.score,
+            tp.c.touchpoint,
+            e.c.vector,
+            f.c.metadata,
+            f.c.language,
         )
         .join(s, s.c.feedback_id == f.c.feedback_id)
         .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
@@ -178,14 +135,14 @@ def window_documents(
     ]
 
 
-def prior_issues(connection: Connection, window_end: date) -> list[dict]:
+def prior_issues(connection: Connection, window_end: date) -> list[PriorIssue]:
     """Every issue as the latest window before `window_end` left it (the state a night starts from)."""
     snap = t.issue_snapshot
     rows = connection.execute(
         select(snap).where(snap.c.window_end < window_end).order_by(snap.c.issue_id, snap.c.window_end)
     ).mappings()
     latest = {row["issue_id"]: dict(row) for row in rows}
-    return [row | {"centroid": from_bytes(row["centroid"])} for _, row in sorted(latest.items())]
+    return [PriorIssue(**(row | {"centroid": from_bytes(row["centroid"])})) for _, row in sorted(latest.items())]
 
 
 def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
@@ -241,32 +198,30 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
         (t.feedback_sentiment, data.sentiment),
         (t.feedback_touchpoint, data.touchpoints),
     ):
-        for part in _chunks(rows):
+        for part in chunks(rows):
             connection.execute(table.insert(), list(part))
-    from cx_nlp.warehouse.state import WarehouseStateStore
-
     # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
     states = WarehouseStateStore(connection, data.run_id)
     for stream, state in sorted(data.source_states.items()):
         states.set(stream, state)
 
 
-SNAPSHOT_KEYS = ("issue_id", "touchpoint", "language", "label", "centroid", "volume", "status", "first_seen")
-
-
 @dataclass
 class IssuesWrite:
-    """The issue tables of one window, recomputed from the feedback stored for it."""
+    """The issue tables of one window as rows (`cx_nlp.warehouse.rows.issues_write`), recomputed from
+    the feedback stored for it."""
 
     window_start: date
     window_end: date
     issues: list[dict]
+    # Each issue as this window leaves it: those mined and those folded into another this window.
+    snapshots: list[dict]
     resolved_issue_ids: list[str]
+    # Prior issues folded into another this window: written with status "merged".
+    merged_issue_ids: list[str]
     issue_members: list[dict]
     issue_daily: list[dict]
     touchpoint_daily: list[dict]
-    # Prior issues folded into another this window: their snapshot rows, status "merged".
-    merged_issues: list[dict] = field(default_factory=list)
     lineage: list[dict] = field(default_factory=list)
 
 
@@ -290,32 +245,28 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
         ).scalars()
     )
     lineage = t.issue_lineage
-    for part in _chunks(stale):
+    for part in chunks(stale):
         connection.execute(delete(lineage).where(lineage.c.related_issue_id.in_(part)))
     for table in (t.issue_member, t.issue_daily, lineage, snap, t.issue):
-        for part in _chunks(stale):
+        for part in chunks(stale):
             connection.execute(delete(table).where(table.c.issue_id.in_(part)))
     connection.execute(delete(snap).where(snap.c.window_end == data.window_end))
     connection.execute(delete(lineage).where(lineage.c.window_end == data.window_end))
     upsert(connection, t.issue, data.issues, ["issue_id"])
-    for part in _chunks(data.resolved_issue_ids):
+    for part in chunks(data.resolved_issue_ids):
         connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="resolved"))
-    for part in _chunks([row["issue_id"] for row in data.merged_issues]):
+    for part in chunks(data.merged_issue_ids):
         connection.execute(t.issue.update().where(t.issue.c.issue_id.in_(part)).values(status="merged"))
-    snapshots = [
-        {key: row.get(key) for key in SNAPSHOT_KEYS} | {"window_end": data.window_end}
-        for row in [*data.issues, *data.merged_issues]
-    ]
-    for part in _chunks(snapshots):
+    for part in chunks(data.snapshots):
         connection.execute(snap.insert(), list(part))
-    for part in _chunks(data.lineage):
+    for part in chunks(data.lineage):
         connection.execute(lineage.insert(), list(part))
-    for part in _chunks(data.issue_members):
+    for part in chunks(data.issue_members):
         connection.execute(t.issue_member.insert(), list(part))
     for table in (t.issue_daily, t.touchpoint_daily):
         connection.execute(delete(table).where(table.c.day >= data.window_start, table.c.day < data.window_end))
     for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
-        for part in _chunks(rows):
+        for part in chunks(rows):
             connection.execute(table.insert(), list(part))
 
 
@@ -331,7 +282,7 @@ def start_run(
                 "interval_start": start,
                 "interval_end": end,
                 "window_start": window_start,
-                "started_at": datetime.now(timezone.utc),
+                "started_at": datetime.now(UTC),
                 "finished_at": None,
                 "status": "running",
                 "error": None,
@@ -346,14 +297,19 @@ def start_run(
 
 
 def finish_run(
-    connection: Connection, run_id: str, status: str, stats: dict, error: str | None = None, report_path: str | None = None
+    connection: Connection,
+    run_id: str,
+    status: str,
+    stats: dict,
+    error: str | None = None,
+    report_path: str | None = None,
 ) -> None:
     connection.execute(
         t.pipeline_run.update()
         .where(t.pipeline_run.c.run_id == run_id)
         .values(
             status=status,
-            finished_at=datetime.now(timezone.utc),
+            finished_at=datetime.now(UTC),
             stats=stats,
             error=error,
             report_path=report_path,
@@ -361,12 +317,21 @@ def finish_run(
     )
 
 
+def latest_finished_run(connection: Connection) -> str | None:
+    run = t.pipeline_run
+    return connection.execute(
+        select(run.c.run_id)
+        .where(run.c.status.in_(["succeeded", "partial"]))
+        .order_by(run.c.finished_at.desc())
+        .limit(1)
+    ).scalar()
+
+
 def table_counts(connection: Connection) -> dict[str, int]:
     return {
         name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for name, table in t.metadata.tables.items()
     }
-
 
 
 def star_rated_reviews(connection: Connection, languages: Sequence[str] = ("en",)) -> list[tuple[str, float]]:
@@ -378,71 +343,3 @@ def star_rated_reviews(connection: Connection, languages: Sequence[str] = ("en",
         .order_by(f.c.feedback_id)
     )
     return [(text, float(rating)) for text, rating in rows]
-
-
-ANALYST_LABEL_MAX = 200
-
-
-def set_analyst_label(connection: Connection, issue_id: str, label: str | None) -> str:
-    """Name an issue as analysts call it (None or blank: back to its keyword label); returns the
-    keyword label. Refuses an issue the warehouse never held, so a typo does not name nothing."""
-    keyword_label = connection.execute(select(t.issue.c.label).where(t.issue.c.issue_id == issue_id)).scalar()
-    if keyword_label is None:
-        raise ValueError(f"issue {issue_id!r}: no such issue in the warehouse")
-    label = (label or "").strip()
-    if len(label) > ANALYST_LABEL_MAX:
-        raise ValueError(f"issue {issue_id!r}: label of {len(label)} characters; at most {ANALYST_LABEL_MAX}")
-    connection.execute(delete(t.issue_label).where(t.issue_label.c.issue_id == issue_id))
-    if label:
-        connection.execute(
-            t.issue_label.insert().values(issue_id=issue_id, label=label, set_at=datetime.now(timezone.utc))
-        )
-    return keyword_label
-
-
-def analyst_labels(connection: Connection) -> dict[str, str]:
-    """issue id -> the name analysts gave it."""
-    return dict(connection.execute(select(t.issue_label.c.issue_id, t.issue_label.c.label)).all())
-
-
-def merge_issues(connection: Connection, issue_id: str, into: str) -> tuple[str, str]:
-    """An analyst's merge: from the next night on, `issue_id`'s feedback counts under `into`, and so
-    does that of issues merged into `issue_id` before. Returns both keyword labels. Refuses unknown ids,
-    an issue into itself, and an issue that is itself merged (every merge stays one step, so a night
-    folds each absorbed issue straight into a live one)."""
-    found = {
-        row.issue_id: row
-        for row in connection.execute(
-            select(t.issue.c.issue_id, t.issue.c.label, t.issue.c.status).where(
-                t.issue.c.issue_id.in_([issue_id, into])
-            )
-        )
-    }
-    for wanted in (issue_id, into):
-        if wanted not in found:
-            raise ValueError(f"issue {wanted!r}: no such issue in the warehouse")
-    if issue_id == into:
-        raise ValueError(f"issue {issue_id!r}: cannot be merged into itself")
-    merges = issue_merges(connection)
-    if into in merges:
-        raise ValueError(f"issue {into!r} is itself merged into {merges[into]!r}; merge into that one")
-    if found[into].status == "merged":
-        raise ValueError(f"issue {into!r} was merged into another (mart_issue_lineage says which); merge into that one")
-    connection.execute(t.issue_merge.update().where(t.issue_merge.c.merged_into == issue_id).values(merged_into=into))
-    connection.execute(delete(t.issue_merge).where(t.issue_merge.c.issue_id == issue_id))
-    connection.execute(
-        t.issue_merge.insert().values(issue_id=issue_id, merged_into=into, set_at=datetime.now(timezone.utc))
-    )
-    return found[issue_id].label, found[into].label
-
-
-def issue_merges(connection: Connection) -> dict[str, str]:
-    """Analysts' merges: absorbed issue id -> the issue its feedback counts under."""
-    return dict(connection.execute(select(t.issue_merge.c.issue_id, t.issue_merge.c.merged_into)).all())
-
-
-def unmerge_issue(connection: Connection, issue_id: str) -> str | None:
-    """Take back an analyst's merge; returns the issue it was merged into, or None if it was not."""
-    into = issue_merges(connection).get(issue_id)
-    connection.execute(delete(t.issue_merge).where(t.issue_merge.c.issue_id == issue_id))
-    return into

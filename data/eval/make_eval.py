@@ -19,14 +19,14 @@ from __future__ import annotations
 import csv
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20261116
 # Every row falls in the 27 days before this day, so one 28-day issue window holds all of them and
 # the day after (used by the stability check of `cx-nlp evaluate`).
-END_DAY = datetime(2026, 11, 16, tzinfo=timezone.utc)
+END_DAY = datetime(2026, 11, 16, tzinfo=UTC)
 SPAN_DAYS = 27
 SENTIMENT = {"n": "negative", "u": "neutral", "p": "positive"}
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +36,7 @@ import make_eval  # noqa: E402  (the sibling generator script)
 SEED = 20261214
 # As in make_eval.py: every row falls in the 27 days before this day, so one 28-day issue window
 # holds all of them and the day after (used by the stability check of `cx-nlp evaluate`).
-END_DAY = datetime(2026, 12, 14, tzinfo=timezone.utc)
+END_DAY = datetime(2026, 12, 14, tzinfo=UTC)
 # The exact issue sizes this set is built to have; main() refuses to write anything else.
 SIZES = (60, 38, 28, 22, 18, 15, 13, 12, 10, 9, 8, 8, 7, 6, 6, 6)
 NO_ISSUE_ROWS = 134
@@ -479,6 +479,7 @@ n|Dark mode makes the prices unreadable.
 n|The new layout hides the reorder button, took me ages to find it.
 n|Ordered flowers through the app for my mum and they arrived wilted.
 """
+
 
 def main() -> None:
     rows = make_eval.build(ISSUES, NO_ISSUE, SEED, END_DAY, id_prefix="PE")

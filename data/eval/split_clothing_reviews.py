@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from cx_nlp.public_datasets import load_frame
-from cx_nlp.sentiment_training import cap_praise
+from cx_nlp.sentiment_corpora import cap_praise
 
 
 def main() -> None:

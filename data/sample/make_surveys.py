@@ -12,7 +12,7 @@ import random
 import string
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +30,13 @@ ROWS = [
     ("late_delivery", "delivery", 0, "Missed my delivery slot twice.", {}),
     ("late_delivery", "delivery", 4, "The order itself is fine but it took nearly three weeks to arrive.", {}),
     ("late_delivery", "delivery", 2, "Waited in all day, no delivery. Rebooked and it was late again.", {}),
-    ("late_delivery", "delivery", 1, "Courier kept moving the date back. Very stressful when you need furniture for a new flat.", {}),
+    (
+        "late_delivery",
+        "delivery",
+        1,
+        "Courier kept moving the date back. Very stressful when you need furniture for a new flat.",
+        {},
+    ),
     ("late_delivery", "delivery", 3, "late", {}),
     ("late_delivery", "delivery", 2, "Fix your delivery times. You promise 3 days and it takes 10.", {}),
     ("late_delivery", "delivery", 6, "Would have been a 9 if it had come on time. Came a week late.", {}),
@@ -41,17 +47,35 @@ ROWS = [
     # ---- damaged / wrong address ---------------------------------------------------------------
     ("damaged_parcel", "delivery", 2, "Box left in the rain, contents damp.", {}),
     ("damaged_parcel", "delivery", 1, "Item arrived broken, packaging was poor.", {}),
-    ("damaged_parcel", "delivery", 3, "Parcel delivered to the wrong address. Eventually got it back from a neighbour down the road.", {}),
+    (
+        "damaged_parcel",
+        "delivery",
+        3,
+        "Parcel delivered to the wrong address. Eventually got it back from a neighbour down the road.",
+        {},
+    ),
     ("damaged_parcel", "delivery", 2, "Table top was scratched and one leg was bent on arrival.", {}),
     ("damaged_parcel", "delivery", 1, "Driver left it at the end of the drive in the rain. Not happy.", {}),
     # ---- coupon rejected -----------------------------------------------------------------------
     ("coupon_rejected", "checkout", 3, "Discount code didn't work at checkout.", {}),
     ("coupon_rejected", "checkout", 2, "WELCOME10 rejected, paid full price.", {}),
-    ("coupon_rejected", "checkout", 1, "Checkout kept saying my promo code was invalid even though it came from your own email.", {}),
+    (
+        "coupon_rejected",
+        "checkout",
+        1,
+        "Checkout kept saying my promo code was invalid even though it came from your own email.",
+        {},
+    ),
     ("coupon_rejected", "checkout", 6, "Voucher wouldn't apply. Otherwise easy to order.", {}),
     ("coupon_rejected", "checkout", 2, "Code not valid?? It was in the ad.", {}),
     ("coupon_rejected", "checkout", 0, "The promo field is broken.", {}),
-    ("coupon_rejected", "checkout", 4, "Took three attempts and a call to customer services before the discount was honoured.", {}),
+    (
+        "coupon_rejected",
+        "checkout",
+        4,
+        "Took three attempts and a call to customer services before the discount was honoured.",
+        {},
+    ),
     ("coupon_rejected", "checkout", 3, "Had to remove my discount code to be able to finish the order. Annoying.", {}),
     # ---- double charge -------------------------------------------------------------------------
     ("double_charge", "checkout", 0, "Payment was taken twice.", {}),
@@ -68,13 +92,23 @@ ROWS = [
     ("support_service", "support", 1, "Chat queue was over an hour.", {}),
     ("support_service", "support", 1, "Agent was dismissive and ended the chat on me.", {}),
     ("support_service", "support", 2, "Phone support is impossible to reach.", {}),
-    ("support_service", "support", 3, "Nobody called me back like they promised. If anyone actually wants to, it's +44 161 496 0742.",
-     {"flag": "PII: UK phone number"}),
+    (
+        "support_service",
+        "support",
+        3,
+        "Nobody called me back like they promised. If anyone actually wants to, it's +44 161 496 0742.",
+        {"flag": "PII: UK phone number"},
+    ),
     ("support_service", "support", 2, "Felt like the agent couldn't care less.", {}),
     ("support_service", "support", 5, "Too long to get hold of anyone. When I did, they were helpful.", {}),
     ("support_service", "support", 1, "Customer service was condescending.", {}),
-    ("support_service", "support", 0, "Plus d'une heure d'attente au téléphone, puis l'appel a été coupé. Inadmissible.",
-     {"flag": "non-English (French)"}),
+    (
+        "support_service",
+        "support",
+        0,
+        "Plus d'une heure d'attente au téléphone, puis l'appel a été coupé. Inadmissible.",
+        {"flag": "non-English (French)"},
+    ),
     # ---- app -----------------------------------------------------------------------------------
     ("app_login_crash", "app", 1, "App crashes when I try to log in.", {}),
     ("app_login_crash", "app", 2, "Can't sign in to the app since the update.", {}),
@@ -105,8 +139,13 @@ ROWS = [
     ("other", "delivery", 9, "The quality of the bedding is excellent.", {}),
     ("other", "returns", 9, "Returns process was clear and simple.", {}),
     ("other", "store", 9, "Store was clean and well laid out.", {}),
-    ("refund_missing", "support", 5, "The agent was lovely but my refund still hasn't come through.",
-     {"flag": "mixed: praise for agent + missing refund"}),
+    (
+        "refund_missing",
+        "support",
+        5,
+        "The agent was lovely but my refund still hasn't come through.",
+        {"flag": "mixed: praise for agent + missing refund"},
+    ),
     ("other", "delivery", 7, "Chair is a little wobbly but overall happy.", {}),
     ("other", "store", 10, "Really helpful staff in Manchester.", {}),
     ("other", "checkout", 8, "Easy to find what I needed on the website.", {}),
@@ -119,7 +158,13 @@ ROWS = [
     # ---- deliberately bad rows -----------------------------------------------------------------
     ("other", "delivery", 8, "", {"flag": "empty verbatim"}),
     ("other", "store", 9, "   ", {"flag": "whitespace-only verbatim"}),
-    ("late_delivery", "delivery", 2, "Still waiting for the bed, two weeks past the date.", {"bad_date": True, "flag": "null submitted_at"}),
+    (
+        "late_delivery",
+        "delivery",
+        2,
+        "Still waiting for the bed, two weeks past the date.",
+        {"bad_date": True, "flag": "null submitted_at"},
+    ),
     ("other", "checkout", 9, "Smooth order, good prices.", {"missing_id": True, "flag": "null response_id"}),
 ]
 
@@ -132,18 +177,21 @@ def build(rng: random.Random) -> pd.DataFrame:
     records = []
     for theme, step, nps, verbatim, opts in ROWS:
         day = pick_day(rng, theme, opts.get("profile"), opts.get("day"))
-        when = datetime(day.year, day.month, day.day, rng.randint(6, 22), rng.randint(0, 59),
-                        rng.randint(0, 59), tzinfo=timezone.utc)
-        records.append({
-            "response_id": None if opts.get("missing_id") else _response_id(rng),
-            "submitted_at": pd.NaT if opts.get("bad_date") else pd.Timestamp(when),
-            "nps": nps,
-            "verbatim": verbatim,
-            "journey_step": step,
-            "_theme": theme,
-            "_flag": opts.get("flag", ""),
-            "_sort": when,
-        })
+        when = datetime(
+            day.year, day.month, day.day, rng.randint(6, 22), rng.randint(0, 59), rng.randint(0, 59), tzinfo=UTC
+        )
+        records.append(
+            {
+                "response_id": None if opts.get("missing_id") else _response_id(rng),
+                "submitted_at": pd.NaT if opts.get("bad_date") else pd.Timestamp(when),
+                "nps": nps,
+                "verbatim": verbatim,
+                "journey_step": step,
+                "_theme": theme,
+                "_flag": opts.get("flag", ""),
+                "_sort": when,
+            }
+        )
     frame = pd.DataFrame(records).sort_values("_sort", kind="stable").reset_index(drop=True)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
     frame["nps"] = frame["nps"].astype("int64")
@@ -159,7 +207,9 @@ def main() -> None:
     print("  surveys: " + ", ".join(f"{k}={counts[k]}" for k in THEMES))
     for number, row in frame.iterrows():
         if row["_flag"]:
-            print(f"  surveys.parquet row {number + 1}: id={row['response_id']!r} theme={row['_theme']}: {row['_flag']}")
+            print(
+                f"  surveys.parquet row {number + 1}: id={row['response_id']!r} theme={row['_theme']}: {row['_flag']}"
+            )
 
 
 if __name__ == "__main__":

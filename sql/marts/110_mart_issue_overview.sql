@@ -27,6 +27,6 @@ SELECT
     i.first_seen,
     i.last_seen,
     i.window_end
-FROM issue AS i
+FROM stg_issue AS i
 LEFT JOIN stg_issue_label AS n ON n.issue_id = i.issue_id
 WHERE i.status NOT IN ('resolved', 'merged')

@@ -4,7 +4,7 @@ SELECT
     m.issue_id,
     m.feedback_id,
     m.similarity,
-    m.method AS membership,
+    m.membership,
     f.source,
     f.source_kind,
     f.created_day,
@@ -12,5 +12,5 @@ SELECT
     f.rating,
     f.sentiment_label,
     f.sentiment_score
-FROM issue_member AS m
+FROM stg_issue_member AS m
 JOIN stg_feedback AS f ON f.feedback_id = m.feedback_id

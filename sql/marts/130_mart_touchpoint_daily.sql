@@ -14,4 +14,4 @@ SELECT
     csat_responses,
     ces,
     ces_responses
-FROM touchpoint_daily
+FROM stg_touchpoint_daily

@@ -10,8 +10,8 @@ SELECT
     r.status AS related_issue_status,
     i.touchpoint,
     l.window_end
-FROM issue_lineage AS l
-JOIN issue AS i ON i.issue_id = l.issue_id
-JOIN issue AS r ON r.issue_id = l.related_issue_id
+FROM stg_issue_lineage AS l
+JOIN stg_issue AS i ON i.issue_id = l.issue_id
+JOIN stg_issue AS r ON r.issue_id = l.related_issue_id
 LEFT JOIN stg_issue_label AS il ON il.issue_id = l.issue_id
 LEFT JOIN stg_issue_label AS rl ON rl.issue_id = l.related_issue_id

@@ -8,15 +8,17 @@ only (about 500 reviews), so a nightly run reads back to its bookmark well withi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import passed_bookmark
+from cx_nlp.sources.connectors.review_api import ReviewListingStream
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import HttpClientConfig, pin_base_url
-from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
+from cx_nlp.sources.paging import EndRules, Page, PageNumberPaginator, Paginator
+from cx_nlp.sources.streams import SourceError
 
 # The feed stops at page 10 (about 500 reviews); later pages are not served.
 LAST_FEED_PAGE = 10
@@ -30,7 +32,7 @@ def _feed_http_defaults() -> HttpClientConfig:
 class AppStoreConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="app_store_reviews", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="app_store_reviews", pattern=SOURCE_NAME)
     kind: Literal["app_store_reviews"] = "app_store_reviews"
     base_url: str = "https://itunes.apple.com"
     app_id: str = Field(pattern=r"^[0-9]+$", description="the number in apps.apple.com/.../id<app_id>")
@@ -67,7 +69,7 @@ def has_next_link(feed: dict) -> bool:
     return any(isinstance(link, dict) and dig(link, "attributes.rel") == "next" for link in links)
 
 
-class AppStoreReviewsStream(HttpStream):
+class AppStoreReviewsStream(ReviewListingStream):
     name = "app_store_reviews"
     primary_keys = ("id.label",)
     replication_key = "updated.label"
@@ -108,19 +110,24 @@ class AppStoreReviewsStream(HttpStream):
             f"/id={config.app_id}/sortby=mostrecent/json"
         )
 
-    def get_records(self, context: SyncContext) -> Iterator[dict]:
-        for number in range(1, self.config.max_pages + 1):
-            url = self.page_url(number)
-            page = self.client.get_json(url)
-            feed = page.get("feed") if isinstance(page, dict) else None
-            if not isinstance(feed, dict):
-                raise SourceError(self.name, f"{url}: expected an object with a 'feed' object")
-            entries = feed_entries(feed)
-            yield from entries
-            if not entries or not has_next_link(feed):
-                return
-            if passed_bookmark((self.replication_value(e) for e in entries), context.start):
-                return
+    def paginator(self, passed: Callable[[list[dict]], bool] | None) -> Paginator:
+        return PageNumberPaginator(
+            self.name,
+            self._feed_page,
+            until=EndRules(empty_page=True, no_next=True, passed=passed),
+            max_pages=self.config.max_pages,
+            # Apple serves no page past the tenth: reaching max_pages is the feed's end, not a cut.
+            max_pages_warning=None,
+        )
+
+    def _feed_page(self, number: int) -> Page:
+        url = self.page_url(number)
+        page, where = self.get_page(url)
+        feed = page.get("feed") if isinstance(page, dict) else None
+        if not isinstance(feed, dict):
+            raise SourceError(self.name, f"{where}: expected an object with a 'feed' object")
+        # The feed's next link names the same URL with the page number one up.
+        return Page(feed_entries(feed), where, next=number + 1 if has_next_link(feed) else None)
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         return self.build_record(

@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
+from cx_nlp.sources.fields import SOURCE_NAME, infer_format
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def received_at(value: object) -> datetime | None:
 class CfpbConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="cfpb_complaints", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="cfpb_complaints", pattern=SOURCE_NAME)
     kind: Literal["cfpb_complaints"] = "cfpb_complaints"
     path: Path
     format: Literal["csv", "json"] | None = None
@@ -90,10 +91,7 @@ class CfpbConfig(BaseModel):
     @model_validator(mode="after")
     def _format_from_suffix(self) -> CfpbConfig:
         if self.format is None:
-            suffix = self.path.suffix.lower().lstrip(".")
-            if suffix not in ("csv", "json"):
-                raise ValueError(f"cannot infer format from {self.path.name!r}; set format: csv|json")
-            self.format = suffix  # type: ignore[assignment]
+            self.format = infer_format(self.path, ("csv", "json"))  # type: ignore[assignment]
         return self
 
 
@@ -119,9 +117,10 @@ class CfpbComplaintsStream(Stream):
         "additionalProperties": True,
     }
 
+    config: CfpbConfig
+
     def __init__(self, config: CfpbConfig):
-        self.config = config
-        self.name = config.name
+        super().__init__(config)
         self._companies = {c.strip().casefold() for c in config.companies}
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:

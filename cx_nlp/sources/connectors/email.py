@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from cx_nlp.normalise import clean_text
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.file import parse_timestamp
+from cx_nlp.sources.fields import SOURCE_NAME, iso_timestamp
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
 log = logging.getLogger(__name__)
@@ -79,11 +79,9 @@ def _iso_date(header: str | None) -> str | None:
     if not header:
         return None
     try:
-        parsed = parsedate_to_datetime(header)
+        return iso_timestamp(parsedate_to_datetime(header))
     except (TypeError, ValueError, IndexError):
         return None
-    stamp = parse_timestamp(parsed)
-    return stamp.isoformat() if stamp else None
 
 
 def message_payload(data: bytes) -> dict:
@@ -145,7 +143,7 @@ class _EmailStream(Stream):
 class MboxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="email_mbox", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="email_mbox", pattern=SOURCE_NAME)
     kind: Literal["email_mbox"] = "email_mbox"
     path: Path
 
@@ -163,9 +161,7 @@ class MboxStream(_EmailStream):
         "additionalProperties": False,
     }
 
-    def __init__(self, config: MboxConfig):
-        self.config = config
-        self.name = config.name
+    config: MboxConfig
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:
         path = self.config.path
@@ -190,7 +186,7 @@ class ImapConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="email_imap", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="email_imap", pattern=SOURCE_NAME)
     kind: Literal["email_imap"] = "email_imap"
     host: str
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -220,11 +216,9 @@ def _internal_date(value: bytes | None) -> str | None:
     if not value:
         return None
     try:
-        parsed = datetime.strptime(value.decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
+        return iso_timestamp(datetime.strptime(value.decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z"))
     except (UnicodeDecodeError, ValueError):
         return None
-    stamp = parse_timestamp(parsed)
-    return stamp.isoformat() if stamp else None
 
 
 class ImapStream(_EmailStream):
@@ -245,9 +239,10 @@ class ImapStream(_EmailStream):
         "additionalProperties": False,
     }
 
+    config: ImapConfig
+
     def __init__(self, config: ImapConfig):
-        self.config = config
-        self.name = config.name
+        super().__init__(config)
         self.where = f"imap://{config.host}:{config.effective_port}/{config.folder}"
 
     def _connect(self) -> imaplib.IMAP4:

@@ -9,23 +9,25 @@ appended to the text, since in a long ticket the description is only the opening
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.normalise import clean_text
 from cx_nlp.records import QuarantinedRecord, SourceRecord
+from cx_nlp.sources.fields import SOURCE_NAME
 from cx_nlp.sources.http import Auth, BasicAuth, HttpClientConfig, pin_base_url
-from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
-
-log = logging.getLogger(__name__)
+from cx_nlp.sources.paging import EndRules, Page, PageNumberPaginator, page_items
+from cx_nlp.sources.streams import HttpStream, SyncContext
 
 TICKETS_PATH = "/api/v2/tickets"
 # Freshdesk answers 400 for page > 300 on list endpoints.
 MAX_PAGE = 300
+# Replies per conversations page: the most Freshdesk serves.
+CONVERSATIONS_PER_PAGE = 100
 # Without updated_since Freshdesk lists only the last 30 days; a first load with no `since` wants all.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -53,7 +55,7 @@ class FreshdeskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="freshdesk_tickets", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="freshdesk_tickets", pattern=SOURCE_NAME)
     kind: Literal["freshdesk_tickets"] = "freshdesk_tickets"
     base_url: str = Field(description="https://<domain>.freshdesk.com")
     api_key: SecretStr | None = None
@@ -113,51 +115,54 @@ class FreshdeskTicketsStream(HttpStream):
         return BasicAuth(username=self.config.api_key, password=SecretStr("X"))
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:
-        url = self.config.base_url + TICKETS_PATH
         since = freshdesk_time(context.start or EARLIEST)
-        for page_number in range(1, MAX_PAGE + 1):
-            params = {
-                "updated_since": since,
-                "per_page": self.config.per_page,
-                "page": page_number,
-                "order_by": "updated_at",
-                "order_type": "asc",
-                "include": "description",
-            }
-            page = self.client.get_json(url, params=params)
-            if not isinstance(page, list):
-                raise SourceError(self.name, f"{url}?updated_since={since}&page={page_number}: expected a JSON array")
-            for ticket in page:
-                if not isinstance(ticket, dict):
-                    continue
+        paginator = PageNumberPaginator(
+            self.name,
+            partial(self._tickets_page, since=since),
+            until=EndRules(short_page=self.config.per_page),
+            max_pages=MAX_PAGE,
+            max_pages_warning=(
+                "source {stream}: stopped at Freshdesk's last page ({max_pages}) for updated_since="
+                f"{since}; the next run resumes from the bookmark"
+            ),
+        )
+        for page in paginator.pages():
+            for ticket in page.items:
                 if self.config.include_conversations and ticket.get("id") is not None:
                     ticket = {**ticket, "customer_replies": self._customer_replies(ticket["id"])}
                 yield ticket
-            if len(page) < self.config.per_page:
-                return
-        log.warning(
-            "source %s: stopped at Freshdesk's last page (%d) for updated_since=%s; "
-            "the next run resumes from the bookmark",
-            self.name,
-            MAX_PAGE,
-            since,
-        )
+
+    def _tickets_page(self, number: int, *, since: str) -> Page:
+        params = {
+            "updated_since": since,
+            "per_page": self.config.per_page,
+            "page": number,
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "include": "description",
+        }
+        return self._list_page(self.config.base_url + TICKETS_PATH, params)
 
     def _customer_replies(self, ticket_id: object) -> list[dict]:
         url = f"{self.config.base_url}{TICKETS_PATH}/{ticket_id}/conversations"
-        replies: list[dict] = []
-        for page_number in range(1, MAX_PAGE + 1):
-            page = self.client.get_json(url, params={"per_page": 100, "page": page_number})
-            if not isinstance(page, list):
-                raise SourceError(self.name, f"{url}?page={page_number}: expected a JSON array")
-            replies.extend(
-                {"id": c.get("id"), "created_at": c.get("created_at"), "body_text": c.get("body_text")}
-                for c in page
-                if isinstance(c, dict) and c.get("incoming") and not c.get("private")
-            )
-            if len(page) < 100:
-                break
-        return replies
+        paginator = PageNumberPaginator(
+            self.name,
+            lambda number: self._list_page(url, {"per_page": CONVERSATIONS_PER_PAGE, "page": number}),
+            until=EndRules(short_page=CONVERSATIONS_PER_PAGE),
+            max_pages=MAX_PAGE,
+            max_pages_warning=None,
+        )
+        return [
+            {"id": c.get("id"), "created_at": c.get("created_at"), "body_text": c.get("body_text")}
+            for page in paginator.pages()
+            for c in page.items
+            if c.get("incoming") and not c.get("private")
+        ]
+
+    def _list_page(self, url: str, params: dict) -> Page:
+        # Freshdesk lists are bare JSON arrays; a short page counts every entry, object or not.
+        page, where = self.get_page(url, params)
+        return Page(page_items(self.name, where, page), where, size=len(page))
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         description = str(payload.get("description_text") or "").strip()

@@ -8,15 +8,16 @@ the environment; this connector only sends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark
+from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, ReviewListingStream
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig, pin_base_url
-from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
+from cx_nlp.sources.paging import CursorPaginator, EndRules, Page, Paginator, page_items
 
 # The API's StarRating enum; STAR_RATING_UNSPECIFIED means "no rating", not a bad one.
 STAR_RATINGS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
@@ -33,7 +34,7 @@ class GoogleBusinessConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="google_business_reviews", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="google_business_reviews", pattern=SOURCE_NAME)
     kind: Literal["google_business_reviews"] = "google_business_reviews"
     base_url: str = "https://mybusiness.googleapis.com"
     account_id: str = Field(pattern=PATH_SEGMENT)
@@ -56,7 +57,7 @@ class GoogleBusinessConfig(BaseModel):
         return self
 
 
-class GoogleBusinessReviewsStream(HttpStream):
+class GoogleBusinessReviewsStream(ReviewListingStream):
     name = "google_business_reviews"
     primary_keys = ("reviewId",)
     replication_key = "updateTime"
@@ -98,29 +99,22 @@ class GoogleBusinessReviewsStream(HttpStream):
         config = self.config
         return f"{config.base_url}/v4/accounts/{config.account_id}/locations/{config.location_id}/reviews"
 
-    def get_records(self, context: SyncContext) -> Iterator[dict]:
-        url = self.reviews_url
-        first = {"pageSize": self.config.page_size, "orderBy": "updateTime desc"}
-        params: dict[str, object] = dict(first)
-        asked: set[str] = set()
-        while True:
-            page = self.client.get_json(url, params=params)
-            reviews, next_token = self._page_parts(page, url, params)
-            yield from reviews
-            if passed_bookmark((self.replication_value(r) for r in reviews), context.start) or not next_token:
-                return
-            if next_token in asked:
-                raise SourceError(self.name, f"{url}: nextPageToken {next_token!r} came back twice")
-            asked.add(next_token)
-            params = {**first, "pageToken": next_token}
+    def paginator(self, passed: Callable[[list[dict]], bool] | None) -> Paginator:
+        return CursorPaginator(
+            self.name,
+            self._reviews_page,
+            until=EndRules(no_next=True, passed=passed),
+            loop_message="{url}: nextPageToken {next!r} came back twice",
+        )
 
-    def _page_parts(self, page: object, url: str, params: dict) -> tuple[list[dict], str | None]:
-        if not isinstance(page, dict):
-            where = f"{url}?{'&'.join(f'{k}={v}' for k, v in params.items())}"
-            raise SourceError(self.name, f"{where}: expected a JSON object, got {type(page).__name__}")
+    def _reviews_page(self, token: str | None) -> Page:
+        params: dict[str, object] = {"pageSize": self.config.page_size, "orderBy": "updateTime desc"}
+        if token:
+            params["pageToken"] = token
+        page, where = self.get_page(self.reviews_url, params)
         # Google leaves empty lists out of its JSON: a location without reviews answers `{}`.
-        reviews = page.get("reviews") or []
-        return [r for r in reviews if isinstance(r, dict)], page.get("nextPageToken") or None
+        reviews = page_items(self.name, where, page, "reviews", absent_is_empty=True)
+        return Page(reviews, where, next=page.get("nextPageToken") or None)
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         star = payload.get("starRating")

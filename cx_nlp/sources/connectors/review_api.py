@@ -1,23 +1,33 @@
-"""What the review-API connectors (Google, Yelp, Trustpilot, App Store) share.
+"""What the review listings (Google, Yelp, Trustpilot, the App Store, scraped review pages) share.
 
-Each of those APIs lists one business's reviews newest first, so a run can stop paging at the first
-review older than its bookmark; and each is reached at a fixed base URL that tests point at a loopback
-server, so the base URL's host is what the HTTP client is allowed to talk to.
+Each lists one business's reviews newest first, so a run can stop paging at the first page that
+reaches back past its start: older reviews came with an earlier run. The APIs among them are reached at
+a fixed base URL that tests point at a loopback server, so the base URL's host is what the HTTP client
+is allowed to talk to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterator
+
+from cx_nlp.sources.paging import Paginator, older_than
+from cx_nlp.sources.streams import HttpStream, SyncContext
 
 # An id that goes into a URL path: no slash, query or fragment can ride along and change the request.
 PATH_SEGMENT = r"^[A-Za-z0-9._~-]+$"
 
 
-def passed_bookmark(values: Iterable[datetime | None], start: datetime | None) -> bool:
-    """Whether a newest-first page already reached rows older than this run's start.
+class ReviewListingStream(HttpStream):
+    """A newest-first review listing: `paginator` says how it pages, this class where a run stops."""
 
-    Strictly older: rows dated exactly at the bookmark may continue on the next page, and sync itself
-    drops the ones an earlier run delivered.
-    """
-    return start is not None and any(value is not None and value < start for value in values)
+    @property
+    def newest_first(self) -> bool:
+        return True
+
+    def get_records(self, context: SyncContext) -> Iterator[dict]:
+        passed = older_than(self.replication_value, context.start) if self.newest_first else None
+        yield from self.paginator(passed).items()
+
+    def paginator(self, passed: Callable[[list[dict]], bool] | None) -> Paginator:
+        """The listing's paginator; `passed` is its `EndRules.passed` (None: read every page)."""
+        raise NotImplementedError

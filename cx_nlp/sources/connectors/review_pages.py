@@ -11,19 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, Literal
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.file import parse_timestamp
+from cx_nlp.sources.connectors.review_api import ReviewListingStream
+from cx_nlp.sources.fields import SOURCE_NAME, parse_timestamp
 from cx_nlp.sources.http import HostNotAllowedError, HttpClientConfig, RobotsDisallowedError
-from cx_nlp.sources.streams import HttpStream, SyncContext
+from cx_nlp.sources.paging import EndRules, NextLinkPaginator, Page, Paginator
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _scraper_http_defaults() -> HttpClientConfig:
 class ReviewPagesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="review_pages", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="review_pages", pattern=SOURCE_NAME)
     kind: Literal["review_pages"] = "review_pages"
     # One listing per source: its bookmark is the newest review date of that listing alone.
     start_url: str
@@ -149,7 +150,7 @@ def _enclosing_name(item: LexborNode) -> str | None:
     return None
 
 
-class ReviewPagesStream(HttpStream):
+class ReviewPagesStream(ReviewListingStream):
     name = "review_pages"
     primary_keys = ("id",)
     replication_key = "date_published"
@@ -177,49 +178,34 @@ class ReviewPagesStream(HttpStream):
 
     config: ReviewPagesConfig
 
-    def get_records(self, context: SyncContext) -> Iterator[dict]:
-        url: str | None = self.config.start_url
-        visited: set[str] = set()
-        seen_ids: set[str] = set()
-        pages = 0
-        while url:
-            try:
-                response = self.client.get(url)
-            except (HostNotAllowedError, RobotsDisallowedError) as exc:
-                if url == self.config.start_url:
-                    raise
-                # Later pages are only a link on the site: skipping them loses older reviews, not the run.
-                log.warning("%s: not following %s: %s", self.name, url, exc.reason)
-                return
-            page_url = str(response.url)
-            visited.update({urldefrag(url)[0], urldefrag(page_url)[0]})
-            tree = LexborHTMLParser(response.text)
-            reviews = self._extract(tree, page_url)
-            ids = {r["id"] for r in reviews}
-            if not ids or ids <= seen_ids:
-                # An empty page ends the listing; a page of reviews already seen means the links loop.
-                if ids:
-                    log.warning("%s: %s repeats reviews already read; stopping", self.name, page_url)
-                return
-            seen_ids |= ids
-            yield from reviews
-            pages += 1
-            if self._reached_bookmark(reviews, context.start):
-                return
-            if pages >= self.config.max_pages:
-                log.warning("%s: stopped after max_pages=%d at %s", self.name, pages, page_url)
-                return
-            url = self._next_url(tree, page_url)
-            if url and urldefrag(url)[0] in visited:
-                log.warning("%s: next link of %s points back to %s; stopping", self.name, page_url, url)
-                return
+    @property
+    def newest_first(self) -> bool:
+        return self.config.newest_first
 
-    def _reached_bookmark(self, reviews: list[dict], start: datetime | None) -> bool:
-        if not self.config.newest_first or start is None:
-            return False
-        # Strictly older: reviews dated the same day as the bookmark can continue onto the next page.
-        dates = [parse_timestamp(r.get("date_published"), self.config.date_format) for r in reviews]
-        return any(d is not None and d < start for d in dates)
+    def paginator(self, passed: Callable[[list[dict]], bool] | None) -> Paginator:
+        return NextLinkPaginator(
+            self.name,
+            self._listing_page,
+            first=self.config.start_url,
+            # A page of reviews already read means the links loop under URLs that differ.
+            until=EndRules(empty_page=True, repeated_page=lambda review: review["id"], passed=passed),
+            max_pages=self.config.max_pages,
+            # A site's links that loop are the site's business: what was read so far is kept.
+            on_loop="stop",
+        )
+
+    def _listing_page(self, url: str) -> Page | None:
+        try:
+            response = self.client.get(url)
+        except (HostNotAllowedError, RobotsDisallowedError) as exc:
+            if url == self.config.start_url:
+                raise
+            # Later pages are only a link on the site: skipping them loses older reviews, not the run.
+            log.warning("%s: not following %s: %s", self.name, url, exc.reason)
+            return None
+        page_url = str(response.url)
+        tree = LexborHTMLParser(response.text)
+        return Page(self._extract(tree, page_url), page_url, next=self._next_url(tree, page_url))
 
     def _next_url(self, tree: LexborHTMLParser, page_url: str) -> str | None:
         if self.config.next_selector:

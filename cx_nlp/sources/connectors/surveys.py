@@ -17,10 +17,10 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cx_nlp.config import FieldMapping, FileSourceConfig
 from cx_nlp.kpis import SCORE_RANGES
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.file import FileStream, parse_timestamp, payload_key
+from cx_nlp.sources.exports import read_rows
+from cx_nlp.sources.fields import SOURCE_NAME, infer_format, parse_timestamp, payload_key
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
 
@@ -38,7 +38,7 @@ class SurveyFields(BaseModel):
 class SurveyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="survey_responses", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="survey_responses", pattern=SOURCE_NAME)
     kind: Literal["survey_responses"] = "survey_responses"
     path: Path
     format: Literal["csv", "jsonl"] | None = None
@@ -52,10 +52,7 @@ class SurveyConfig(BaseModel):
     @model_validator(mode="after")
     def _format_from_suffix(self) -> SurveyConfig:
         if self.format is None:
-            suffix = self.path.suffix.lower().lstrip(".")
-            if suffix not in ("csv", "jsonl"):
-                raise ValueError(f"cannot infer format from {self.path.name!r}; set format: csv|jsonl")
-            self.format = suffix  # type: ignore[assignment]
+            self.format = infer_format(self.path, ("csv", "jsonl"))  # type: ignore[assignment]
         return self
 
 
@@ -77,29 +74,16 @@ class SurveyResponsesStream(Stream):
         "additionalProperties": True,
     }
 
-    def __init__(self, config: SurveyConfig):
-        self.config = config
-        self.name = config.name
-        fields = config.fields
-        # FileStream already reads CSV and JSON Lines the way every file source does (bad lines kept
-        # as rows that name their error); only the validation differs here.
-        self._file = FileStream(
-            FileSourceConfig(
-                name=config.name,
-                path=config.path,
-                format=config.format,
-                source_kind="survey",
-                fields=FieldMapping(id=fields.id, text=fields.text, created_at=fields.created_at, rating=fields.score),
-                encoding=config.encoding,
-            ),
-            home=Path.cwd(),
-        )
+    config: SurveyConfig
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:
-        if not self._file.path.is_file():
-            raise SourceError(self.name, f"{self._file.path}: survey export not found")
-        for raw in self._file.read_raw():
-            yield raw.payload
+        path = Path.cwd() / self.config.path
+        if not path.is_file():
+            raise SourceError(self.name, f"{path}: survey export not found")
+        assert self.config.format is not None  # the config's validator sets it from the suffix
+        # The file source's reader: CSV and JSON Lines read the same way everywhere (bad lines kept
+        # as rows that name their error); only the validation differs here.
+        yield from read_rows(path, self.config.format, self.config.encoding)
 
     def replication_value(self, payload: dict) -> datetime | None:
         return parse_timestamp(payload.get(self.config.fields.created_at), self.config.date_format)

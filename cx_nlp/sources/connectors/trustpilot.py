@@ -8,19 +8,17 @@ to an old review is not picked up by a later run; its `updatedAt` is kept in met
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, passed_bookmark
+from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, ReviewListingStream
+from cx_nlp.sources.fields import SOURCE_NAME
 from cx_nlp.sources.http import ApiKeyAuth, Auth, HttpClientConfig, pin_base_url
-from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
-
-log = logging.getLogger(__name__)
+from cx_nlp.sources.paging import EndRules, Page, PageNumberPaginator, Paginator, page_items
 
 
 def _trustpilot_http_defaults() -> HttpClientConfig:
@@ -33,7 +31,7 @@ class TrustpilotConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="trustpilot_reviews", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="trustpilot_reviews", pattern=SOURCE_NAME)
     kind: Literal["trustpilot_reviews"] = "trustpilot_reviews"
     base_url: str = "https://api.trustpilot.com"
     business_unit_id: str = Field(pattern=PATH_SEGMENT)
@@ -60,7 +58,7 @@ def next_page_number(page: dict) -> int | None:
     return None
 
 
-class TrustpilotReviewsStream(HttpStream):
+class TrustpilotReviewsStream(ReviewListingStream):
     name = "trustpilot_reviews"
     primary_keys = ("id",)
     replication_key = "createdAt"
@@ -90,35 +88,23 @@ class TrustpilotReviewsStream(HttpStream):
     def auth(self) -> Auth | None:
         return ApiKeyAuth(header="apikey", key=self.config.api_key)
 
-    def get_records(self, context: SyncContext) -> Iterator[dict]:
+    def paginator(self, passed: Callable[[list[dict]], bool] | None) -> Paginator:
+        return PageNumberPaginator(
+            self.name,
+            self._reviews_page,
+            until=EndRules(empty_page=True, no_next=True, passed=passed),
+            max_pages=self.config.max_pages,
+            loop_message="{url}: next-page link points back to page {next}",
+            max_pages_warning="{stream}: stopped after max_pages={max_pages} at page {position}",
+        )
+
+    def _reviews_page(self, number: int) -> Page:
         url = f"{self.config.base_url}/v1/business-units/{self.config.business_unit_id}/reviews"
-        number = 1
-        asked: set[int] = set()
-        while True:
-            asked.add(number)
-            params: dict[str, object] = {
-                "page": number,
-                "perPage": self.config.page_size,
-                "orderBy": "createdat.desc",
-            }
-            if self.config.language:
-                params["language"] = self.config.language
-            page = self.client.get_json(url, params=params)
-            if not isinstance(page, dict) or not isinstance(page.get("reviews"), list):
-                raise SourceError(self.name, f"{url}?page={number}: expected an object with a 'reviews' list")
-            reviews = [r for r in page["reviews"] if isinstance(r, dict)]
-            yield from reviews
-            following = next_page_number(page)
-            if not reviews or following is None:
-                return
-            if passed_bookmark((self.replication_value(r) for r in reviews), context.start):
-                return
-            if following in asked:
-                raise SourceError(self.name, f"{url}?page={number}: next-page link points back to page {following}")
-            if len(asked) >= self.config.max_pages:
-                log.warning("%s: stopped after max_pages=%d at page %d", self.name, self.config.max_pages, number)
-                return
-            number = following
+        params: dict[str, object] = {"page": number, "perPage": self.config.page_size, "orderBy": "createdat.desc"}
+        if self.config.language:
+            params["language"] = self.config.language
+        page, where = self.get_page(url, params)
+        return Page(page_items(self.name, where, page, "reviews"), where, next=next_page_number(page))
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         return self.build_record(

