@@ -119,3 +119,12 @@ def pytest_runtest_setup(item):
 
         if not native_bfloat16():
             pytest.skip("this CPU has no native bfloat16: the bfloat16 run would be float32 too")
+
+
+@pytest.fixture
+def server():
+    """A loopback FixtureServer playing the web APIs and review sites, for one test."""
+    from fixture_server import FixtureServer
+
+    with FixtureServer() as running:
+        yield running

@@ -27,7 +27,7 @@ FLOAT_TOLERANCE = 2e-4
 
 # Columns that say when or where a run happened, not what it computed.
 VOLATILE_COLUMNS = {
-    "pipeline_run": {"started_at", "finished_at", "report_path"},
+    "pipeline_run": {"started_at", "finished_at", "report_path", "host", "pid"},
     "source_state": {"updated_at"},
     "issue_label": {"set_at"},
     "issue_merge": {"set_at"},

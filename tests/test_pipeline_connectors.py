@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-from fixture_server import ZENDESK_EXPORT, FixtureServer, ok, server_error, zendesk_export_page, zendesk_ticket
+from fixture_server import ok, server_error
+from fixture_server.zendesk import ZENDESK_EXPORT, zendesk_export_page, zendesk_ticket
 from sqlalchemy import select, text
 
 from cx_nlp.pipeline import PipelineContext, run_interval
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
 from cx_nlp.warehouse.state import WarehouseStateStore
-
-
-@pytest.fixture
-def server():
-    with FixtureServer() as running:
-        yield running
 
 
 def tickets(base: str, *specs: tuple[int, str, str]) -> list[dict]:

@@ -1,0 +1,104 @@
+"""E-mail specifics: mbox message parsing and incremental IMAP reads by UID."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from connector_cases.mailboxes import mail
+from connector_helpers import FIXTURES, commit
+from fixture_imap import FakeImapServer
+
+from cx_nlp.records import SourceRecord
+from cx_nlp.sources.connectors import ImapConfig, ImapStream, MboxConfig, MboxStream
+from cx_nlp.sources.streams import MemoryStateStore, SourceError, sync
+
+
+def mbox_records() -> dict[str, SourceRecord]:
+    result = sync(MboxStream(MboxConfig(path=FIXTURES / "complaints.mbox")), MemoryStateStore())
+    return {r.external_id: r for r in result.records}
+
+
+def test_email_quoted_reply_and_signature_are_stripped():
+    record = mbox_records()["c1.refund@mail.example"]
+    assert record.text == "I returned the sofa three weeks ago and the refund has still not arrived."
+    assert record.source_kind == "complaint"
+    assert record.metadata["from"] == "Jane Doe <jane.doe@mail.example>"
+    assert record.metadata["subject"] == "Re: Your refund request"
+
+
+def test_email_html_only_message_becomes_text():
+    record = mbox_records()["c2.html@mail.example"]
+    assert record.text == (
+        "The driver left my parcel outside and it rained all day. The box was soaked & the lamp inside is ruined."
+    )
+    assert record.created_at == datetime(2026, 10, 5, 8, 30, tzinfo=UTC)
+
+
+def test_email_attachments_are_ignored_and_plain_text_preferred():
+    records = mbox_records()
+    with_attachments = records["c3.attachment@mail.example"]
+    assert with_attachments.text == "I ordered the grey sofa and a beige one arrived. Photo attached."
+    assert with_attachments.metadata["attachments"] == 2
+    assert records["c4.app@mail.example"].text == "The app crashes every time I press pay."
+    assert records["c4.app@mail.example"].created_at == datetime(2026, 10, 22, 16, tzinfo=UTC)
+
+
+def test_email_without_message_id_gets_a_stable_hash_key():
+    hashed = [i for i in mbox_records() if i.startswith("sha256:")]
+    assert len(hashed) == 1 and hashed == [i for i in mbox_records() if i.startswith("sha256:")]
+
+
+@pytest.fixture
+def imap(server):
+    with FakeImapServer(server.requests) as running:
+        yield running
+
+
+def imap_stream(imap: FakeImapServer, **config) -> ImapStream:
+    values = {"host": "127.0.0.1", "port": imap.port, "ssl": False, "user": "cx-bot", "password": "imap-pw"}
+    values.update(config)
+    return ImapStream(ImapConfig(**values))
+
+
+def test_imap_reads_incrementally_by_uid_without_marking_mail_seen(server, imap):
+    first = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    imap.add(10, first, mail("i1@mail.example", format_datetime(first), "First complaint."))
+    imap.add(11, first + timedelta(hours=2), mail("i2@mail.example", format_datetime(first), "Second complaint."))
+    store = MemoryStateStore()
+    one = sync(imap_stream(imap), store, since=datetime(2026, 10, 1, tzinfo=UTC))
+    commit(one, store)
+
+    assert [r.external_id for r in one.records] == ["i1@mail.example", "i2@mail.example"]
+    assert one.state["cursor"] == "1:11"
+    assert [r.payload["uid"] for r in one.raw] == [10, 11]
+    commands = [(r.path, r.query["args"]) for r in server.requests]
+    assert ("IMAP EXAMINE", '"INBOX"') in commands and ("IMAP UID SEARCH", "SINCE 01-Oct-2026") in commands
+    assert ("IMAP UID FETCH", "10,11 (UID INTERNALDATE BODY.PEEK[])") in commands
+    assert ("IMAP LOGIN", "***") in commands
+
+    server.clear_log()
+    imap.add(12, first + timedelta(days=1), mail("i3@mail.example", format_datetime(first), "Third."))
+    two = sync(imap_stream(imap), store)
+    commands = [(r.path, r.query["args"]) for r in server.requests]
+    assert ("IMAP UID SEARCH", "SINCE 02-Oct-2026") in commands
+    assert [a for p, a in commands if p == "IMAP UID FETCH"] == ["12 (UID INTERNALDATE BODY.PEEK[])"]
+    assert [r.external_id for r in two.records] == ["i3@mail.example"] and two.state["cursor"] == "1:12"
+
+
+def test_imap_new_uidvalidity_rereads_from_the_bookmark_day(server, imap):
+    when = datetime(2026, 10, 2, 9, tzinfo=UTC)
+    imap.add(5, when, mail("v1@mail.example", format_datetime(when), "Kept."))
+    store = MemoryStateStore({"email_imap": {"replication_key_value": when.isoformat(), "cursor": "9:99"}})
+    result = sync(imap_stream(imap), store)
+    assert [r.payload["uid"] for r in result.raw] == [5]
+    assert result.state["cursor"] == "1:5"
+
+
+def test_imap_login_failure_names_the_server_not_the_password(imap):
+    with pytest.raises(SourceError) as failure:
+        sync(imap_stream(imap, password="wrong-pw"), MemoryStateStore())
+    message = str(failure.value)
+    assert f"imap://127.0.0.1:{imap.port}/INBOX: LOGIN failed" in message and "AUTHENTICATIONFAILED" in message
+    assert "wrong-pw" not in message and "cx-bot" not in message
