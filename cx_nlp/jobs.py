@@ -70,21 +70,27 @@ def mine_interval(
     ingested: list[dict] | None = None,
     warehouse_url: str | None = None,
 ) -> dict:
-    """Mine the window ending at `end`, write the report and the run's row; `ingested` from the ingest tasks."""
-    from cx_nlp.pipeline import IngestResult, begin_run, finish_interval, interval_run_id
+    """Mine the window ending at `end`, write the report and the run's row; `ingested` from the ingest tasks.
+
+    The result's `source_failures` names the sources that failed, whose ingest task said so or said
+    nothing: the run is recorded `partial`, and the DAG fails the task so the scheduler sees it."""
+    from cx_nlp.pipeline import IngestResult, begin_run, finish_interval
 
     context, engine = _context_and_engine(warehouse_url)
     first, last = _day(start), _day(end)
-    begin_run(context, engine, first, last)
-    ingests = [
-        IngestResult(interval_run_id(first, last), [item["source"]], item["stats"], item["source_failures"])
-        for item in ingested or []
-        if item
-    ]
+    run_id = begin_run(context, engine, first, last)
+    reported = [item for item in ingested or [] if item]
+    ingests = [IngestResult(run_id, [i["source"]], i["stats"], i["source_failures"]) for i in reported]
+    # A source whose ingest task failed outright returned nothing: the run is partial all the same.
+    silent = sorted({s.name for s in context.sources.sources} - {i["source"] for i in reported})
+    if silent:
+        lost = dict.fromkeys(silent, "its ingest task failed; see that task's log")
+        ingests.append(IngestResult(run_id, silent, {}, lost))
     result = finish_interval(context, engine, first, last, ingests)
     return {
         "run_id": result.run_id,
         "report_path": str(result.report_path) if result.report_path else None,
         "stats": {k: v for k, v in result.stats.items() if isinstance(v, (int, float))},
+        "source_failures": result.stats["source_failures"],
         "issues": [(i.issue_id, i.label, i.figures.volume) for i in result.issues[:20]],
     }

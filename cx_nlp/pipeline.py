@@ -7,6 +7,8 @@ here knows about Airflow.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.exc import StatementError
 
+from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
 from cx_nlp.feedback import normalise
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow
@@ -298,9 +302,16 @@ def mine_window(
 
 
 def begin_run(context: PipelineContext, engine: Engine, start: date, end: date) -> str:
+    """Record the interval's run as running in this process; first close the runs of this host whose
+    process is gone (killed), so `pipeline_run` never shows a dead run as running."""
     run_id = interval_run_id(start, end)
     registry = context.registry
+    host = socket.gethostname()
     with engine.begin() as connection:
+        for abandoned, pid in store.running_runs(connection, host):
+            if pid != os.getpid() and not _process_alive(pid):
+                reason = f"the process running it (pid {pid} on {host}) ended before it finished: killed"
+                store.finish_run(connection, abandoned, "failed", {}, error=reason)
         store.start_run(
             connection,
             run_id,
@@ -308,8 +319,19 @@ def begin_run(context: PipelineContext, engine: Engine, start: date, end: date) 
             end,
             window_start_of(context.settings, start, end),
             (registry.sentiment.ref, registry.embedding.ref),
+            (host, os.getpid()),
         )
     return run_id
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def combined_stats(ingests: Sequence[IngestResult]) -> dict:
@@ -377,20 +399,35 @@ def run_interval(context: PipelineContext, engine: Engine, start: date, end: dat
             return finish_interval(context, engine, start, end, [ingested], timer, started)
     except Exception as exc:
         with engine.begin() as connection:
-            store.finish_run(connection, run_id, "failed", {}, error=f"{type(exc).__name__}: {exc}")
+            store.finish_run(connection, run_id, "failed", {}, error=stored_error(exc))
         raise
 
 
-def run_intervals(context: PipelineContext, engine: Engine, first: date, last: date, per_day: bool) -> RunResult:
+# A failure's message as `pipeline_run.error` keeps it; a database error's SQL and parameters are left out.
+ERROR_MAX_CHARS = 2000
+
+
+def stored_error(exc: BaseException) -> str:
+    """What `pipeline_run.error` keeps of a failure: its type and message, without the SQL statement and
+    parameters a database error carries (customer text, and hundreds of kilobytes of it), secrets
+    masked, at most ERROR_MAX_CHARS characters."""
+    if isinstance(exc, StatementError) and exc.orig is not None:
+        # The driver's first line says what went wrong; PostgreSQL's next lines quote the statement.
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        text = f"{type(exc).__name__} ({type(exc.orig).__name__}): {reason}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = secrets.mask(text)
+    return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"
+
+
+def run_intervals(context: PipelineContext, engine: Engine, first: date, last: date, per_day: bool) -> list[RunResult]:
     """[first, last) as one interval, or each of its days as an interval of its own (a backfill), in
-    order; the last run's result."""
+    order; each run's result."""
     if per_day:
         intervals = [(first + timedelta(days=i), first + timedelta(days=i + 1)) for i in range((last - first).days)]
     else:
         intervals = [(first, last)]
-    result = None
-    for start, end in intervals:
-        result = run_interval(context, engine, start, end)
-    if result is None:
+    if not intervals:
         raise ValueError(f"no day in [{first}, {last})")
-    return result
+    return [run_interval(context, engine, start, end) for start, end in intervals]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 
@@ -60,7 +61,10 @@ def cx_nightly():
     def mine_interval(ingested: list[dict], data_interval_start=None, data_interval_end=None) -> dict:
         from cx_nlp.jobs import mine_interval
 
-        return mine_interval(data_interval_start, data_interval_end, list(ingested), _warehouse_url())
+        result = mine_interval(data_interval_start, data_interval_end, list(ingested), _warehouse_url())
+        if result["source_failures"]:  # stored and reported as partial; the scheduler must see a failure
+            raise AirflowFailException(f"run {result['run_id']} is partial: {result['source_failures']}")
+        return result
 
     sources = validate_config()
     ingested = ingest_source.expand(source=sources)

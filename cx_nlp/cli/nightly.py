@@ -38,8 +38,20 @@ def run(
     if quiet:
         settings.progress = False
     context, engine = open_pipeline_or_exit(settings)
-    result = run_intervals(context, engine, first, last, per_day)
-    _print_result(result, top, analyst_labels(settings))
+    results = run_intervals(context, engine, first, last, per_day)
+    _print_result(results[-1], top, analyst_labels(settings))
+    # A scheduler must see a partial run: its warehouse rows are kept, but the command fails.
+    partial = [r for r in results if r.stats.get("source_failures")]
+    for result in partial:
+        failed = result.stats["source_failures"]
+        typer.secho(
+            f"run {result.run_id} is partial: {len(failed)} of {len(context.sources.sources)} sources failed "
+            f"({', '.join(sorted(failed))})",
+            fg=typer.colors.RED,
+            err=True,
+        )
+    if partial:
+        raise typer.Exit(code=1)
 
 
 def ingest_command(
@@ -78,6 +90,7 @@ def ingest_command(
 
 def _print_result(result, top: int, analyst_labels: dict[str, str] | None = None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from cx_nlp.report import IMPACT_UNITS, impact_figures
@@ -93,7 +106,7 @@ def _print_result(result, top: int, analyst_labels: dict[str, str] | None = None
         f"outlier share {stats['outlier_share']:.0%}, {stats['seconds']:.1f} s"
     )
     for name, failure in stats.get("source_failures", {}).items():
-        console.print(f"[red]source {name} failed:[/red] {failure}")
+        console.print(f"[red]source {escape(name)} failed:[/red] {escape(failure)}")
     table = Table(title="Top recurring issues per touchpoint", show_lines=False)
     for column, width in (
         ("touchpoint", 10),
@@ -112,15 +125,16 @@ def _print_result(result, top: int, analyst_labels: dict[str, str] | None = None
             continue
         shown[issue.touchpoint] = shown.get(issue.touchpoint, 0) + 1
         figures = issue.figures
+        # Labels and verbatims are people's words: square brackets in them are text, not Rich markup.
         table.add_row(
-            issue.touchpoint,
-            issue.issue_id,
-            (analyst_labels or {}).get(issue.issue_id, issue.label),
+            escape(issue.touchpoint),
+            escape(issue.issue_id),
+            escape((analyst_labels or {}).get(issue.issue_id, issue.label)),
             str(figures.volume),
             f"{figures.tone.negative_share:.0%}",
             figures.status,
             "\n".join(impact_figures({kind: getattr(figures.impact, f"{kind}_impact") for kind in IMPACT_UNITS})),
-            issue.representatives[0].text if issue.representatives else "",
+            escape(issue.representatives[0].text) if issue.representatives else "",
         )
     console.print(table)
     console.print(f"report: {result.report_path}")

@@ -21,7 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from cx_nlp import __version__
+from cx_nlp import __version__, secrets
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,10 @@ class HttpError(Exception):
     """A request could not be completed; the message names the method, the URL and why."""
 
     def __init__(self, url: str, reason: str):
-        super().__init__(f"{url}: {reason}")
+        # The message reaches logs and the warehouse: a key in the URL's query must not.
+        super().__init__(secrets.mask(f"{url}: {reason}"))
         self.url = url
-        self.reason = reason
+        self.reason = secrets.mask(reason)
 
 
 class HostNotAllowedError(HttpError):
@@ -272,7 +273,8 @@ class HttpClient:
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
-        log.warning("retrying %s in %.1fs (attempt %d failed: %s)", state.args[0], wait, state.attempt_number, exc)
+        target = secrets.mask(str(state.args[0]))
+        log.warning("retrying %s in %.1fs (attempt %d failed: %s)", target, wait, state.attempt_number, exc)
 
     def _attempt(self, url: httpx.URL, headers: dict[str, str], tolerate_4xx: bool) -> httpx.Response:
         self._wait_turn(url.host.lower())
@@ -318,7 +320,7 @@ class HttpClient:
             response = self._request(httpx.URL(f"{origin}/robots.txt"), tolerate_4xx=True)
         except HttpError as exc:
             # Google and RFC 9309 treat an unreachable robots.txt as "disallow everything" until it is back.
-            log.warning("robots.txt of %s unavailable, treating the host as disallowed: %s", origin, exc)
+            log.warning("robots.txt of %s unavailable, treating the host as disallowed: %s", secrets.mask(origin), exc)
             parser.disallow_all = True
             return parser, f" (robots.txt unavailable: {exc.reason})"
         if response.status_code in (401, 403):

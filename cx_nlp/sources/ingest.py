@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from functools import singledispatch
 from pathlib import Path
 
+from cx_nlp import secrets
 from cx_nlp.records import QuarantinedRecord, RawRecord, SourceRecord
 from cx_nlp.sources.connectors import build_stream
 from cx_nlp.sources.file import FileStream
@@ -93,8 +94,8 @@ def ingest(
         try:
             results.append(load_source(source, home, start, end, state_store))
         except Exception as exc:
-            log.error("source %s failed: %s", source.name, exc)
-            failures[source.name] = f"{type(exc).__name__}: {exc}"
+            failures[source.name] = secrets.mask(f"{type(exc).__name__}: {exc}")
+            log.error("source %s failed: %s", source.name, failures[source.name])
     return results, failures
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urldefrag, urljoin
 
 import httpx
 
+from cx_nlp import secrets
 from cx_nlp.sources.streams import SourceError
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class Paginator:
                 return
             asked.update(self._also_answered_at(page))
             if self._repeats(page, seen_items):
-                log.warning("%s: %s repeats items already read; stopping", self.stream, page.url)
+                log.warning("%s: %s repeats items already read; stopping", self.stream, secrets.mask(page.url))
                 return
             yield page
             handed_over += 1
@@ -151,7 +152,7 @@ class Paginator:
                 return
             if self.max_pages is not None and handed_over >= self.max_pages:
                 if self.max_pages_warning:
-                    log.warning(self.max_pages_warning.format(**fields, max_pages=self.max_pages))
+                    log.warning(secrets.mask(self.max_pages_warning.format(**fields, max_pages=self.max_pages)))
                 return
             position = following
 
@@ -175,7 +176,7 @@ class Paginator:
     def _loop(self, message: str) -> None:
         if self.on_loop == "error":
             raise SourceError(self.stream, message)
-        log.warning("%s: %s; stopping", self.stream, message)
+        log.warning("%s: %s; stopping", self.stream, secrets.mask(message))
 
 
 @dataclass

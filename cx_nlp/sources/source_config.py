@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from cx_nlp import secrets
 from cx_nlp.kpis import SCORE_RANGES
 from cx_nlp.sources.fields import SOURCE_NAME, infer_format
 
@@ -82,6 +83,8 @@ def expand_env(value: object, where: str) -> object:
             name = match.group(1)
             if name not in os.environ:
                 raise ValueError(f"{where}: environment variable {name} is not set")
+            # Whatever the environment supplies to a source's config is treated as a secret.
+            secrets.register(os.environ[name])
             return os.environ[name]
 
         return _ENV_REFERENCE.sub(lookup, value)

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
+from cx_nlp import secrets
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
 from cx_nlp.sources.fields import check_fields, dig, parse_timestamp, payload_key
 from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig
@@ -38,6 +39,7 @@ class SourceError(Exception):
     """A stream could not finish; its state was not advanced, so the next run retries the same range."""
 
     def __init__(self, stream: str, reason: str):
+        reason = secrets.mask(reason)  # reasons quote URLs, and they reach logs and the warehouse
         super().__init__(f"source {stream}: {reason}")
         self.stream = stream
         self.reason = reason

@@ -14,7 +14,8 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # Parameters are customer text: a database error names the statement, never the values.
+    engine = create_engine(url, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")

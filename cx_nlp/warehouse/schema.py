@@ -58,6 +58,9 @@ pipeline_run = Table(
     Column("sentiment_model", String(200)),
     Column("embedding_model", String(200)),
     Column("report_path", Text),
+    # Which process runs it: a run still `running` whose process on this host is gone was killed.
+    Column("host", String(255)),
+    Column("pid", Integer),
 )
 
 raw_record = Table(

@@ -271,8 +271,15 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
 
 
 def start_run(
-    connection: Connection, run_id: str, start: date, end: date, window_start: date, models: tuple[str, str]
+    connection: Connection,
+    run_id: str,
+    start: date,
+    end: date,
+    window_start: date,
+    models: tuple[str, str],
+    process: tuple[str, int],
 ) -> None:
+    """Record a run as `running` in the process `process` (host, pid)."""
     upsert(
         connection,
         t.pipeline_run,
@@ -290,10 +297,19 @@ def start_run(
                 "sentiment_model": models[0],
                 "embedding_model": models[1],
                 "report_path": None,
+                "host": process[0],
+                "pid": process[1],
             }
         ],
         ["run_id"],
     )
+
+
+def running_runs(connection: Connection, host: str) -> list[tuple[str, int]]:
+    """(run id, pid) of the runs recorded as running in a process of `host`."""
+    run = t.pipeline_run
+    query = select(run.c.run_id, run.c.pid).where(run.c.status == "running", run.c.host == host, run.c.pid.is_not(None))
+    return [(run_id, pid) for run_id, pid in connection.execute(query)]
 
 
 def finish_run(

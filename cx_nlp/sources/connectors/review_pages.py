@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from cx_nlp import secrets
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.connectors.review_api import ReviewListingStream
 from cx_nlp.sources.fields import SOURCE_NAME, parse_timestamp
@@ -201,7 +202,7 @@ class ReviewPagesStream(ReviewListingStream):
             if url == self.config.start_url:
                 raise
             # Later pages are only a link on the site: skipping them loses older reviews, not the run.
-            log.warning("%s: not following %s: %s", self.name, url, exc.reason)
+            log.warning("%s: not following %s: %s", self.name, secrets.mask(url), exc.reason)
             return None
         page_url = str(response.url)
         tree = LexborHTMLParser(response.text)
@@ -303,7 +304,7 @@ class ReviewPagesStream(ReviewListingStream):
                 data = json.loads(script.text(deep=True))
             except json.JSONDecodeError as exc:
                 # One broken block must not hide the others on the page.
-                log.warning("%s: invalid JSON-LD on %s: %s", self.name, page_url, exc)
+                log.warning("%s: invalid JSON-LD on %s: %s", self.name, secrets.mask(page_url), exc)
                 continue
             walk(data, None)
         return found
