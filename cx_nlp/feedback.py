@@ -3,12 +3,14 @@ de-duplicate on the record id and on the content)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cx_nlp.normalise import clean_text, content_hash, detect_language
-from cx_nlp.pii import redact_pii
+from cx_nlp.pii import redact_metadata, redact_pii
 from cx_nlp.records import Feedback, QuarantinedRecord, SourceRecord
+from cx_nlp.sources.fields import MAX_ID_CHARS, id_problem, not_unicode
 
 
 @dataclass
@@ -60,8 +62,27 @@ def normalise(
     return result
 
 
+def unfit(record: SourceRecord) -> tuple[str, str] | None:
+    """(field, reason) when no warehouse can hold the record as it is, whatever source built it: an id
+    it cannot store, text that is not Unicode (no hash, no model reads it), a rating that is no number."""
+    bad_id = id_problem(record.external_id)
+    if bad_id:
+        too_long = len(record.external_id) > MAX_ID_CHARS
+        where = f"record with key {record.raw_record_key}" if too_long else f"record {record.external_id!r}"
+        return "id", f"{where}: {bad_id}"
+    invalid = not_unicode(record.text)
+    if invalid:
+        return "text", f"record {record.external_id!r}: {invalid}"
+    if record.rating is not None and not math.isfinite(record.rating):
+        return "rating", f"record {record.external_id!r}: rating {record.rating} is not a number"
+    return None
+
+
 def to_feedback(record: SourceRecord, payload: dict) -> Feedback | QuarantinedRecord:
     """One record cleaned, redacted, hashed and its language detected; quarantined if no text is left."""
+    problem = unfit(record)
+    if problem:
+        return QuarantinedRecord(record.source, record.raw_record_key, *problem, payload)
     cleaned = clean_text(record.text)
     if not cleaned:
         return QuarantinedRecord(
@@ -84,7 +105,8 @@ def to_feedback(record: SourceRecord, payload: dict) -> Feedback | QuarantinedRe
         language_confidence=round(float(confidence), 4),
         created_at=record.created_at,
         rating=record.rating,
-        metadata=record.metadata,
+        # Free-text metadata and the people it names (an author, a requester) are redacted like the text.
+        metadata=redact_metadata(record.metadata),
         pii_redactions=dict(redaction.counts),
         raw_record_key=record.raw_record_key,
     )

@@ -121,7 +121,8 @@ def content_hash(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = _WHITESPACE.sub(" ", folded)
     folded = _strip_edge_punctuation(folded)
-    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (quarantined before it gets here) must never fail a whole run.
+    return hashlib.sha256(folded.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 UNDETERMINED_LANGUAGE = "und"

@@ -1,16 +1,46 @@
-"""Redact personal data from verbatims before they are stored, embedded or shown in reports.
+"""Redact personal data before it is stored, embedded or shown in reports.
 
-Each kind is replaced by a fixed placeholder (`[EMAIL]`, `[CARD]`, `[IBAN]`, `[PHONE]`) and
-counted, so the warehouse can record how much was removed without keeping any of it. Everything
-that is not redacted is left exactly as it was: the redacted text is what the models read.
+What is redacted, each kind by a fixed placeholder, and counted so the warehouse can record how much
+was removed without keeping any of it:
+
+- always: e-mail addresses `[EMAIL]` (Unicode and punycode domains, "name at host dot com"), IBANs
+  `[IBAN]` (mod-97-checked), card numbers `[CARD]` (Luhn-checked; spaces, hyphens or dots), IP
+  addresses `[IP]` (v4 and v6), credentials in URL queries (`?token=[TOKEN]`) and phone numbers
+  `[PHONE]` (`cx_nlp.pii_phones`: international, and the national formats of PHONE_REGIONS);
+- optionally (`CX_PII_NAMES=1`, the setting `pii_names`): people's names `[NAME]` and street
+  addresses `[ADDRESS]` (`cx_nlp.pii_entities`, a packaged spaCy model).
+
+Where: `redact_pii` on every verbatim (the normalise stage), `redact_payload` on the raw and
+quarantined payloads the warehouse keeps (every string value, except the record's identifier), and
+`redact_metadata` on feedback metadata, where values under keys that hold a person (`author`,
+`reviewer`, `from`...) become `[NAME]` whatever they say. Everything that is not redacted is left
+exactly as it was: the redacted text is what the models read.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-import phonenumbers
+from cx_nlp import pii_entities
+from cx_nlp.pii_patterns import (
+    card_spans,
+    email_spans,
+    iban_spans,
+    iban_valid,
+    ip_spans,
+    luhn_valid,
+    url_token_spans,
+)
+from cx_nlp.pii_phones import phone_spans
+
+__all__ = ["Redaction", "iban_valid", "luhn_valid", "names_enabled", "redact_metadata", "redact_payload", "redact_pii"]
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -19,91 +49,19 @@ class Redaction:
     counts: dict[str, int]
 
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?![\w-])")
+@lru_cache(maxsize=4)
+def _names_setting(raw: str) -> bool:
+    from cx_nlp.settings import Settings
 
-# Card numbers are printed either unbroken or in groups of three or more digits (4-4-4-4,
-# Amex 4-6-5); requiring that shape keeps lists of small numbers from being read as one card.
-# A leading + or - belongs to a phone number or a reference, never to a card.
-_CARD_CANDIDATE = re.compile(r"(?<![\w+-])\d{3,19}(?:[ -]\d{3,19})*(?![\w-])")
-_CARD_DIGITS = range(13, 20)
-
-# Country code, two check digits, then the BBAN either unbroken or in printed groups of four.
-_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
-# Exact lengths from the SWIFT IBAN registry for the countries our customers bank in; any other
-# country falls back to the general bound so an IBAN from elsewhere is still redacted.
-_IBAN_LENGTH_BY_COUNTRY = {
-    "AD": 24,
-    "AT": 20,
-    "BE": 16,
-    "BG": 22,
-    "CH": 21,
-    "CY": 28,
-    "CZ": 24,
-    "DE": 22,
-    "DK": 18,
-    "EE": 20,
-    "ES": 24,
-    "FI": 18,
-    "FR": 27,
-    "GB": 22,
-    "GI": 23,
-    "GR": 27,
-    "HR": 21,
-    "HU": 28,
-    "IE": 22,
-    "IS": 26,
-    "IT": 27,
-    "LI": 21,
-    "LT": 20,
-    "LU": 20,
-    "LV": 21,
-    "MC": 27,
-    "MT": 31,
-    "NL": 18,
-    "NO": 15,
-    "PL": 28,
-    "PT": 25,
-    "RO": 24,
-    "SE": 24,
-    "SI": 19,
-    "SK": 24,
-    "SM": 27,
-    "TR": 26,
-}
-_IBAN_LENGTH_BOUNDS = range(15, 35)
-
-# The matcher's default is the customer's own region; US is always tried as well because US
-# formats such as "(212) 555-0123" are common in feedback from every market.
-_ALWAYS_TRIED_PHONE_REGION = "US"
+    return Settings().pii_names
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def names_enabled() -> bool:
+    """The `pii_names` setting (environment CX_PII_NAMES): is the optional name detector on?"""
+    return _names_setting(os.environ.get("CX_PII_NAMES", ""))
 
 
-def iban_valid(compact: str) -> bool:
-    """Length for the country and the ISO 13616 mod-97 check, on an upper-case IBAN without spaces."""
-    if not compact.isalnum() or not compact.isascii():
-        return False
-    expected_length = _IBAN_LENGTH_BY_COUNTRY.get(compact[:2])
-    if expected_length is not None and len(compact) != expected_length:
-        return False
-    if len(compact) not in _IBAN_LENGTH_BOUNDS:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    as_number = "".join(str(int(char, 36)) for char in rearranged)
-    return int(as_number) % 97 == 1
-
-
-def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+def _replace_spans(text: str, spans: list[Span], placeholder: str) -> str:
     pieces, previous_end = [], 0
     for start, end in sorted(spans):
         pieces.append(text[previous_end:start])
@@ -113,83 +71,115 @@ def _replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str) ->
     return "".join(pieces)
 
 
-def _email_spans(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _EMAIL.finditer(text)]
+def _passes(default_region: str, names: bool) -> list[tuple[str, str, Callable[[str], list[Span]]]]:
+    """(kind, placeholder, finder) in the order they run. The order matters: URL credentials first (a
+    token can hold anything), e-mail addresses next; IBANs before cards because the digits inside an
+    IBAN can form a Luhn-valid run; IPs, cards and IBANs before phones so a long account number is not
+    read as a phone; names and addresses last, on text whose numbers are already placeholders."""
+    passes = [
+        ("url_token", "[TOKEN]", url_token_spans),
+        ("email", "[EMAIL]", email_spans),
+        ("iban", "[IBAN]", iban_spans),
+        ("card", "[CARD]", card_spans),
+        ("ip", "[IP]", ip_spans),
+        ("phone", "[PHONE]", lambda text: phone_spans(text, default_region)),
+    ]
+    if names:
+        passes += [("address", "[ADDRESS]", pii_entities.address_spans), ("name", "[NAME]", pii_entities.name_spans)]
+    return passes
 
 
-def _card_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _CARD_CANDIDATE.finditer(text):
-        digits = re.sub(r"[ -]", "", match.group())
-        if len(digits) in _CARD_DIGITS and luhn_valid(digits):
-            spans.append(match.span())
-    return spans
+def redact_pii(text: str, default_region: str = "GB", names: bool | None = None) -> Redaction:
+    """Replace the personal data this module lists with placeholders; `names` defaults to the setting.
 
-
-def _iban_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _IBAN_CANDIDATE.finditer(text):
-        # The candidate pattern can swallow a following word that happens to be four characters
-        # long ("... 3201 CASH"), so shorter prefixes ending at a group break are tried too.
-        candidate = match.group()
-        ends = [len(candidate)] + [i for i in range(len(candidate) - 1, 0, -1) if candidate[i] == " "]
-        for end in ends:
-            if iban_valid(candidate[:end].replace(" ", "").upper()):
-                spans.append((match.start(), match.start() + end))
-                break
-    return spans
-
-
-_PHONE_SHAPE = re.compile(r"^(?:\+|\(|0)[\d\s().-]+$")
-
-
-def _phone_shaped(raw: str) -> bool:
-    """Written like a phone number: starts with +, ( or a trunk 0, has separators and 10+ digits.
-
-    Order and ticket numbers are written as one run of digits or with letters, so they fail this.
-    """
-    digits = sum(ch.isdigit() for ch in raw)
-    return bool(_PHONE_SHAPE.match(raw)) and digits >= 10 and any(ch in raw for ch in " -.()")
-
-
-def _phone_spans(text: str, default_region: str) -> list[tuple[int, int]]:
-    regions = dict.fromkeys([default_region.upper(), _ALWAYS_TRIED_PHONE_REGION])
-    found = []
-    for region in regions:
-        matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-        found.extend((match.start, match.end) for match in matcher)
-        # Numbers in unassigned or reserved ranges are not VALID for libphonenumber, yet a customer who
-        # writes "+44 7700 900218" has still written a phone number: redact anything phone-shaped.
-        loose = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
-        found.extend((match.start, match.end) for match in loose if _phone_shaped(match.raw_string))
-    # The two regions can find the same number, or overlapping parts of one; keep the first and
-    # widest so each number is replaced once.
-    spans: list[tuple[int, int]] = []
-    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
-        if spans and start < spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
-
-
-def redact_pii(text: str, default_region: str = "GB") -> Redaction:
-    """Replace e-mail addresses, card numbers, IBANs and phone numbers with placeholders.
-
-    Cards and IBANs must pass their check digits, so order numbers and references survive. The
-    order of the passes matters: IBANs go before cards because the digits inside an IBAN can form
-    a Luhn-valid run, and both go before phones so a long account number is not read as a phone.
+    Cards and IBANs must pass their check digits, so order numbers and references survive; so do
+    prices, dates, times, postcodes and ordinary counts.
     """
     counts: dict[str, int] = {}
-    passes = (
-        ("email", "[EMAIL]", _email_spans),
-        ("iban", "[IBAN]", _iban_spans),
-        ("card", "[CARD]", _card_spans),
-        ("phone", "[PHONE]", lambda remaining: _phone_spans(remaining, default_region)),
-    )
-    for kind, placeholder, find_spans in passes:
+    for kind, placeholder, find_spans in _passes(default_region, names_enabled() if names is None else names):
         spans = find_spans(text)
         if spans:
             text = _replace_spans(text, spans, placeholder)
             counts[kind] = len(spans)
     return Redaction(text=text, counts=counts)
+
+
+# -- structured values: raw payloads and metadata --------------------------------------------------------
+
+# Keys whose value is a person or a way to reach one: replaced whole, whatever it looks like. A bare
+# `name` is not among them: APIs use it for resource paths and products too (a person's `name` sits
+# under `author`, `reviewer`, `user`... and goes with it).
+_PERSON_KEYS = frozenset(
+    "author reviewer reviewer_name full_name first_name last_name given_name family_name surname display_name "
+    "nickname username user_name user customer customer_name consumer requester requester_name submitter sender "
+    "recipient from to cc bcc reply_to contact_name agent_name".split()
+)
+_CONTACT_KEYS = {
+    "email": "[EMAIL]", "e_mail": "[EMAIL]", "email_address": "[EMAIL]", "mail": "[EMAIL]",
+    "phone": "[PHONE]", "phone_number": "[PHONE]", "telephone": "[PHONE]", "tel": "[PHONE]",
+    "mobile": "[PHONE]", "cell": "[PHONE]", "address": "[ADDRESS]", "street": "[ADDRESS]",
+    "street_address": "[ADDRESS]", "address_line1": "[ADDRESS]", "address_line2": "[ADDRESS]",
+    "home_address": "[ADDRESS]", "shipping_address": "[ADDRESS]", "billing_address": "[ADDRESS]",
+    "ip": "[IP]", "ip_address": "[IP]", "remote_addr": "[IP]", "client_ip": "[IP]",
+    "card_number": "[CARD]", "pan": "[CARD]", "iban": "[IBAN]", "bank_account": "[IBAN]",
+}  # fmt: skip
+# Mail headers name a person only when they hold an address ({"from": "2026-10-01"} is a date range).
+_MAIL_HEADERS = frozenset("from to cc bcc reply_to sender recipient".split())
+# Identifiers stay as delivered: record keys and external ids are read from them.
+_IDENTIFIER = re.compile(r"(?:^|_)(?:id|uuid|guid)$")
+
+
+def _key_name(key: object) -> str:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(key))
+    return re.sub(r"[\W_]+", "_", spaced).strip("_").lower()
+
+
+def _replace_leaves(value: Any, placeholder: str, counts: dict[str, int], kind: str) -> Any:
+    """Every leaf replaced by `placeholder`, but the identifiers inside (`requester.id`): rows still join."""
+    if isinstance(value, dict):
+        return {
+            k: v if _IDENTIFIER.search(_key_name(k)) else _replace_leaves(v, placeholder, counts, kind)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_replace_leaves(v, placeholder, counts, kind) for v in value]
+    if value is None or value == "" or isinstance(value, bool):
+        return value
+    counts[kind] = counts.get(kind, 0) + 1
+    return placeholder
+
+
+def _redact_value(value: Any, key: str, counts: dict[str, int], names: bool) -> Any:
+    if key in _PERSON_KEYS and not (key in _MAIL_HEADERS and isinstance(value, str) and "@" not in value):
+        return _replace_leaves(value, "[NAME]", counts, "name")
+    if key in _CONTACT_KEYS:
+        placeholder = _CONTACT_KEYS[key]
+        return _replace_leaves(value, placeholder, counts, placeholder.strip("[]").lower())
+    if isinstance(value, dict):
+        return {k: _redact_value(v, _key_name(k), counts, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v, key, counts, names) for v in value]
+    if isinstance(value, str) and not _IDENTIFIER.search(key):
+        redaction = redact_pii(value, names=names and " " in value.strip())
+        for kind, count in redaction.counts.items():
+            counts[kind] = counts.get(kind, 0) + count
+        return redaction.text
+    return value
+
+
+def redact_payload(payload: dict, keep: Collection[str] = (), names: bool | None = None) -> dict:
+    """A copy of a raw payload with personal data redacted in every string value, at any depth.
+
+    The top-level keys in `keep` (the source's id column) and identifier keys (`id`, `*_id`) stay as
+    delivered; numbers, booleans and dates stay too, except under a key that holds a person or a
+    contact (`author`, `email`, `phone`...), whose whole value is replaced. The record's key is the
+    hash of the payload as delivered (computed before this), so reruns still land on the same row.
+    """
+    names = names_enabled() if names is None else names
+    counts: dict[str, int] = {}
+    return {k: v if k in keep else _redact_value(v, _key_name(k), counts, names) for k, v in payload.items()}
+
+
+def redact_metadata(metadata: dict, names: bool | None = None) -> dict:
+    """Feedback metadata with the payload rules: free text redacted, people's names kept out."""
+    return redact_payload(metadata, names=names)

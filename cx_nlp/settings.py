@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     issue_window_days: int = Field(default=28, ge=1)
     batch_size: int = Field(default=32, ge=1)
     progress: bool = True
+    # Also redact people's names and street addresses (cx_nlp.pii_entities): needs the optional
+    # `names` extra (spaCy and a packaged model); off by default (figures in README, "Personal data").
+    pii_names: bool = Field(default=False, description="Redact names and street addresses too (CX_PII_NAMES)")
 
     def path(self, value: Path) -> Path:
         return value if value.is_absolute() else self.home / value

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 from connector_cases.review_apis import AppStoreCase, GoogleBusinessCase, TrustpilotCase, YelpCase
-from connector_helpers import FakeTime
-from fixture_server import ok
-from fixture_server.app_store import app_store_app_entry, app_store_entry, app_store_feed
+from connector_helpers import FakeTime, commit, fast_http
+from fixture_server import Canned, ok
+from fixture_server.app_store import app_store_app_entry, app_store_entry, app_store_feed, app_store_feed_xml
 from fixture_server.google_business import google_reviews_page
 from fixture_server.trustpilot import trustpilot_review, trustpilot_reviews_page
 from fixture_server.yelp import yelp_review, yelp_reviews_page
@@ -20,6 +20,7 @@ from cx_nlp.sources.connectors import (
     GoogleBusinessConfig,
     TrustpilotConfig,
     YelpConfig,
+    YelpReviewsStream,
     build_stream,
 )
 from cx_nlp.sources.streams import MemoryStateStore, SourceError, sync
@@ -42,6 +43,7 @@ def test_google_maps_star_words_and_asks_newest_update_first(server):
         "update_time": "2026-10-20T09:00:00Z",
         "has_reply": True,
         "reviewer_anonymous": False,
+        "author": "Chris Morgan",
     }
     (request,) = case.data_requests()
     assert request.query == case.first
@@ -183,3 +185,100 @@ def test_build_stream_builds_each_review_api_connector(server):
         stream = build_stream(kind, {"base_url": server.url(), **config})
         assert isinstance(stream, CONNECTORS[kind]) and stream.name == kind
         stream.close()
+
+
+def undated_feed(case: AppStoreCase, numbers: range, *, xml_dates: bool = True) -> None:
+    """A real-shaped page 1 whose JSON entries carry no `updated`; the XML has the dates (or some not)."""
+    reviews = [
+        (
+            app_store_entry(str(n), rating="4", title="Fine", content=f"Review {n}.", updated=None),
+            f"2026-10-{n - 20000 + 10:02d}T08:00:00-07:00",
+        )
+        for n in numbers
+    ]
+    case.serve(1, reviews)
+    if not xml_dates:
+        # The XML misses the second review: it has no date anywhere.
+        xml = app_store_feed_xml(reviews[:1] + reviews[2:], page=1, app_id=case.app_id, country=case.country)
+        server = case.server
+        server.route(case.path(1, "xml"), ok(xml, **{"Content-Type": "text/xml"}))
+    case.server.route(case.path(2), ok(case.feed([], 2)))
+
+
+def test_app_store_entries_without_updated_are_dated_from_the_xml_feed_and_read_once(server):
+    case = AppStoreCase(server)
+    undated_feed(case, range(20005, 20000, -1))
+    store = MemoryStateStore()
+    first = sync(case.make_stream(FakeTime()), store, since=case.since)
+    commit(first, store)
+
+    assert first.quarantined == []
+    assert [r.external_id for r in first.records] == ["20005", "20004", "20003", "20002", "20001"]
+    assert first.records[0].created_at == datetime(2026, 10, 15, 15, 0, tzinfo=UTC)
+    assert first.state["cursor"] == "20005"
+
+    server.clear_log()
+    again = sync(case.make_stream(FakeTime()), store, since=case.since)
+    # Nothing is read again, nothing quarantined again, and the XML is not asked for what was read.
+    assert again.raw == [] and again.quarantined == []
+    assert [r.path for r in case.data_requests()] == [case.path(1)]
+
+    undated_feed(case, range(20006, 20000, -1))
+    newer = sync(case.make_stream(FakeTime()), store, since=case.since)
+    assert [r.external_id for r in newer.records] == ["20006"] and newer.state["cursor"] == "20006"
+
+
+def test_app_store_review_dated_nowhere_is_quarantined_once_and_the_cursor_moves_past_it(server):
+    case = AppStoreCase(server)
+    undated_feed(case, range(20003, 20000, -1), xml_dates=False)
+    store = MemoryStateStore()
+    first = sync(case.make_stream(FakeTime()), store, since=case.since)
+    commit(first, store)
+    assert [(q.field, q.reason) for q in first.quarantined] == [
+        ("updated.label", "record '20002': unparseable date None")
+    ]
+    assert [r.external_id for r in first.records] == ["20003", "20001"]
+    again = sync(case.make_stream(FakeTime()), store, since=case.since)
+    assert again.raw == [] and again.quarantined == []
+
+
+def yelp(case: YelpCase, **config) -> YelpReviewsStream:
+    values = {"base_url": case.server.url(), "business_id": case.business, "api_key": "k", "http": fast_http()}
+    return YelpReviewsStream(YelpConfig(**(values | config)), **FakeTime().options())
+
+
+@pytest.mark.parametrize("later", ["same page again", "HTTP 400"])
+def test_yelp_short_page_is_the_last_whatever_total_says(server, later):
+    case = YelpCase(server)
+    three = case.reviews()[:3]
+    # Fusion serves 3 reviews of a business with 250 and ignores `offset`, or rejects it.
+    server.route(case.path, ok(yelp_reviews_page(three, 250)))
+    if later == "HTTP 400":
+        error = {"error": {"code": "VALIDATION_ERROR", "description": "offset is out of range"}}
+        server.route(case.path, Canned(400, error), query={"limit": "20", "offset": "3", "sort_by": "newest"})
+    result = sync(yelp(case), MemoryStateStore(), since=case.since)
+
+    assert [r.external_id for r in result.records] == ["y1", "y2", "y3"]
+    assert result.duplicates == 0 and len(case.data_requests()) == 1
+
+
+def test_yelp_full_page_that_comes_back_at_the_next_offset_ends_the_listing(server):
+    case = YelpCase(server)
+    server.route(case.path, ok(yelp_reviews_page(case.reviews()[:3], 250)))
+    fake = FakeTime()
+    config = {"base_url": server.url(), "business_id": case.business, "api_key": "k", "page_size": 3}
+    stream = YelpReviewsStream(YelpConfig(**config, http=fast_http()), **fake.options())
+    result = sync(stream, MemoryStateStore(), since=case.since)
+
+    assert len(result.records) == 3 and result.duplicates == 0
+    assert len(case.data_requests()) == 2 and sum(fake.sleeps) <= 2.0
+
+
+def test_app_store_xml_page_that_cannot_be_read_fails_the_source(server):
+    case = AppStoreCase(server)
+    undated_feed(case, range(20002, 20000, -1))
+    server.route(
+        case.path(1, "xml"), ok(b"<?xml version='1.0'?><feed><entry><id>20002", **{"Content-Type": "text/xml"})
+    )
+    with pytest.raises(SourceError, match=r"/page=1/id=1234567890/sortby=mostrecent/xml: invalid XML feed"):
+        sync(case.make_stream(FakeTime()), MemoryStateStore(), since=case.since)

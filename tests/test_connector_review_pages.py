@@ -6,7 +6,14 @@ import pytest
 from connector_cases.review_pages import ReviewPagesCase
 from connector_helpers import FakeTime, fast_http, run
 from fixture_server import Canned, FixtureServer, ok, robots
-from fixture_server.review_pages import jsonld_review, microdata_reviews_page, plain_reviews_page, product_reviews_page
+from fixture_server.review_pages import (
+    blog_post_page,
+    challenge_page,
+    jsonld_review,
+    microdata_reviews_page,
+    plain_reviews_page,
+    product_reviews_page,
+)
 from pydantic import ValidationError
 
 from cx_nlp.sources.connectors import ReviewPagesConfig, ReviewPagesStream
@@ -156,3 +163,89 @@ def test_scraper_honours_crawl_delay(server):
     sync(scraper(server, "/c", fake), MemoryStateStore())
     # The site's Crawl-delay (5 s) overrides our 1 s minimum from the first page on.
     assert fake.sleeps == [5.0, 5.0]
+
+
+def truncated(html: str) -> str:
+    """The page cut off inside its JSON-LD, as a proxy dropping the tail of a 200 answer leaves it."""
+    return html[: html.index('"reviewBody"', html.index('"reviewBody"') + 1)]
+
+
+@pytest.mark.parametrize("trouble", ["empty", "blocked", "truncated"])
+def test_scraper_later_page_that_cannot_be_read_fails_the_source_and_keeps_the_bookmark(server, trouble):
+    server.route("/robots.txt", robots())
+    one = [jsonld_review(author="K", date="2026-10-20", body="Newest.", review_id="k1")]
+    two = [jsonld_review(author=f"L{n}", date=f"2026-10-1{n}", body=f"Older {n}.", review_id=f"l{n}") for n in "987"]
+    server.route("/r", ok(product_reviews_page("R", one, next_href="/r?page=2")), query={})
+    page_two = {
+        "empty": product_reviews_page("R", []),
+        "blocked": challenge_page(),
+        "truncated": truncated(product_reviews_page("R", two)),
+    }[trouble]
+    server.route("/r", ok(page_two), query={"page": "2"})
+    store = MemoryStateStore({"review_pages": {"replication_key_value": "2026-10-01T00:00:00+00:00"}})
+
+    with pytest.raises(SourceError, match=r"/r\?page=2: .*(no reviews|cut off)") as failure:
+        sync(scraper(server, "/r"), store)
+    assert "the next run reads it again" in str(failure.value)
+    assert store.get("review_pages")["replication_key_value"] == "2026-10-01T00:00:00+00:00"
+
+    # Once the page reads whole, the run goes through, the older reviews included.
+    server.route("/r", ok(product_reviews_page("R", two)), query={"page": "2"})
+    result = sync(scraper(server, "/r"), store)
+    assert [r.text for r in result.records] == ["Newest.", "Older 9.", "Older 8.", "Older 7."]
+
+
+def test_scraper_malformed_json_ld_block_that_is_closed_is_not_a_cut_off_page(server):
+    server.route("/robots.txt", robots())
+    one = [jsonld_review(author="S", date="2026-10-12", body="Kept.", review_id="https://shop.example/s1")]
+    # A site's own broken block (an unclosed object) beside the good one, the page complete after it.
+    broken = '<script type="application/ld+json">{"@type": "BreadcrumbList", "itemListElement": [</script>'
+    server.route("/m", ok(product_reviews_page("M", one).replace("</head>", broken + "</head>")))
+    result = sync(scraper(server, "/m"), MemoryStateStore())
+    assert [r.text for r in result.records] == ["Kept."]
+
+
+def test_scraper_first_page_without_reviews_is_an_empty_listing(server):
+    server.route("/robots.txt", robots())
+    server.route("/new-product", ok(product_reviews_page("New", [])))
+    assert sync(scraper(server, "/new-product"), MemoryStateStore()).raw == []
+
+
+def test_scraper_does_not_take_a_blogs_next_post_for_the_next_page(server, caplog):
+    server.route("/robots.txt", robots())
+    sofas = [jsonld_review(author="M", date="2026-10-12", body="Sofa A sags.", review_id="m1")]
+    tables = [jsonld_review(author="N", date="2026-10-11", body="Table wobbles.", review_id="n1")]
+    post = "/blog/best-sofas-2026/"
+    server.route(post, ok(blog_post_page("Best sofas", sofas, next_post="/blog/kitchen-tables-2026/")))
+    server.route("/blog/kitchen-tables-2026/", ok(blog_post_page("Kitchen tables", tables)))
+    with caplog.at_level("WARNING"):
+        result = sync(scraper(server, post), MemoryStateStore())
+
+    assert [r.text for r in result.records] == ["Sofa A sags."]
+    assert [r.path for r in server.requests] == ["/robots.txt", post]
+    assert "outside the listing" in caplog.text
+
+
+def test_scraper_follows_the_articles_own_next_page(server):
+    server.route("/robots.txt", robots())
+    one = [jsonld_review(author="O", date="2026-10-12", body="Page one.", review_id="o1")]
+    two = [jsonld_review(author="P", date="2026-10-11", body="Page two.", review_id="p1")]
+    post = "/blog/best-sofas-2026/"
+    next_post = "/blog/kitchen-tables-2026/"
+    server.route(post, ok(blog_post_page("Best sofas", one, next_post=next_post, next_page=f"{post}2/")))
+    server.route(f"{post}2/", ok(blog_post_page("Best sofas", two, next_post=next_post)))
+    result = sync(scraper(server, post), MemoryStateStore())
+    assert [r.text for r in result.records] == ["Page one.", "Page two."]
+
+
+def test_scraper_listing_scope_can_be_widened_in_config(server):
+    server.route("/robots.txt", robots())
+    one = [jsonld_review(author="Q", date="2026-10-12", body="Newest.", review_id="q1")]
+    two = [jsonld_review(author="R", date="2026-10-11", body="Older.", review_id="q2")]
+    # A site that pages its reviews under a sibling path.
+    server.route("/p/sofa/reviews", ok(product_reviews_page("Sofa", one, next_href="/p/sofa/reviews-2")))
+    server.route("/p/sofa/reviews-2", ok(product_reviews_page("Sofa", two)))
+    narrow = sync(scraper(server, "/p/sofa/reviews"), MemoryStateStore())
+    wide = sync(scraper(server, "/p/sofa/reviews", listing_scope=server.url("/p/sofa/")), MemoryStateStore())
+    assert [r.text for r in narrow.records] == ["Newest."]
+    assert [r.text for r in wide.records] == ["Newest.", "Older."]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from connector_cases.zendesk import ZendeskCase
-from connector_helpers import CONTACT, FakeTime, fast_http, run
+from connector_helpers import CONTACT, FakeTime, commit, fast_http, run
 from fixture_server import FixtureServer, ok
 from fixture_server.zendesk import ZENDESK_EXPORT, zendesk_export_page
 from pydantic import SecretStr, ValidationError
@@ -40,7 +40,11 @@ def test_zendesk_pages_by_cursor_and_maps_ticket_fields(server):
         "channel": "email",
         "updated_at": "2026-10-03T10:00:00Z",
         "product_area": "returns",
+        # The e-mail's sender, as the ticket's `via.source.from` names them.
+        "author": "Jane Doe",
     }
+    # A web-form ticket names no sender: no author rather than an empty one.
+    assert "author" not in next(r for r in result.records if r.external_id == "102").metadata
 
 
 def test_zendesk_ticket_repeated_across_pages_is_delivered_once(server):
@@ -79,3 +83,36 @@ def test_zendesk_cursor_that_never_ends_is_an_error_not_a_hang(server):
     with pytest.raises(SourceError, match="cursor 'same' twice"):
         sync(zendesk(server), MemoryStateStore(), since=datetime(2026, 10, 1, tzinfo=UTC))
     assert len(server.log(ZENDESK_EXPORT)) == 2
+
+
+@pytest.mark.parametrize("generated", ["moved", "unchanged"])
+def test_zendesk_ticket_deleted_later_lands_as_a_new_version(server, generated):
+    case = ZendeskCase(server)
+    case.install()
+    store = MemoryStateStore()
+    commit(run(case, store), store)
+
+    # Ticket 101 (updated 3 October, long before the bookmark of 22 October) is deleted: Zendesk sends it
+    # again with status `deleted` and the same `updated_at`; only `generated_timestamp` may move.
+    live = case.pages()[0]["tickets"][0]
+    deleted = dict(live, status="deleted")
+    if generated == "moved":
+        deleted["generated_timestamp"] = int(datetime(2026, 10, 25, 8, tzinfo=UTC).timestamp())
+    server.route(ZENDESK_EXPORT, ok(zendesk_export_page([deleted], "c3", True, case.base)), query={"cursor": "c2"})
+    later = run(case, store)
+
+    assert [(r.external_id, r.metadata["status"]) for r in later.records] == [("101", "deleted")]
+    assert later.already_synced == 0 and later.state["cursor"] == "c3"
+    # The bookmark date does not go back.
+    assert later.state["replication_key_value"] >= "2026-10-22T16:00:00+00:00"
+
+
+def test_zendesk_first_load_still_starts_at_since(server):
+    case = ZendeskCase(server)
+    old = case.ticket(90, "Old", "From September.", "2026-09-01T09:00:00Z", "2026-09-02T09:00:00Z")
+    one = case.pages()[0]
+    one["tickets"].insert(0, old)
+    case.install()
+    server.route(ZENDESK_EXPORT, ok(one), query=case.first)
+    result = run(case, MemoryStateStore())
+    assert "90" not in {r.external_id for r in result.records} and result.already_synced == 1

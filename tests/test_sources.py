@@ -13,6 +13,7 @@ from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.fields import parse_timestamp, payload_key
 from cx_nlp.sources.ingest import LoadResult, load_source
 from cx_nlp.sources.streams import SourceError
+from cx_nlp.warehouse.rows import storable
 
 
 def export(tmp_path: Path, name: str, content: bytes, **overrides) -> FileSourceConfig:
@@ -78,7 +79,9 @@ def test_bytes_that_are_not_utf8_are_quarantined_not_fatal(tmp_path):
     assert [r.external_id for r in result.records] == ["r2"]
     [bad] = result.quarantined
     assert bad.field == "body" and "not valid utf-8" in bad.reason
-    assert "\ufffd" in bad.payload["body"]  # kept, with the undecodable byte made visible
+    assert bad.payload["body"] == "caf\udce9 was closed"  # kept as read: the warehouse shows it replaced
+    assert storable(bad.payload)["body"] == "caf\ufffd was closed"
+    assert storable(bad.payload)["__replaced__"] == ["body"]
     json.dumps(bad.payload)
 
 

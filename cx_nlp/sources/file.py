@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
-from cx_nlp.sources.exports import read_rows
-from cx_nlp.sources.fields import check_fields, parse_timestamp, payload_key
+from cx_nlp.sources.exports import ERROR_KEY, read_rows
+from cx_nlp.sources.fields import check_fields, parse_timestamp, payload_key, storable_text
 from cx_nlp.sources.source_config import FileSourceConfig
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
@@ -21,12 +21,10 @@ def _has_bad_bytes(value: object) -> bool:
     return isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
-def _clean_payload(payload: dict) -> dict:
-    """JSON columns cannot hold lone surrogates: show undecodable bytes as U+FFFD in the kept payload."""
-    return {
-        k: (v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if _has_bad_bytes(v) else v)
-        for k, v in payload.items()
-    }
+def _column(name: str) -> str:
+    # A payload's own key names the field of a rejection: the warehouse keeps 100 storable characters.
+    name = storable_text(name)
+    return name if len(name) <= 100 else name[:99] + "\u2026"
 
 
 class FileStream(Stream):
@@ -65,13 +63,14 @@ class FileStream(Stream):
         mapping = self.config.fields
 
         def reject(column: str, reason: str) -> QuarantinedRecord:
-            return QuarantinedRecord(self.name, key, column, reason, _clean_payload(payload))
+            # The payload as read: the warehouse shows what it cannot store as U+FFFD, with a note.
+            return QuarantinedRecord(self.name, key, column, reason, payload)
 
-        if "__error__" in payload:
-            return reject("(row)", str(payload["__error__"]))
+        if ERROR_KEY in payload:
+            return reject("(row)", storable_text(str(payload[ERROR_KEY])))
         for column, value in payload.items():
             if _has_bad_bytes(value):
-                return reject(column, f"{where}: bytes that are not valid {self.config.encoding}")
+                return reject(_column(column), f"{where}: bytes that are not valid {self.config.encoding}")
 
         checked = check_fields(
             reject,
@@ -79,8 +78,8 @@ class FileStream(Stream):
             id_field=mapping.id,
             id_value=payload.get(mapping.id),
             text_field=mapping.text,
-            text=str(payload.get(mapping.text) or ""),
-            title=str(payload.get(mapping.title) or "") if mapping.title else "",
+            text=payload.get(mapping.text),
+            title=payload.get(mapping.title) if mapping.title else "",
             created_at_field=mapping.created_at,
             created_at=payload.get(mapping.created_at),
             date_format=self.config.date_format,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -27,6 +28,27 @@ log = logging.getLogger(__name__)
 
 # The token robots.txt groups are matched against; the full User-Agent adds the version and contact.
 ROBOTS_AGENT = "cx-nlp"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with each lone UTF-16 surrogate in its strings (dict keys too) replaced by U+FFFD.
+
+    JSON may escape half a pair (`\\ud83d`: an emoji an API's excerpt cut in two) and the e-mail parser
+    keeps undecodable header bytes as surrogates. Such a string has no UTF-8 form, so it could be neither
+    hashed nor stored; a pair that is whole becomes its character.
+    """
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
 
 
 class HttpError(Exception):
@@ -196,12 +218,29 @@ class HttpClient:
         return self._request(target, headers=headers)
 
     def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """The decoded JSON body, its strings free of lone surrogates.
+
+        A body that is not valid UTF-8 is read with U+FFFD for each bad byte, and a warning says so: one
+        stray Latin-1 byte must not cost the whole page (a page at a saved cursor would fail every night).
+        """
         response = self.get(url, params=params, headers={"Accept": "application/json"})
+        content = response.content
         try:
-            return json.loads(response.content)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            size = len(response.content)
-            raise InvalidJSONError(str(response.url), f"invalid JSON ({size} bytes): {exc}") from exc
+            try:
+                data = json.loads(content)
+            except UnicodeDecodeError as exc:
+                text = content.decode("utf-8", errors="replace")
+                bad = text.count("\ufffd") - content.decode("utf-8", errors="ignore").count("\ufffd")
+                log.warning(
+                    "%s: body is not UTF-8 (%d bad byte(s), the first at byte %d); read with U+FFFD in their place",
+                    secrets.mask(str(response.url)),
+                    bad,
+                    exc.start,
+                )
+                data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidJSONError(str(response.url), f"invalid JSON ({len(content)} bytes): {exc}") from exc
+        return without_lone_surrogates(data)
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt of the URL's host lets the cx-nlp agent fetch it (fetched once per host)."""

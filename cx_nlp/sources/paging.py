@@ -7,6 +7,12 @@ asked (a loop: a SourceError naming the URL, or for a scraper, whose links are t
 warning and a stop). The connector yields each page's items as it arrives, so after a failure half-way
 sync keeps the bookmark where it was.
 
+A page that could not be read whole (`Page.unreadable`: cut off, a bot wall, emptied where more was
+promised) is a SourceError, never an end: the bookmark of a newest-first listing is its newest item, so
+ending there quietly would move the bookmark past the older items on that page for good. Failing keeps
+the state; the next run reads the page again, and a page that stays unreadable shows as a failed source
+rather than as reviews silently missing.
+
 Styles, by what the next position is:
 - CursorPaginator: the token a page hands back (Zendesk `after_cursor`, Google `nextPageToken`).
 - PageNumberPaginator: the number a page's next link names, else the next number (Freshdesk,
@@ -22,7 +28,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Literal
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
@@ -47,6 +53,8 @@ class Page:
     total: int | None = None
     # Entries the page held, objects or not, where that differs from len(items): what a short page counts.
     size: int | None = None
+    # Why the page could not be read whole (its structured data cut off, say); the listing fails there.
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,10 @@ class EndRules:
     total: bool = False
     # E.g. `older_than(...)`: a newest-first page already reached rows this run does not want.
     passed: Callable[[list[dict]], bool] | None = None
+    # With `empty_page`: what an empty page *after the first* is. "end" for APIs that answer past their
+    # last page with an empty one; "unreadable" where a page linked to as next must hold items (a scraped
+    # listing: an empty page there is a bot wall, a page cut off before its reviews, or a broken render).
+    empty_later_page: Literal["end", "unreadable"] = "end"
 
     def ends_after(self, page: Page, following: Hashable | None) -> bool:
         size = len(page.items) if page.size is None else page.size
@@ -118,6 +130,9 @@ class Paginator:
     max_pages_warning: str | None = "{stream}: stopped after max_pages={max_pages} at {url}"
 
     default_loop_message: ClassVar[str] = "{url}: {next!r} was asked before"
+    unreadable_message: ClassVar[str] = (
+        "{url}: {why}; not reading past it, so the bookmark stays and the next run reads it again"
+    )
 
     def following(self, position: Hashable, page: Page) -> Hashable | None:
         """The position after this page; None where the listing cannot go on."""
@@ -135,7 +150,14 @@ class Paginator:
         while True:
             asked.add(self.key(position))
             page = self.fetch(position)
-            if page is None or (self.until.empty_page and not page.items):
+            if page is None:
+                return
+            if page.unreadable is None and handed_over and not page.items:
+                if self.until.empty_page and self.until.empty_later_page == "unreadable":
+                    page.unreadable = "nothing to read on a page linked to as next (blocked, cut off or emptied)"
+            if page.unreadable is not None:
+                raise SourceError(self.stream, self.unreadable_message.format(url=page.url, why=page.unreadable))
+            if self.until.empty_page and not page.items:
                 return
             asked.update(self._also_answered_at(page))
             if self._repeats(page, seen_items):
@@ -213,8 +235,12 @@ class NextLinkPaginator(Paginator):
     """The URL each page links to as next; `first` is the listing's URL.
 
     URLs differing only in their fragment are one page, and a page reached through a redirect is
-    known by both URLs, so a link back to either is a loop.
+    known by both URLs, so a link back to either is a loop. With `within` (a URL prefix: the listing's
+    own pages), a next link elsewhere ends the listing with a warning: a blog's `rel="next"` is often
+    the *next article*, whose reviews are not this listing's.
     """
+
+    within: str | None = None
 
     default_loop_message = "next link of {url} points back to {next}"
 
@@ -223,6 +249,28 @@ class NextLinkPaginator(Paginator):
 
     def _also_answered_at(self, page: Page) -> Iterable[Hashable]:
         return (self.key(page.url),)
+
+    def following(self, position: Hashable, page: Page) -> Hashable | None:
+        if page.next is None or self.within is None or url_within(str(page.next), self.within):
+            return page.next
+        log.warning(
+            "%s: not following next link %s of %s: outside the listing %s",
+            self.stream,
+            secrets.mask(str(page.next)),
+            secrets.mask(page.url),
+            secrets.mask(self.within),
+        )
+        return None
+
+
+def url_within(url: str, prefix: str) -> bool:
+    """Whether `url` is `prefix` or below it: the same scheme and host, and the prefix's path or a path
+    under it (`/reviews` covers `/reviews?page=2` and `/reviews/2`, not `/reviews-2`); queries aside."""
+    target, scope = urlsplit(url), urlsplit(prefix)
+    if (target.scheme.lower(), target.netloc.lower()) != (scope.scheme.lower(), scope.netloc.lower()):
+        return False
+    path, base = target.path or "/", scope.path or "/"
+    return path == base or path.startswith(base if base.endswith("/") else base + "/")
 
 
 def link_header_next(response: httpx.Response) -> str | None:

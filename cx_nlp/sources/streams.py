@@ -30,9 +30,13 @@ from pydantic import BaseModel
 from cx_nlp import secrets
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
 from cx_nlp.sources.fields import check_fields, dig, parse_timestamp, payload_key
-from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig
+from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig, without_lone_surrogates
 
 log = logging.getLogger(__name__)
+
+# The most characters of text one record carries (title and body together); past it the text is cut and
+# the record says so in `metadata["text_truncated"]`. The raw payload keeps the whole text.
+MAX_TEXT_CHARS = 100_000
 
 
 class SourceError(Exception):
@@ -125,6 +129,10 @@ class Stream:
     incremental: ClassVar[bool] = True
     # JSON Schema of the payloads get_records yields: documents the raw shape the warehouse keeps.
     schema: ClassVar[dict] = {}
+    # True where get_records hands over only what changed since `state.cursor` (an export cursor, a read
+    # position in a file): once a cursor is saved, a row dated before the bookmark is a change that kept
+    # its date (a ticket deleted later, a message appended late), not a row an earlier run delivered.
+    changes_since_cursor: ClassVar[bool] = False
 
     def __init__(self, config: Any):
         self.config = config
@@ -168,7 +176,15 @@ class Stream:
         rating_range: tuple[float, float] | None = None,
         date_format: str | None = None,
         metadata: dict | None = None,
+        author: object = None,
     ) -> SourceRecord | QuarantinedRecord:
+        """The record of one payload, or its quarantine with the field and the reason.
+
+        Text (title and body joined) carries at most MAX_TEXT_CHARS characters: longer text is cut there
+        and flagged `text_truncated`, never quarantined. `author`, the writer's display name where the
+        source gives one, goes into metadata. (Web connectors decode payloads without lone surrogates,
+        `http.without_lone_surrogates`; text that still has one is quarantined by `check_fields`.)
+        """
         key = payload_key(payload)
 
         def reject(column: str, reason: str) -> QuarantinedRecord:
@@ -192,7 +208,7 @@ class Stream:
         if isinstance(checked, QuarantinedRecord):
             return checked
         external_id, combined, created, value = checked
-
+        combined, metadata = _capped(combined, metadata, author)
         kind = self.source_kind if self.source_kind in SOURCE_KINDS else "review"
         return SourceRecord(
             source=self.name,
@@ -201,9 +217,21 @@ class Stream:
             text=combined,
             created_at=created,
             rating=value,
-            metadata=metadata or {},
+            metadata=metadata,
             raw_record_key=key,
         )
+
+
+def _capped(text: str, metadata: dict | None, author: object) -> tuple[str, dict]:
+    """The record's text cut at MAX_TEXT_CHARS (flagged), and its metadata with the author's name."""
+    metadata = dict(metadata or {})
+    name = " ".join(without_lone_surrogates(str(author)).split()) if author is not None else ""
+    if name:
+        metadata["author"] = name
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+        metadata["text_truncated"] = True
+    return text, metadata
 
 
 @dataclass
@@ -276,6 +304,9 @@ def _sync_from_bookmark(stream: Stream, state_store: StateStore, since: datetime
     high = bookmark
     keys_at_high = set(delivered_at_bookmark)
     seen: set[str] = set()
+    # Resuming from its own cursor, the source has left out what earlier runs read: only a row delivered at
+    # the bookmark with this very payload is known; any other, however old its date, is news.
+    by_cursor = stream.changes_since_cursor and start_state.cursor is not None
     for payload in stream.get_records(context):
         key = payload_key(payload)
         if key in seen:
@@ -285,7 +316,8 @@ def _sync_from_bookmark(stream: Stream, state_store: StateStore, since: datetime
         seen.add(key)
         value = stream.replication_value(payload)
         if value is not None:
-            if bookmark is not None and (value < bookmark or (value == bookmark and key in delivered_at_bookmark)):
+            repeat = value == bookmark and key in delivered_at_bookmark
+            if bookmark is not None and (repeat or (value < bookmark and not by_cursor)):
                 result.already_synced += 1
                 continue
             if bookmark is None and since is not None and value < since:

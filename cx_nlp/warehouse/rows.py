@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -12,14 +13,51 @@ import numpy as np
 from cx_nlp.embeddings import to_bytes
 from cx_nlp.feedback import NormaliseResult
 from cx_nlp.issues.records import DayFigures, Issue, MinedWindow, PriorIssue, TouchpointDay
+from cx_nlp.pii import redact_payload, redact_pii
 from cx_nlp.records import QuarantinedRecord, ScoredDocument
+from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
 from cx_nlp.sources.ingest import LoadResult
 from cx_nlp.warehouse.store import IngestWrite, IssuesWrite
 
+# The key a stored payload lists, under it, where it shows replaced what no warehouse stores.
+REPLACED_KEY = "__replaced__"
+
 
 def storable(value):
-    """JSON columns take only JSON: dates and other objects become strings."""
-    return json.loads(json.dumps(value, default=str))
+    """JSON columns take only JSON that both warehouses store alike: dates and other objects become strings.
+
+    PostgreSQL's jsonb rejects what SQLite keeps (NUL, lone surrogates, NaN and infinities), and one
+    such value would fail the whole write; so both are given the same copy, characters shown as U+FFFD
+    and numbers as null, and a dict lists under REPLACED_KEY where (`body`, `meta.tags[2]`, a key).
+    """
+    replaced: list[str] = []
+    clean = _replace_unstorable(json.loads(json.dumps(value, default=str)), "", replaced)
+    if replaced and isinstance(clean, dict):
+        clean[REPLACED_KEY] = list(dict.fromkeys(replaced))
+    return clean
+
+
+def _replace_unstorable(value, path: str, replaced: list[str]):
+    if isinstance(value, str):
+        clean = storable_text(value)
+        if clean != value:
+            replaced.append(path)
+        return clean
+    if isinstance(value, float) and not math.isfinite(value):
+        replaced.append(path)
+        return None
+    if isinstance(value, list):
+        return [_replace_unstorable(item, f"{path}[{i}]", replaced) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        clean = {}
+        for key, item in value.items():
+            name = storable_text(key)
+            where = f"{path}.{name}" if path else name
+            if name != key:
+                replaced.append(where)
+            clean[name] = _replace_unstorable(item, where, replaced)
+        return clean
+    return value
 
 
 def columns(record) -> dict:
@@ -35,8 +73,9 @@ def columns(record) -> dict:
 
 
 def _external_id(payload: dict, id_column: str) -> str | None:
+    # Any id as delivered, a quarantined one too: shown as the warehouse can keep it (no NUL, 200 characters).
     value = payload.get(id_column)
-    return str(value) if value not in (None, "") else None
+    return storable_text(str(value))[:MAX_ID_CHARS] if value not in (None, "") else None
 
 
 # ---------------------------------------------------------------- ingest
@@ -70,6 +109,13 @@ def ingest_write(
     )
 
 
+def _stored_payload(payload: dict, id_column: str) -> dict:
+    """A payload as the warehouse keeps it: personal data redacted by the rules of the text
+    (`cx_nlp.pii.redact_payload`), the id column as delivered. Record keys are hashes of the payload
+    as delivered, computed at load, so a rerun lands on the same rows with the same redacted payload."""
+    return storable(redact_payload(payload, keep={id_column}))
+
+
 def raw_rows(
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
@@ -100,7 +146,7 @@ def raw_rows(
                     "record_key": raw.record_key,
                     "external_id": _external_id(raw.payload, load.id_column),
                     "position": raw.position,
-                    "payload": storable(raw.payload),
+                    "payload": _stored_payload(raw.payload, load.id_column),
                     "status": status,
                     "feedback_id": feedback_id,
                     "first_run_id": run_id,
@@ -118,9 +164,9 @@ def quarantine_rows(loads: Sequence[LoadResult], quarantined: Sequence[Quarantin
             "source": q.source,
             "record_key": q.record_key,
             "field": q.field,
-            "reason": q.reason,
+            "reason": redact_pii(q.reason, names=False).text,
             "external_id": _external_id(q.payload, id_columns.get(q.source, "")),
-            "payload": storable(q.payload),
+            "payload": _stored_payload(q.payload, id_columns.get(q.source, "")),
             "run_id": run_id,
         }
         for q in quarantined

@@ -34,6 +34,55 @@ def mail(message_id: str | None, date: str, body: str, *, subject: str = "Compla
     return ("\n".join(headers) + "\n\n" + content).encode()
 
 
+def outlook_mail() -> bytes:
+    """A reply from Outlook desktop as it lands in an mbox: an old-style comment display name in encoded
+    words, a Message-ID with an `@` in its left part, In-Reply-To with the trailing comment Outlook adds."""
+    return (
+        "From juergen.mueller@outlook.example Mon Oct 12 07:41:05 2026\n"
+        "Received: from AM9PR02MB7283.eurprd02.prod.outlook.com (2603:10a6:20b:3f0::7) by\n"
+        " AM0PR02MB5523.eurprd02.prod.outlook.com with HTTPS; Mon, 12 Oct 2026 07:41:03 +0000\n"
+        "From: juergen.mueller@outlook.example (=?iso-8859-1?Q?J=FCrgen_M=FCller?=)\n"
+        'To: "complaints@acme.example" <complaints@acme.example>\n'
+        "Subject: =?iso-8859-1?Q?AW:_Ihre_R=FCckerstattung?=\n"
+        "Thread-Topic: Ihre Ruckerstattung\n"
+        "Thread-Index: AQHZ8k3Fq2b1mXyVbEuW0T3sN9cG7w==\n"
+        "Date: Mon, 12 Oct 2026 07:41:02 +0000\n"
+        "Message-ID: <000801dc3b5f$2a4e1c70$7eea5550$@juergen@outlook.example>\n"
+        "References: <c1.refund@mail.example>\n"
+        "In-Reply-To: <c1.refund@mail.example> (Jane Doe's message of \"Fri, 02 Oct 2026 09:00:00\n"
+        ' +0000")\n'
+        "Accept-Language: de-DE, en-US\n"
+        "Content-Language: de-DE\n"
+        "X-MS-Has-Attach:\n"
+        "X-MS-TNEF-Correlator:\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: text/plain; charset="iso-8859-1"\n'
+        "Content-Transfer-Encoding: quoted-printable\n\n"
+        "Die R=FCckerstattung ist immer noch nicht da.\n\n"
+    ).encode("ascii")
+
+
+def gmail_mail() -> bytes:
+    """A message from Gmail: encoded-word display name, Gmail's Message-ID, multipart/alternative."""
+    return (
+        "From zoe.smith@gmail.example Tue Oct 13 17:22:12 2026\n"
+        "MIME-Version: 1.0\n"
+        "Date: Tue, 13 Oct 2026 18:22:10 +0100\n"
+        "Message-ID: <CAJx5k8N2f0=Yb3qPq+9hX_1v2W3mZr6Tg-q=Xw@mail.gmail.com>\n"
+        "Subject: Refund for order 5531\n"
+        "From: =?UTF-8?Q?Zo=C3=AB_Smith?= <zoe.smith@gmail.example>\n"
+        "To: complaints@acme.example\n"
+        'Content-Type: multipart/alternative; boundary="000000000000a1b2c3d4e5f60718"\n\n'
+        "--000000000000a1b2c3d4e5f60718\n"
+        'Content-Type: text/plain; charset="UTF-8"\n\n'
+        "Still no refund for order 5531.\n\n"
+        "--000000000000a1b2c3d4e5f60718\n"
+        'Content-Type: text/html; charset="UTF-8"\n\n'
+        '<div dir="ltr">Still no refund for order 5531.</div>\n\n'
+        "--000000000000a1b2c3d4e5f60718--\n"
+    ).encode("ascii")
+
+
 def bad_mails() -> tuple[set[str], list[tuple[str, str]], list[bytes]]:
     messages = [
         mail("b11@mail.example", "Fri, 02 Oct 2026 09:00:00 +0000", "A normal complaint."),

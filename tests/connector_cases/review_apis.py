@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from connector_helpers import FakeTime, fast_http
 from fixture_server import FixtureServer, ok, server_error, too_many_requests, truncated_json
-from fixture_server.app_store import app_store_entry, app_store_feed, app_store_feed_path
+from fixture_server.app_store import app_store_entry, app_store_feed, app_store_feed_path, app_store_feed_xml
 from fixture_server.google_business import google_review, google_reviews_page, google_reviews_path
 from fixture_server.trustpilot import trustpilot_review, trustpilot_reviews_page, trustpilot_reviews_path
 from fixture_server.yelp import yelp_review, yelp_reviews_page, yelp_reviews_path
@@ -293,41 +293,49 @@ class AppStoreCase:
     kind = "app_store_reviews"
     app_id, country = "1234567890", "gb"
     since = datetime(2026, 10, 1, tzinfo=UTC)
-    expected_ids = frozenset({"11001", "11002", "11003", "11004"})
+    # Apple numbers reviews in the order they are written: a newer review has a higher id.
+    expected_ids = frozenset({"11009", "11007", "11006", "11002"})
     expected_count = 4
     expected_bookmark = datetime(2026, 10, 21, 14, 12, 33, tzinfo=UTC)
-    new_ids = frozenset({"11000"})
+    new_ids = frozenset({"11012"})
     rerun_requests = 1
     retry_after = 7.0
 
     def __init__(self, server: FixtureServer):
         self.server = server
 
-    def path(self, page: int) -> str:
-        return app_store_feed_path(self.country, self.app_id, page)
+    def path(self, page: int, form: str = "json") -> str:
+        return app_store_feed_path(self.country, self.app_id, page, form)
 
     def feed(self, entries: list[dict], page: int) -> dict:
         return app_store_feed(entries, page=page, app_id=self.app_id, country=self.country, base=self.server.url())
 
-    def page_one(self, newest: list[dict] | None = None) -> dict:
-        entries = [
-            app_store_entry(
-                "11001", rating="1", title="Crashes", content="Dies at checkout.", updated="2026-10-21T07:12:33-07:00"
+    def serve(self, page: int, reviews: list[tuple[dict, str]]) -> None:
+        """A page as JSON (entries as given, some without `updated`) and as XML (every date)."""
+        self.server.route(self.path(page), ok(self.feed([entry for entry, _ in reviews], page)))
+        xml = app_store_feed_xml(reviews, page=page, app_id=self.app_id, country=self.country)
+        self.server.route(self.path(page, "xml"), ok(xml, **{"Content-Type": "text/xml; charset=UTF-8"}))
+
+    def page_one(self) -> list[tuple[dict, str]]:
+        # As real feeds do, the JSON leaves `updated` out of some entries; the XML has every date.
+        dated = "2026-10-21T07:12:33-07:00"
+        return [
+            (app_store_entry("11009", rating="1", title="Crashes", content="Dies at checkout.", updated=dated), dated),
+            (
+                app_store_entry("11007", rating="4", title="Handy", content="Tracking works.", updated=None),
+                "2026-10-17T22:05:00-07:00",
             ),
-            app_store_entry(
-                "11002", rating="4", title="Handy", content="Tracking works.", updated="2026-10-17T22:05:00-07:00"
+            (
+                app_store_entry("11006", rating="2", title="Slow", content=None, updated=None),
+                "2026-10-11T09:00:00-07:00",
             ),
-            app_store_entry("11003", rating="2", title="Slow", content=None, updated="2026-10-11T09:00:00-07:00"),
         ]
-        return self.feed((newest or []) + entries, 1)
 
     def install(self) -> None:
-        self.server.route(self.path(1), ok(self.page_one()))
+        self.serve(1, self.page_one())
         # One review on a page: the feed gives `entry` as an object, not a list.
-        lone = app_store_entry(
-            "11004", rating="5", title="Love it", content="So easy.", updated="2026-10-03T10:00:00-07:00"
-        )
-        self.server.route(self.path(2), ok(self.feed([lone], 2)))
+        lone = app_store_entry("11002", rating="5", title="Love it", content="So easy.", updated=None)
+        self.serve(2, [(lone, "2026-10-03T10:00:00-07:00")])
         # Past the end the feed still answers, with no `entry` at all.
         self.server.route(self.path(3), ok(self.feed([], 3)))
 
@@ -338,10 +346,8 @@ class AppStoreCase:
         return AppStoreReviewsStream(config, **fake.options())
 
     def add_new_item(self) -> None:
-        new = app_store_entry(
-            "11000", rating="1", title="Logged out", content="Logs me out.", updated="2026-10-26T08:00:00-07:00"
-        )
-        self.server.route(self.path(1), ok(self.page_one([new])))
+        new = app_store_entry("11012", rating="1", title="Logged out", content="Logs me out.", updated=None)
+        self.serve(1, [(new, "2026-10-26T08:00:00-07:00"), *self.page_one()])
 
     def data_requests(self) -> list:
         return self.server.log(f"/{self.country}/rss/customerreviews/")

@@ -14,7 +14,7 @@ def google_review(
     star: str,
     create_time: str,
     update_time: str | None = None,
-    reviewer: str = "A Google user",
+    reviewer: str = "Chris Morgan",
     anonymous: bool = False,
     reply: str | None = None,
     account: str = "1234567890",

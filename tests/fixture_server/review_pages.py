@@ -107,3 +107,38 @@ def plain_reviews_page(reviews: list[dict], next_href: str | None = None) -> str
     )
     nav = f'<a class="pager-next" href="{next_href}">More</a>' if next_href else ""
     return _page("", f'<ul class="reviews">{items}</ul>{nav}')
+
+
+def blog_post_page(
+    title: str, reviews: list[dict], *, next_post: str | None = None, next_page: str | None = None
+) -> str:
+    """A WordPress-style review article: reviews as JSON-LD beside the Article, and the theme's post
+    navigation whose `<a rel="next">` is the *next article*, not more of this one. `next_page` is the
+    article's own page 2, which an SEO plugin announces as `<link rel="next">` in the head."""
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "Article", "@id": "#article", "headline": title, "datePublished": "2026-10-01T08:00:00+00:00"},
+            {"@type": "Product", "@id": "#product", "name": title, "review": reviews},
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(data)}</script>' + _next_link(next_page)
+    visible = "".join(f"<blockquote>{r.get('reviewBody', '')}</blockquote>" for r in reviews)
+    nav = (
+        '<nav class="navigation post-navigation" aria-label="Posts"><div class="nav-links">'
+        '<div class="nav-previous"><a href="/blog/older-post/" rel="prev">Older post</a></div>'
+        f'<div class="nav-next"><a href="{next_post}" rel="next">Next post</a></div></div></nav>'
+        if next_post
+        else ""
+    )
+    return _page(head, f'<article class="post"><h1 class="entry-title">{title}</h1>{visible}</article>{nav}')
+
+
+def challenge_page() -> str:
+    """What a bot wall answers with HTTP 200: no reviews, no structured data, a script to run."""
+    return (
+        "<!DOCTYPE html><html lang=en-US><head><title>Just a moment...</title>"
+        '<meta http-equiv="refresh" content="360"></head><body><div class="main-wrapper" role="main">'
+        "<h1>shop.example</h1><p>Verifying you are human. This may take a few seconds.</p>"
+        "<noscript>Enable JavaScript and cookies to continue</noscript></div></body></html>"
+    )

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 ZENDESK_EXPORT = "/api/v2/incremental/tickets/cursor.json"
+
+
+def _epoch(value: str) -> int:
+    try:
+        return int(datetime.fromisoformat(value).timestamp())
+    except ValueError:
+        return 0
 
 
 def zendesk_ticket(
@@ -17,16 +26,25 @@ def zendesk_ticket(
     channel: str = "email",
     custom_fields: dict[int, object] | None = None,
     base: str = "https://acme.zendesk.com",
+    requester: tuple[str, str] | None = ("Jane Doe", "jane.doe@mail.example"),
+    generated_at: str | None = None,
 ) -> dict:
-    """A ticket as the export returns it (the fields the Tickets API documents, values invented)."""
+    """A ticket as the export returns it (the fields the Tickets API documents, values invented).
+
+    An e-mailed ticket names its sender in `via.source.from`; a web form or an app leaves `from` empty.
+    `generated_timestamp` is when Zendesk last wrote the ticket into the export (a deletion moves it,
+    `updated_at` not): `generated_at`, else `updated_at`.
+    """
+    sender = {"address": requester[1], "name": requester[0]} if channel == "email" and requester else {}
+    to = {"name": "Acme Support", "address": "support@acme.example"} if channel == "email" else {}
     ticket = {
         "url": f"{base}/api/v2/tickets/{ticket_id}.json",
         "id": ticket_id,
         "external_id": None,
-        "via": {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}},
+        "via": {"channel": channel, "source": {"from": sender, "to": to, "rel": None}},
         "created_at": created_at,
         "updated_at": updated_at,
-        "generated_timestamp": 0,
+        "generated_timestamp": _epoch(generated_at or updated_at),
         "type": "problem",
         "subject": subject,
         "raw_subject": subject,
@@ -64,12 +82,14 @@ def zendesk_ticket(
 
 
 def zendesk_export_page(tickets: list[dict], after_cursor: str | None, end_of_stream: bool, base: str) -> dict:
+    """An export page: the cursors both ways (a page of tickets can be walked back), and `end_of_stream`."""
     after_url = f"{base}{ZENDESK_EXPORT}?cursor={after_cursor}" if after_cursor else None
+    before_cursor = f"b.{after_cursor}" if tickets and after_cursor else None
     return {
         "tickets": tickets,
         "after_url": after_url,
         "after_cursor": after_cursor,
-        "before_url": None,
-        "before_cursor": None,
+        "before_url": f"{base}{ZENDESK_EXPORT}?cursor={before_cursor}" if before_cursor else None,
+        "before_cursor": before_cursor,
         "end_of_stream": end_of_stream,
     }

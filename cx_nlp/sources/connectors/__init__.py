@@ -6,9 +6,10 @@ from typing import Any
 
 from cx_nlp.sources.connectors.app_store import AppStoreConfig, AppStoreReviewsStream
 from cx_nlp.sources.connectors.cfpb import CfpbComplaintsStream, CfpbConfig
-from cx_nlp.sources.connectors.email import ImapConfig, ImapStream, MboxConfig, MboxStream
+from cx_nlp.sources.connectors.email import ImapConfig, ImapStream
 from cx_nlp.sources.connectors.freshdesk import FreshdeskConfig, FreshdeskTicketsStream
 from cx_nlp.sources.connectors.google_business import GoogleBusinessConfig, GoogleBusinessReviewsStream
+from cx_nlp.sources.connectors.mbox import MboxConfig, MboxStream
 from cx_nlp.sources.connectors.review_pages import ReviewPagesConfig, ReviewPagesStream
 from cx_nlp.sources.connectors.surveys import SurveyConfig, SurveyResponsesStream
 from cx_nlp.sources.connectors.trustpilot import TrustpilotConfig, TrustpilotReviewsStream

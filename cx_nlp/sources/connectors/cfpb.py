@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
+from cx_nlp.sources.exports import raise_csv_field_limit
 from cx_nlp.sources.fields import SOURCE_NAME, infer_format
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
@@ -138,8 +139,11 @@ class CfpbComplaintsStream(Stream):
             log.info("source %s: %d complaints about other companies skipped", self.name, skipped)
 
     def _csv_rows(self, path: Path) -> Iterator[dict]:
+        # Narratives can be long; what no file source fails on, this one does not either.
+        raise_csv_field_limit()
         with path.open(encoding=self.config.encoding, newline="") as handle:
-            # strict: a download cut off inside a quoted narrative must fail, not become one short row.
+            # strict: a download cut off inside a quoted narrative must fail, not become one short row:
+            # the stream is incremental, and a bookmark moved past the cut would skip those complaints.
             reader = csv.DictReader(handle, strict=True)
             try:
                 for row in reader:
@@ -151,7 +155,9 @@ class CfpbComplaintsStream(Stream):
         try:
             with path.open(encoding=self.config.encoding) as handle:
                 data = json.load(handle)
-        except json.JSONDecodeError as exc:
+        except RecursionError as exc:
+            raise SourceError(self.name, f"{path}: invalid JSON: nested too deeply") from exc
+        except ValueError as exc:  # JSONDecodeError, and integers too long for Python
             raise SourceError(self.name, f"{path}: invalid JSON: {exc}") from exc
         if not isinstance(data, list):
             raise SourceError(self.name, f"{path}: expected a JSON array of complaints")
@@ -170,7 +176,7 @@ class CfpbComplaintsStream(Stream):
             id_field="complaint_id",
             text_field="complaint_what_happened",
             created_at_field="date_received",
-            text=str(payload.get("complaint_what_happened") or ""),
+            text=payload.get("complaint_what_happened"),
             created_at=received_at(payload.get("date_received")) or payload.get("date_received"),
             metadata={field: payload.get(field) for field in METADATA_FIELDS if field in payload},
         )

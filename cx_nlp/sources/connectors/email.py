@@ -5,6 +5,14 @@ message) as key, the Date header as an ISO timestamp, From/To/Subject, and the b
 wrote: text/plain when the message has it, else its HTML part, never an attachment. Quoted replies
 and signatures are cut by `clean_text`, the same rules every other source's text goes through.
 
+Message-ID, In-Reply-To and From are read from the header as sent, not as the strict RFC 5322 parser
+rebuilds it: real mail has msg-ids with two `@` (kept whole), In-Reply-To with a trailing comment
+(dropped), and the old `address (Display Name)` form, encoded words included (the name kept, as
+`from_name` and the record's `author`). Header bytes that are not UTF-8 become U+FFFD.
+
+An mbox is read from where the last run stopped (`connectors/mbox.py`), IMAP by UID, so the sender's
+Date header never decides what is new.
+
 IMAP reads are incremental by UID: the cursor is `<UIDVALIDITY>:<highest UID delivered>`, each run
 asks `UID SEARCH SINCE <bookmark day>` and fetches only UIDs above the cursor. The folder is opened
 read-only and bodies fetched with BODY.PEEK, so reading never marks a customer's mail as seen. A
@@ -17,16 +25,17 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import logging
-import mailbox
 import re
 import ssl
 from collections.abc import Iterator
 from datetime import datetime
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
-from pathlib import Path
+from email.utils import parseaddr, parsedate_to_datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -34,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from cx_nlp.normalise import clean_text
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.fields import SOURCE_NAME, iso_timestamp
+from cx_nlp.sources.http import without_lone_surrogates
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
 log = logging.getLogger(__name__)
@@ -41,13 +51,16 @@ log = logging.getLogger(__name__)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+_MSG_ID = re.compile(r"<([^<>]+)>")
+_COMMENT = re.compile(r"\([^()]*\)")
 
-_MESSAGE_SCHEMA_PROPERTIES: dict = {
+MESSAGE_SCHEMA_PROPERTIES: dict = {
     "id": {"type": "string", "description": "Message-ID without brackets, else sha256:<hash of the message>"},
     "message_id": {"type": ["string", "null"]},
     "date": {"type": ["string", "null"], "format": "date-time"},
     "date_header": {"type": ["string", "null"]},
     "from": {"type": ["string", "null"]},
+    "from_name": {"type": ["string", "null"], "description": "the sender's display name, decoded"},
     "to": {"type": ["string", "null"]},
     "subject": {"type": ["string", "null"]},
     "in_reply_to": {"type": ["string", "null"]},
@@ -63,6 +76,49 @@ def _header(message: EmailMessage, name: str) -> str | None:
     except (TypeError, ValueError, IndexError):  # a header the parser cannot make sense of
         value = None
     return str(value).strip() or None if value is not None else None
+
+
+def _raw_header(message: EmailMessage, name: str) -> str | None:
+    """A header's value as sent, unfolded; bytes that are not UTF-8 become U+FFFD."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            text = " ".join(str(value).split())
+            # The parser keeps raw 8-bit bytes as surrogate escapes; RFC 6532 headers are UTF-8.
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") or None
+    return None
+
+
+def _msg_id(raw: str | None) -> str | None:
+    """The first `<msg-id>` of a header, whole (`@` and all); comments and text around it dropped."""
+    if not raw:
+        return None
+    found = _MSG_ID.search(raw)
+    value = found.group(1) if found else _COMMENT.sub(" ", raw)
+    return value.strip() or None
+
+
+def _decoded_words(text: str) -> str:
+    if "=?" not in text:
+        return text.strip()
+    try:
+        return str(make_header(decode_header(text))).strip()
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return text.strip()
+
+
+def _sender(raw: str | None) -> tuple[str | None, str | None]:
+    """(From as `Name <address>`, the display name) of a raw From header, an `address (Name)` comment too."""
+    if not raw:
+        return None, None
+    name, address = parseaddr(raw)
+    name = _decoded_words(name)
+    if not address:
+        return _decoded_words(raw), name or None
+    try:
+        shown = str(Address(display_name=name, addr_spec=address)) if name else address
+    except (ValueError, IndexError, HeaderParseError):  # an address the strict parser refuses
+        shown = f"{name} <{address}>" if name else address
+    return shown, name or None
 
 
 def _part_text(part: EmailMessage) -> str:
@@ -91,18 +147,18 @@ def message_payload(data: bytes) -> dict:
     body_part = message.get_body(preferencelist=("plain", "html"))
     body = _part_text(body_part) if body_part is not None else ""
     attachments = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
-    message_id = _header(message, "Message-ID")
-    if message_id:
-        message_id = message_id.strip("<>").strip() or None
+    message_id = _msg_id(_raw_header(message, "Message-ID"))
     date_header = _header(message, "Date")
+    sender, sender_name = _sender(_raw_header(message, "From"))
     payload = {
         "message_id": message_id,
         "date": _iso_date(date_header),
         "date_header": date_header,
-        "from": _header(message, "From"),
+        "from": sender,
+        "from_name": sender_name,
         "to": _header(message, "To"),
         "subject": _header(message, "Subject"),
-        "in_reply_to": _header(message, "In-Reply-To"),
+        "in_reply_to": _msg_id(_raw_header(message, "In-Reply-To")),
         "content_type": body_part.get_content_type() if body_part is not None else None,
         "body": body,
         "attachments": attachments,
@@ -112,10 +168,12 @@ def message_payload(data: bytes) -> dict:
     else:
         identity = "\n".join(str(payload[k] or "") for k in ("from", "date_header", "subject", "body"))
         payload["id"] = "sha256:" + hashlib.sha256(identity.encode("utf-8", errors="replace")).hexdigest()[:32]
-    return payload
+    return without_lone_surrogates(payload)
 
 
-class _EmailStream(Stream):
+class EmailStream(Stream):
+    """What the mbox and IMAP streams share: one payload shape, one record."""
+
     primary_keys = ("id",)
     source_kind = "complaint"
 
@@ -134,45 +192,8 @@ class _EmailStream(Stream):
                 "message_id": payload.get("message_id"),
                 "attachments": len(payload.get("attachments") or []),
             },
+            author=payload.get("from_name"),
         )
-
-
-# -- mbox --------------------------------------------------------------------------------------------
-
-
-class MboxConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(default="email_mbox", pattern=SOURCE_NAME)
-    kind: Literal["email_mbox"] = "email_mbox"
-    path: Path
-
-
-class MboxStream(_EmailStream):
-    """An mbox file, read whole each run; the Date-header bookmark keeps reruns from re-delivering."""
-
-    name = "email_mbox"
-    replication_key = "date"
-    config_model = MboxConfig
-    schema: ClassVar[dict] = {
-        "type": "object",
-        "required": ["id", "body"],
-        "properties": _MESSAGE_SCHEMA_PROPERTIES,
-        "additionalProperties": False,
-    }
-
-    config: MboxConfig
-
-    def get_records(self, context: SyncContext) -> Iterator[dict]:
-        path = self.config.path
-        if not path.is_file():
-            raise SourceError(self.name, f"{path}: mbox file not found")
-        box = mailbox.mbox(path, create=False)
-        try:
-            for key in box.iterkeys():
-                yield message_payload(box.get_bytes(key))
-        finally:
-            box.close()
 
 
 # -- IMAP --------------------------------------------------------------------------------------------
@@ -221,7 +242,7 @@ def _internal_date(value: bytes | None) -> str | None:
         return None
 
 
-class ImapStream(_EmailStream):
+class ImapStream(EmailStream):
     name = "email_imap"
     # The server's arrival time rises with the UID; a sender's Date header need not.
     replication_key = "internal_date"
@@ -230,7 +251,7 @@ class ImapStream(_EmailStream):
         "type": "object",
         "required": ["id", "uid", "body"],
         "properties": {
-            **_MESSAGE_SCHEMA_PROPERTIES,
+            **MESSAGE_SCHEMA_PROPERTIES,
             "uid": {"type": "integer"},
             "uidvalidity": {"type": "string"},
             "internal_date": {"type": ["string", "null"], "format": "date-time"},

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.normalise import clean_text
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.fields import SOURCE_NAME
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import Auth, BasicAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.paging import EndRules, Page, PageNumberPaginator, page_items
 from cx_nlp.sources.streams import HttpStream, SyncContext
@@ -193,4 +193,6 @@ class FreshdeskTicketsStream(HttpStream):
             text=text,
             created_at=payload.get("created_at"),
             metadata=metadata,
+            # Present where the requester is embedded (`include=requester`); the ticket alone has only an id.
+            author=dig(payload, "requester.name"),
         )

@@ -138,6 +138,8 @@ class GoogleBusinessReviewsStream(ReviewListingStream):
             rating=STAR_RATINGS.get(star) if isinstance(star, str) else None,
             rating_range=(1, 5),
             metadata=metadata,
+            # An anonymous reviewer's display name is a placeholder ("A Google User"), not a person.
+            author=None if dig(payload, "reviewer.isAnonymous") else dig(payload, "reviewer.displayName"),
         )
         if isinstance(outcome, SourceRecord) and star not in (None, UNSPECIFIED, *STAR_RATINGS):
             return QuarantinedRecord(

@@ -3,7 +3,13 @@
 Extraction prefers JSON-LD (the markup search engines read, so sites keep it correct), falls back
 to microdata, then to CSS selectors from config for sites with no structured data at all. Paging
 follows `rel=next` (or a configured selector), newest first, and stops at the bookmark date, at a page
-already seen, at `max_pages`, or at a link robots.txt or allowed_hosts rules out.
+already seen, at `max_pages`, at a link robots.txt or allowed_hosts rules out, or at a link outside the
+listing (`listing_scope`: a blog's `rel=next` is often the next *article*).
+
+A page the listing links to as next that holds no reviews (a bot wall answering 200, a page cut off
+before its reviews, a broken render), or whose JSON-LD is cut off, fails the source instead of ending
+the listing: its state is kept and the next run reads that page again. Ending quietly would move the
+bookmark to this run's newest review, past the older reviews of the page never read.
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ from cx_nlp import secrets
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.connectors.review_api import ReviewListingStream
 from cx_nlp.sources.fields import SOURCE_NAME, parse_timestamp
-from cx_nlp.sources.http import HostNotAllowedError, HttpClientConfig, RobotsDisallowedError
+from cx_nlp.sources.http import (
+    HostNotAllowedError,
+    HttpClientConfig,
+    RobotsDisallowedError,
+    without_lone_surrogates,
+)
 from cx_nlp.sources.paging import EndRules, NextLinkPaginator, Page, Paginator
 
 log = logging.getLogger(__name__)
@@ -59,6 +70,9 @@ class ReviewPagesConfig(BaseModel):
     kind: Literal["review_pages"] = "review_pages"
     # One listing per source: its bookmark is the newest review date of that listing alone.
     start_url: str
+    # Where this listing's pages live: a next link outside it is not followed. Default: the start URL
+    # without its query (`/p/sofa/reviews` covers `?page=2` and `/p/sofa/reviews/2`).
+    listing_scope: str | None = None
     next_selector: str | None = None
     selectors: ReviewSelectors | None = None
     # Listings sorted newest first let a run stop at the bookmark; otherwise every page is read.
@@ -91,6 +105,10 @@ class ReviewPagesConfig(BaseModel):
             raise ValueError("http.respect_robots cannot be turned off for a scraper")
         if not self.http.contact:
             raise ValueError("http.contact is required for scraping: site operators must be able to reach us")
+        scope = httpx.URL(self.listing_scope) if self.listing_scope else url.copy_with(query=None, fragment=None)
+        if scope.scheme not in ("http", "https") or scope.host.lower() not in self.http.allowed_hosts:
+            raise ValueError(f"listing_scope {str(scope)!r} must be an http(s) URL on one of http.allowed_hosts")
+        self.listing_scope = str(scope)
         return self
 
 
@@ -136,6 +154,15 @@ def _scope_props(scope: LexborNode) -> dict[str, LexborNode]:
             for name in (node.attributes.get("itemprop") or "").split():
                 props.setdefault(name, node)
     return props
+
+
+def _ends_early(exc: json.JSONDecodeError) -> bool:
+    """Whether JSON failed because its text ran out, as a body cut short leaves it, not for a typo."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(exc.doc.rstrip())
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _enclosing_name(item: LexborNode) -> str | None:
@@ -189,10 +216,16 @@ class ReviewPagesStream(ReviewListingStream):
             self._listing_page,
             first=self.config.start_url,
             # A page of reviews already read means the links loop under URLs that differ.
-            until=EndRules(empty_page=True, repeated_page=lambda review: review["id"], passed=passed),
+            until=EndRules(
+                empty_page=True,
+                empty_later_page="unreadable",
+                repeated_page=lambda review: review["id"],
+                passed=passed,
+            ),
             max_pages=self.config.max_pages,
             # A site's links that loop are the site's business: what was read so far is kept.
             on_loop="stop",
+            within=self.config.listing_scope,
         )
 
     def _listing_page(self, url: str) -> Page | None:
@@ -206,7 +239,8 @@ class ReviewPagesStream(ReviewListingStream):
             return None
         page_url = str(response.url)
         tree = LexborHTMLParser(response.text)
-        return Page(self._extract(tree, page_url), page_url, next=self._next_url(tree, page_url))
+        reviews, cut_off = self._extract(tree, page_url, response.text)
+        return Page(reviews, page_url, next=self._next_url(tree, page_url), unreadable=cut_off)
 
     def _next_url(self, tree: LexborHTMLParser, page_url: str) -> str | None:
         if self.config.next_selector:
@@ -222,8 +256,9 @@ class ReviewPagesStream(ReviewListingStream):
 
     # -- extraction -------------------------------------------------------------------------------
 
-    def _extract(self, tree: LexborHTMLParser, page_url: str) -> list[dict]:
-        reviews = self._from_json_ld(tree, page_url)
+    def _extract(self, tree: LexborHTMLParser, page_url: str, html: str) -> tuple[list[dict], str | None]:
+        """The page's reviews, and why it could not be read whole (None when it could)."""
+        reviews, cut_off = self._from_json_ld(tree, page_url, html)
         if not reviews:
             reviews = self._from_microdata(tree, page_url)
         if not reviews and self.config.selectors:
@@ -231,7 +266,7 @@ class ReviewPagesStream(ReviewListingStream):
         unique: dict[str, dict] = {}
         for review in reviews:
             unique.setdefault(review["id"], review)
-        return list(unique.values())
+        return list(unique.values()), cut_off
 
     def _payload(self, extraction: str, *, native_id: str | None, page_url: str | None, **fields: Any) -> dict:
         payload = {
@@ -260,8 +295,9 @@ class ReviewPagesStream(ReviewListingStream):
             payload["id"] = f"sha256:{digest[:32]}"
         return payload
 
-    def _from_json_ld(self, tree: LexborHTMLParser, page_url: str) -> list[dict]:
+    def _from_json_ld(self, tree: LexborHTMLParser, page_url: str, html: str) -> tuple[list[dict], str | None]:
         found: list[dict] = []
+        cut_off = None
 
         def walk(node: object, about: str | None) -> None:
             if isinstance(node, list):
@@ -300,14 +336,20 @@ class ReviewPagesStream(ReviewListingStream):
         for script in tree.css("script[type]"):
             if script.attributes.get("type", "").split(";")[0].strip().lower() != "application/ld+json":
                 continue
+            block = script.text(deep=True)
             try:
-                data = json.loads(script.text(deep=True))
+                data = json.loads(block)
             except json.JSONDecodeError as exc:
-                # One broken block must not hide the others on the page.
+                # (The parser reads line ends as `\n`; so must the comparison.)
+                if _ends_early(exc) and _newlines(html).rstrip().endswith(block.rstrip()):
+                    # The body ends inside the block, mid-value: the page was cut off, reviews with it.
+                    cut_off = f"JSON-LD cut off at character {exc.pos} ({exc.msg})"
+                # A malformed block otherwise (a stray comma) must not hide the others on the page.
                 log.warning("%s: invalid JSON-LD on %s: %s", self.name, secrets.mask(page_url), exc)
                 continue
-            walk(data, None)
-        return found
+            # An escaped half of a surrogate pair (`\\ud83d`) would make the text unstorable.
+            walk(without_lone_surrogates(data), None)
+        return found, cut_off
 
     def _from_microdata(self, tree: LexborHTMLParser, page_url: str) -> list[dict]:
         found: list[dict] = []
@@ -388,6 +430,7 @@ class ReviewPagesStream(ReviewListingStream):
             rating=payload.get("rating"),
             rating_range=(low, high),
             date_format=self.config.date_format,
+            author=payload.get("author"),
             metadata={
                 k: payload.get(k)
                 for k in ("url", "item_reviewed", "best_rating", "listing_url", "extraction")

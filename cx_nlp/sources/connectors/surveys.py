@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cx_nlp.kpis import SCORE_RANGES
 from cx_nlp.records import QuarantinedRecord, SourceRecord
-from cx_nlp.sources.exports import read_rows
-from cx_nlp.sources.fields import SOURCE_NAME, infer_format, parse_timestamp, payload_key
+from cx_nlp.sources.exports import ERROR_KEY, read_rows
+from cx_nlp.sources.fields import SOURCE_NAME, infer_format, parse_timestamp, payload_key, storable_text
 from cx_nlp.sources.streams import SourceError, Stream, SyncContext
 
 
@@ -89,8 +89,9 @@ class SurveyResponsesStream(Stream):
         return parse_timestamp(payload.get(self.config.fields.created_at), self.config.date_format)
 
     def to_source_record(self, payload: dict) -> SourceRecord | QuarantinedRecord:
-        if "__error__" in payload:
-            return QuarantinedRecord(self.name, payload_key(payload), "(row)", str(payload["__error__"]), payload)
+        if ERROR_KEY in payload:
+            reason = storable_text(str(payload[ERROR_KEY]))
+            return QuarantinedRecord(self.name, payload_key(payload), "(row)", reason, payload)
         fields = self.config.fields
         metadata = {"score_type": self.config.score_type}
         metadata.update({column: payload.get(column) for column in self.config.metadata if column in payload})
@@ -99,7 +100,7 @@ class SurveyResponsesStream(Stream):
             id_field=fields.id,
             text_field=fields.text,
             created_at_field=fields.created_at,
-            text=str(payload.get(fields.text) or ""),
+            text=payload.get(fields.text),
             created_at=payload.get(fields.created_at),
             date_format=self.config.date_format,
             rating_field=fields.score,

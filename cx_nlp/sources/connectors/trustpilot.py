@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, ReviewListingStream
-from cx_nlp.sources.fields import SOURCE_NAME
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import ApiKeyAuth, Auth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.paging import EndRules, Page, PageNumberPaginator, Paginator, page_items
 
@@ -126,4 +126,5 @@ class TrustpilotReviewsStream(ReviewListingStream):
                 "has_reply": bool(payload.get("companyReply")),
                 "updated_at": payload.get("updatedAt"),
             },
+            author=dig(payload, "consumer.displayName"),
         )

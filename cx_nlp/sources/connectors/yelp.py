@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from cx_nlp.records import QuarantinedRecord, SourceRecord
 from cx_nlp.sources.connectors.review_api import PATH_SEGMENT, ReviewListingStream
-from cx_nlp.sources.fields import SOURCE_NAME
+from cx_nlp.sources.fields import SOURCE_NAME, dig
 from cx_nlp.sources.http import Auth, BearerAuth, HttpClientConfig, pin_base_url
 from cx_nlp.sources.paging import EndRules, OffsetPaginator, Page, Paginator, page_items
 
@@ -98,8 +98,16 @@ class YelpReviewsStream(ReviewListingStream):
         return OffsetPaginator(
             self.name,
             self._reviews_page,
-            # Known quirk: a short page is not taken as the end (`short_page=self.config.page_size` would).
-            until=EndRules(empty_page=True, total=True, passed=passed),
+            # `total` counts every review of the business, but Fusion serves only a few of them (3 on most
+            # plans): a short page is the end, and asking past it gets the same page again or an HTTP 400.
+            # A full page that only repeats what was read (offset ignored) ends the listing too.
+            until=EndRules(
+                empty_page=True,
+                total=True,
+                short_page=self.config.page_size,
+                repeated_page=lambda review: review.get("id"),
+                passed=passed,
+            ),
             max_pages=self.config.max_pages,
             max_pages_warning="{stream}: stopped after max_pages={max_pages} at offset {next}",
         )
@@ -142,4 +150,5 @@ class YelpReviewsStream(ReviewListingStream):
                 "url": payload.get("url"),
                 "text_is_excerpt": True,
             },
+            author=dig(payload, "user.name"),
         )

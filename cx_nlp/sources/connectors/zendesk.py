@@ -2,6 +2,10 @@
 
 The first run starts from a time (`start_time`); every later run resumes from the `after_cursor` of
 the last page, which Zendesk keeps valid, so a nightly run asks only for tickets changed since.
+Everything the export sends after the cursor is a change, so it is delivered whatever its `updated_at`:
+a ticket deleted since it was read comes back with status `deleted` and the `updated_at` it had, and
+lands as a new version (`Stream.changes_since_cursor`). The requester's name, where the ticket names
+it (`via.source.from` of an e-mailed ticket), is the record's `author`.
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ class ZendeskTicketsStream(HttpStream):
     replication_key = "updated_at"
     source_kind = "ticket"
     config_model = ZendeskConfig
+    # The export cursor hands over only tickets changed since it, some with an `updated_at` before the
+    # bookmark (a deleted ticket keeps its own): every one of them is a new version.
+    changes_since_cursor = True
     schema: ClassVar[dict] = {
         "type": "object",
         "required": ["id", "created_at", "updated_at"],
@@ -65,9 +72,19 @@ class ZendeskTicketsStream(HttpStream):
             "updated_at": {"type": "string", "format": "date-time"},
             "subject": {"type": ["string", "null"]},
             "description": {"type": ["string", "null"]},
-            "status": {"type": "string"},
+            "status": {"type": "string", "description": "'deleted' for a ticket deleted since it was read"},
+            "generated_timestamp": {"type": "integer", "description": "when the export last wrote the ticket"},
             "tags": {"type": "array", "items": {"type": "string"}},
-            "via": {"type": "object", "properties": {"channel": {"type": "string"}}},
+            "via": {
+                "type": "object",
+                "properties": {
+                    "channel": {"type": "string"},
+                    "source": {
+                        "type": "object",
+                        "properties": {"from": {"type": "object", "description": "address and name, e-mail only"}},
+                    },
+                },
+            },
             "custom_fields": {"type": "array", "items": {"type": "object"}},
         },
         "additionalProperties": True,
@@ -128,4 +145,6 @@ class ZendeskTicketsStream(HttpStream):
             text=str(payload.get("description") or ""),
             created_at=payload.get("created_at"),
             metadata=metadata,
+            # The sender of an e-mailed ticket; a web form or an app names none in the ticket itself.
+            author=dig(payload, "via.source.from.name"),
         )
