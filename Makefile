@@ -50,9 +50,9 @@ run: $(STAMP)
 test: $(STAMP) $(MPNET_STAMP) lint
 	$(PYTHON) -m pytest
 
-# The fast tier: no transformer, no PostgreSQL, no Airflow (synthetic vectors and SQLite); under a minute.
+# The fast tier: no model, no PostgreSQL, no Airflow, no fuzzing (synthetic vectors and SQLite); under a minute.
 test-fast: $(STAMP) lint
-	$(PYTHON) -m pytest -m "not models and not postgres and not airflow"
+	$(PYTHON) -m pytest -m "not models and not postgres and not airflow and not fuzz"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

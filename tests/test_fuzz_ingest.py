@@ -28,6 +28,8 @@ from cx_nlp.warehouse import rows, store
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, upgrade
 
+pytestmark = pytest.mark.fuzz
+
 START, END = date(2026, 10, 1), date(2026, 11, 1)
 FUZZ = settings(
     max_examples=100,

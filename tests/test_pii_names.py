@@ -11,6 +11,8 @@ from pii_cases import ADDRESSES, CLEAN, HELD_OUT_ADDRESSES, HELD_OUT_NAMES, NAME
 from cx_nlp import pii, pii_entities
 from cx_nlp.pii import redact_pii
 
+pytestmark = pytest.mark.models
+
 needs_spacy = pytest.mark.skipif(not pii_entities.available(), reason=f"optional: {pii_entities.INSTALL_HINT}")
 
 
