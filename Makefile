@@ -15,7 +15,7 @@ export OPENBLAS_CORETYPE := Haswell
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-fast lint install install-mpnet bench clean
+.PHONY: run test test-fast lint install install-mpnet bench clean test-image stack-up stack-down test-stack
 
 install: $(STAMP)
 
@@ -54,12 +54,38 @@ test: $(STAMP) $(MPNET_STAMP) lint
 test-fast: $(STAMP) lint
 	$(PYTHON) -m pytest -m "not models and not postgres and not airflow and not fuzz"
 
+# Builds the image (Docker, else podman with a local stand-in base image; about 10 minutes the first time)
+# and mines the bundled sample inside it. Not part of `make test`.
+test-image:
+	deploy/test-image.sh
+
+# The local production-like stack (docs/deploy.md, "Local stack"): Airflow api-server, scheduler,
+# dag-processor and two Celery workers from the image, on the host's PostgreSQL and Redis. podman play kube
+# (deploy/stack/pod.yaml), or docker compose (deploy/stack/compose.yaml) where a Docker engine answers.
+stack-up:
+	deploy/stack/stack.sh up
+
+stack-down:
+	deploy/stack/stack.sh down
+
+# A fresh stack, a night triggered through the REST API, a three-night backfill compared with `cx-nlp run`,
+# then the stack down and its databases dropped. Not part of `make test` (about 7 minutes on 2 cores).
+test-stack: $(STAMP)
+	deploy/stack/test-stack.sh
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The benchmarks at small sizes (about 10 minutes on 2 cores), results in $(BENCH_OUT); the full sizes
+# and their figures: docs/benchmarks.md.
+BENCH_OUT ?= warehouse/bench
+
 bench: $(STAMP)
 	$(PYTHON) bench/bench_pipeline.py
+	$(PYTHON) bench/generate.py --count 10000 --out $(BENCH_OUT)/feedback-10k
+	$(PYTHON) bench/bench_clustering.py --sizes 10000 20000 --pool 1000 --timeout 300 --output $(BENCH_OUT)/clustering.json
+	$(PYTHON) bench/bench_onnx.py --per-corpus 50 --speed-texts 128 --rounds 3 --output $(BENCH_OUT)/onnx.json
 
 clean:
 	rm -rf $(VENV) warehouse

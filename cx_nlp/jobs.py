@@ -8,10 +8,8 @@ from cx_nlp.settings import Settings
 
 
 def _settings(warehouse_url: str | None) -> Settings:
-    settings = Settings(progress=False)
-    if warehouse_url:
-        settings.warehouse_url = warehouse_url
-    return settings
+    # Given to the constructor, not assigned after it: the report folder is derived from the warehouse.
+    return Settings(progress=False, warehouse_url=warehouse_url) if warehouse_url else Settings(progress=False)
 
 
 def _day(value: date | datetime | str) -> date:
@@ -22,16 +20,19 @@ def _day(value: date | datetime | str) -> date:
     return datetime.fromisoformat(str(value)).date()
 
 
-def validate_config(warehouse_url: str | None = None) -> dict:
-    """Fail fast, before any model loads, when a config file is wrong."""
+def validate_config(warehouse_url: str | None = None, only: str | None = None) -> dict:
+    """Fail fast, before any model loads, when a config file is wrong; `only` keeps one source (an ad-hoc run)."""
     from cx_nlp.config import load_registry, load_sources, load_taxonomy
 
     settings = _settings(warehouse_url)
     sources = load_sources(settings.path(settings.sources_config))
     taxonomy = load_taxonomy(settings.path(settings.touchpoints_config))
     registry = load_registry(settings.path(settings.model_registry))
+    names = [s.name for s in sources.sources]
+    if only and only not in names:
+        raise ValueError(f"unknown source {only!r}; the sources config names {', '.join(names)}")
     return {
-        "sources": [s.name for s in sources.sources],
+        "sources": [only] if only else names,
         "touchpoints": taxonomy.names(),
         "models": [registry.sentiment.ref, registry.embedding.ref],
     }
@@ -69,11 +70,13 @@ def mine_interval(
     end: date | datetime | str,
     ingested: list[dict] | None = None,
     warehouse_url: str | None = None,
+    expected: list[str] | None = None,
 ) -> dict:
     """Mine the window ending at `end`, write the report and the run's row; `ingested` from the ingest tasks.
 
     The result's `source_failures` names the sources that failed, whose ingest task said so or said
-    nothing: the run is recorded `partial`, and the DAG fails the task so the scheduler sees it."""
+    nothing: the run is recorded `partial`, and the DAG fails the task so the scheduler sees it.
+    `expected`: the sources the run meant to ingest (default: every configured source)."""
     from cx_nlp.pipeline import IngestResult, begin_run, finish_interval
 
     context, engine = _context_and_engine(warehouse_url)
@@ -82,7 +85,8 @@ def mine_interval(
     reported = [item for item in ingested or [] if item]
     ingests = [IngestResult(run_id, [i["source"]], i["stats"], i["source_failures"]) for i in reported]
     # A source whose ingest task failed outright returned nothing: the run is partial all the same.
-    silent = sorted({s.name for s in context.sources.sources} - {i["source"] for i in reported})
+    meant = set(expected) if expected is not None else {s.name for s in context.sources.sources}
+    silent = sorted(meant - {i["source"] for i in reported})
     if silent:
         lost = dict.fromkeys(silent, "its ingest task failed; see that task's log")
         ingests.append(IngestResult(run_id, silent, {}, lost))
@@ -94,3 +98,24 @@ def mine_interval(
         "source_failures": result.stats["source_failures"],
         "issues": [(i.issue_id, i.label, i.figures.volume) for i in result.issues[:20]],
     }
+
+
+def source_loaded_event(ingested: dict, start: object, end: object) -> tuple[str, dict] | None:
+    """The asset event of a source's loaded interval, from ingest_source's result: the URI of the asset that
+    stands for the source's rows in the warehouse, and the event's extra; None when the source failed."""
+    if ingested["source_failures"]:
+        return None
+    extra = {"interval_start": str(_day(start)), "interval_end": str(_day(end))}
+    counts = {k: v for k, v in ingested["stats"].items() if isinstance(v, int | float)}
+    return f"cx-nlp://sources/{ingested['source']}", extra | counts
+
+
+def failure_summary(
+    dag_id: str, run_id: str, task_id: str | None, start: object, end: object, error: object, tries: str = ""
+) -> str:
+    """One line for a failed task or run: what failed, for which interval, and the error's first line."""
+    what = f"{dag_id}.{task_id}" if task_id else dag_id
+    first = str(error or "no error recorded").strip().splitlines()
+    reason = first[0][:300] if first else "no error recorded"
+    interval = f"[{_day(start)}, {_day(end)})" if start and end else "no data interval"
+    return f"cx-nlp FAILED {what} run={run_id}{f' try={tries}' if tries else ''} interval={interval}: {reason}"
