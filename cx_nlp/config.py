@@ -109,6 +109,10 @@ class ModelEntry(_Strict):
     # says (null: evidence is kept, the label never overridden).
     evidence_min_words: int = Field(default=4, ge=1)
     negative_evidence: float | None = Field(default=0.95, gt=0, le=1)
+    # Sentiment models only. A JSON file (relative to the project) that `cx-nlp models calibrate-tone`
+    # fitted on star-rated reviews: a document's tone from the tones of its segments (cx_nlp.tone),
+    # which then decides the document's label instead of the chunk mean and `negative_evidence`.
+    tone_calibration: str | None = None
     # Embedding models only. Every cosine threshold in the pipeline (touchpoint match, known issue,
     # outlier pull-in, cohesion, merge, split) is set on all-MiniLM-L6-v2's scale; a model whose
     # cosines live elsewhere (e5: unrelated texts at 0.83) maps them as offset + scale * threshold.

@@ -10,6 +10,9 @@ The labelled CSV has a `text` column and optionally `id`, `created_at`, `source_
 metrics use only the rows with an issue label; a document in no issue (an outlier, or never
 clustered) counts as a predicted cluster of its own, -1.
 
+Baselines (`cx_nlp.baselines`) run on the same rows and the embeddings the pipeline stored: k-means
+told k or choosing it by silhouette, BERTopic with its defaults, VADER for sentiment.
+
 `packaged:NAME` instead of a file evaluates on a public labelled set that an installed package ships
 (see `cx_nlp.public_datasets`).
 """
@@ -25,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from cx_nlp import baselines
+from cx_nlp.baselines import rounded
 from cx_nlp.registry import Models
 from cx_nlp.settings import Settings
 
@@ -34,8 +39,6 @@ DEFAULT_END = date(2026, 11, 16)
 HOLDOUT_SHARE = 0.10
 SOURCE_NAME = "eval"
 NO_ISSUE = "-1"
-# BERTopic's default minimum topic size: the notebook baseline's HDBSCAN setting.
-NOTEBOOK_MIN_CLUSTER_SIZE = 10
 
 METRIC_KEYS = (
     "documents",
@@ -54,6 +57,12 @@ METRIC_KEYS = (
     "kmeans_all_documents_nmi",
     "hdbscan_all_documents_nmi",
     "nearest_description_issue_nmi",
+    "kmeans_silhouette_nmi",
+    "kmeans_silhouette_k",
+    "bertopic_nmi",
+    "bertopic_raw_nmi",
+    "bertopic_outlier_share",
+    "vader_macro_f1",
     "issue_breakdown",
 )
 # Not single figures: printed as their own tables rather than rows of the metrics table.
@@ -131,12 +140,16 @@ def _write_source(frame, holdout: np.ndarray, new_day: date, folder: Path) -> Pa
 
 
 def _memberships(engine) -> dict[str, str]:
+    """feedback id -> the issue it belongs to; a feedback in several issues (one per problem it
+    raises) is scored under the one its segment is closest to."""
     from sqlalchemy import select
 
-    from cx_nlp.warehouse.schema import issue_member
+    from cx_nlp.warehouse.schema import issue_member as m
 
+    query = select(m.c.feedback_id, m.c.issue_id).order_by(m.c.feedback_id, m.c.similarity, m.c.issue_id)
     with engine.connect() as connection:
-        return dict(connection.execute(select(issue_member.c.feedback_id, issue_member.c.issue_id)).all())
+        # Ordered by similarity, so the closest issue is the one the dict keeps.
+        return dict(connection.execute(query).all())
 
 
 def _read_back(engine, embedding_ref: tuple[str, str]) -> dict[str, dict]:
@@ -209,6 +222,8 @@ class _Nights:
     issues_found: int
     stored: dict[str, dict]
     descriptions: np.ndarray
+    # The pipeline's embedding model, for the BERTopic baseline (which never loads one of its own).
+    embedder: object
 
 
 def evaluate(
@@ -230,13 +245,16 @@ def evaluate(
     metrics: dict = {key: None for key in METRIC_KEYS}
     metrics["documents"] = len(rows)
     metrics.update(_sentiment_metrics(rows))
+    metrics.update(baselines.vader_metrics(rows, SENTIMENT_LABELS))
     metrics["issues_found"] = nights.issues_found
     labelled = [(row, doc) for row, doc in rows if row.issue]
     if labelled:
         gold = [row.issue for row, _ in labelled]
         predicted = [nights.second_night.get(doc["feedback_id"], NO_ISSUE) for _, doc in labelled]
         metrics.update(_issue_metrics(gold, predicted))
-        metrics.update(_baseline_metrics(rows, gold, nights.descriptions, seed))
+        metrics.update(baselines.issue_baselines(rows, gold, nights.descriptions, seed))
+        metrics.update(baselines.kmeans_silhouette_metrics(rows, gold, seed))
+        metrics.update(baselines.bertopic_metrics(rows, gold, nights.embedder, seed))
         metrics["stability"] = _stability(frame, holdout, labelled, nights)
     return metrics
 
@@ -293,13 +311,10 @@ def _run_nights(frame, holdout: np.ndarray, settings: Settings, models: Models |
                 issues_found=len(second.issues),
                 stored=_read_back(engine, (context.registry.embedding.name, context.registry.embedding.version)),
                 descriptions=_description_vectors(context, engine),
+                embedder=context.models.embedder,
             )
         finally:
             engine.dispose()
-
-
-def _rounded(value: float) -> float:
-    return round(float(value), 4)
 
 
 def _sentiment_metrics(rows: list) -> dict:
@@ -312,8 +327,8 @@ def _sentiment_metrics(rows: list) -> dict:
     gold, predicted = zip(*scored)
     labels = list(SENTIMENT_LABELS)
     return {
-        "sentiment_accuracy": _rounded(accuracy_score(gold, predicted)),
-        "sentiment_macro_f1": _rounded(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
+        "sentiment_accuracy": rounded(accuracy_score(gold, predicted)),
+        "sentiment_macro_f1": rounded(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
         "sentiment_confusion": confusion_matrix(gold, predicted, labels=labels).tolist(),
     }
 
@@ -324,8 +339,8 @@ def _issue_metrics(gold: list[str], predicted: list[str]) -> dict:
 
     return {
         "gold_issues": len(set(gold)),
-        "issue_nmi": _rounded(normalized_mutual_info_score(gold, predicted)),
-        "issue_ari": _rounded(adjusted_rand_score(gold, predicted)),
+        "issue_nmi": rounded(normalized_mutual_info_score(gold, predicted)),
+        "issue_ari": rounded(adjusted_rand_score(gold, predicted)),
         "issue_purity": round(purity(gold, predicted), 4),
         "outlier_share": round(sum(p == NO_ISSUE for p in predicted) / len(predicted), 4),
         # Where each gold issue went: a label spread over several found issues is over-split, one found
@@ -335,40 +350,6 @@ def _issue_metrics(gold: list[str], predicted: list[str]) -> dict:
             for label in sorted(set(gold))
         },
     }
-
-
-def _baseline_metrics(rows: list, gold: list[str], descriptions: np.ndarray, seed: int) -> dict:
-    """What simpler approaches score on the same embeddings, against the gold issues of the labelled rows."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    from cx_nlp.issues import HDBSCANClusterer, PCAReducer
-
-    vectors = np.array([doc["vector"] for row, doc in rows if row.issue])
-    clusters = min(len(set(gold)), len(vectors))
-    kmeans = KMeans(n_clusters=clusters, n_init=10, random_state=seed).fit_predict(vectors)
-    metrics = {
-        "kmeans_nmi": _rounded(normalized_mutual_info_score(gold, kmeans)),
-        "kmeans_ari": _rounded(adjusted_rand_score(gold, kmeans)),
-    }
-    # What a notebook gets without the labels telling it which rows are issues: every document
-    # clustered, scored on the labelled rows. k-means is still told k (plus one for "no issue");
-    # the HDBSCAN run is BERTopic's recipe with PCA for UMAP (min_cluster_size 10, noise -1).
-    everything = np.array([doc["vector"] for _, doc in rows])
-    labelled_at = [i for i, (row, _) in enumerate(rows) if row.issue]
-    notebook = {
-        "kmeans_all_documents_nmi": KMeans(
-            n_clusters=min(clusters + 1, len(rows)), n_init=10, random_state=seed
-        ).fit_predict(everything),
-        "hdbscan_all_documents_nmi": HDBSCANClusterer(min_cluster_size=NOTEBOOK_MIN_CLUSTER_SIZE).fit_predict(
-            PCAReducer(random_state=seed).fit_transform(everything)
-        ),
-    }
-    for key, found in notebook.items():
-        metrics[key] = _rounded(normalized_mutual_info_score(gold, found[labelled_at]))
-    nearest = np.argmax(vectors @ descriptions.T, axis=1)
-    metrics["nearest_description_issue_nmi"] = _rounded(normalized_mutual_info_score(gold, nearest))
-    return metrics
 
 
 def _stability(frame, holdout: np.ndarray, labelled: list, nights: _Nights) -> float | None:

@@ -17,24 +17,23 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import StatementError
 
 from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
+from cx_nlp.enrichment import Enriched, enrich
 from cx_nlp.feedback import normalise
-from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow
+from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
+from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
-from cx_nlp.normalise import content_hash
 from cx_nlp.progress import StageTimer
-from cx_nlp.records import UNSCORED, Feedback, ScoredDocument, SentimentScore, TouchpointAssignment
+from cx_nlp.records import UNSCORED
 from cx_nlp.registry import Models
 from cx_nlp.report import load_report_data, write_report
 from cx_nlp.settings import Settings
 from cx_nlp.sources.ingest import ingest
 from cx_nlp.sources.streams import MemoryStateStore
-from cx_nlp.touchpoints import TouchpointAssigner
 from cx_nlp.warehouse import rows, store
 from cx_nlp.warehouse.curation import issue_merges
 from cx_nlp.warehouse.db import make_engine, migrate
@@ -146,7 +145,7 @@ def ingest_interval(
             )
         advance(len(records))
     feedback = normalised.feedback
-    enriched = _enrich(context, engine, feedback, timer)
+    enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer)
 
     embedding_ref = (context.registry.embedding.name, context.registry.embedding.version)
     write = rows.ingest_write(
@@ -156,100 +155,27 @@ def ingest_interval(
         with engine.begin() as connection:
             store.write_ingest(connection, write)
         advance(len(feedback))
+    stats = _ingest_stats(loads, normalised, write, enriched)
+    return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
+
+
+def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriched) -> dict:
+    feedback = normalised.feedback
     rows_read = sum(len(load.raw) for load in loads)
-    stats = {
+    return {
         "raw": len(write.raw_records),
         "quarantined": sum(len(load.quarantined) for load in loads) + len(normalised.quarantined),
         # Content duplicates plus rows delivered twice byte for byte (they land once).
         "duplicates": len(normalised.duplicates) + rows_read - len(write.raw_records),
         "superseded": len(normalised.superseded),
         "feedback": len(feedback),
+        "segments": sum(len(d.segments) for d in enriched.scored),
         "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),
         "scored": enriched.scored_texts,
         "embedded": enriched.embedded_texts,
         "languages": dict(sorted(Counter(f.language for f in feedback).items())),
         "unscored_language": sum(d.sentiment.label == UNSCORED for d in enriched.scored),
     }
-    return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
-
-
-@dataclass
-class _Enriched:
-    scored: list[ScoredDocument]
-    new_vectors: dict[str, np.ndarray]  # embeddings computed now, not read from the cache
-    scored_texts: int
-    embedded_texts: int
-
-
-def _enrich(context: PipelineContext, engine: Engine, feedback: list[Feedback], timer: StageTimer) -> _Enriched:
-    """Sentiment, embedding and touchpoints of each feedback; what the warehouse already holds for the
-    same text and model version is reused, so a rerun loads no model at all."""
-    registry = context.registry
-    assigner = TouchpointAssigner(context.taxonomy, similarity=registry.embedding.similarity)
-    # Taxonomy phrases share the embedding cache with feedback.
-    phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
-    with engine.connect() as connection:
-        sentiments = store.cached_sentiment(
-            connection, [f.content_hash for f in feedback], registry.sentiment.name, registry.sentiment.version
-        )
-        vectors = store.cached_embeddings(
-            connection,
-            [f.content_hash for f in feedback] + list(phrase_hashes),
-            registry.embedding.name,
-            registry.embedding.version,
-        )
-    scored_texts = _score_sentiment(context, feedback, sentiments, timer)
-    wanted = {f.content_hash: f.text for f in feedback} | phrase_hashes
-    new_vectors = _embed(context, wanted, vectors, timer)
-    assignments = _assign_touchpoints(assigner, feedback, vectors, timer)
-    scored = [
-        ScoredDocument(f, sentiments[f.content_hash], vectors[f.content_hash], a) for f, a in zip(feedback, assignments)
-    ]
-    return _Enriched(scored, new_vectors, scored_texts, len(new_vectors))
-
-
-def _score_sentiment(
-    context: PipelineContext, feedback: list[Feedback], sentiments: dict[str, SentimentScore], timer: StageTimer
-) -> int:
-    """Scores the texts `sentiments` lacks, into it; returns how many were scored."""
-    entry = context.registry.sentiment
-    for item in feedback:
-        if not entry.reads(item.language) and item.content_hash not in sentiments:
-            sentiments[item.content_hash] = SentimentScore(UNSCORED, 0.0, 0.0, 0.0, 0.0, 0, entry.name, entry.version)
-    to_score = sorted({f.content_hash: f.text for f in feedback if f.content_hash not in sentiments}.items())
-    with timer.stage("sentiment", len(to_score)) as advance:
-        if to_score:
-            scores = context.models.sentiment.score([text for _, text in to_score], progress=advance)
-            sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
-    return len(to_score)
-
-
-def _embed(
-    context: PipelineContext, wanted: dict[str, str], vectors: dict[str, np.ndarray], timer: StageTimer
-) -> dict[str, np.ndarray]:
-    """Embeds the texts `vectors` lacks, into it; returns the new vectors."""
-    to_embed = sorted((h, text) for h, text in wanted.items() if h not in vectors)
-    new_vectors: dict[str, np.ndarray] = {}
-    with timer.stage("embed", len(to_embed)) as advance:
-        if to_embed:
-            encoded = context.models.embedder.encode([text for _, text in to_embed], progress=advance)
-            new_vectors = dict(zip([h for h, _ in to_embed], encoded))
-            vectors.update(new_vectors)
-    return new_vectors
-
-
-def _assign_touchpoints(
-    assigner: TouchpointAssigner, feedback: list[Feedback], vectors: dict[str, np.ndarray], timer: StageTimer
-) -> list[list[TouchpointAssignment]]:
-    with timer.stage("touchpoints", len(feedback)) as advance:
-        assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
-        # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
-        if not feedback:
-            return []
-        matrix = np.array([vectors[f.content_hash] for f in feedback])
-        assignments = assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback])
-        advance(len(feedback))
-    return assignments
 
 
 # ---------------------------------------------------------------- mine: the window's issues
@@ -271,14 +197,20 @@ def mine_window(
             run_id=interval_run_id(start, end),
             taken_ids=frozenset(store.taken_issue_ids(connection, end)),
             aliases=issue_merges(connection),
+            memberships=store.prior_memberships(connection),
         )
     with timer.stage("issues", len(window.documents)) as advance:
         tracker = IssueTracker(
             miner_factory=partial(
-                IssueMiner, similarity=embedding.similarity, centre_similarity=embedding.centre_similarity
+                IssueMiner,
+                reducer=UMAPReducer() if context.settings.issue_reducer == "umap" else PCAReducer(),
+                similarity=embedding.similarity,
+                centre_similarity=embedding.centre_similarity,
             ),
             match_threshold=embedding.centre_similarity(0.8),
             embedding_languages=embedding.languages,
+            grouping=context.settings.issue_grouping,
+            across_reducer=UMAPReducer() if context.settings.issue_reducer == "auto" else None,
         )
         mined = tracker.track(window)
         advance(len(window.documents))
@@ -294,6 +226,7 @@ def mine_window(
         "merged_issues": sum(e.event == "merged_into" for e in mined.lineage),
         "split_issues": sum(e.event == "split_from" for e in mined.lineage),
         "outlier_share": round(mined.outlier_share, 4),
+        "issue_grouping": ",".join(sorted(set(mined.groupings.values()))),
     }
     return issues, stats
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 import numpy as np
 
+from cx_nlp.segments import Segment
+
 SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
@@ -107,6 +109,19 @@ class TouchpointAssignment:
     method: str
 
 
+@dataclass(frozen=True)
+class WindowSegment:
+    """A stored segment of a window's feedback (cx_nlp.segments), with its own tone and touchpoint."""
+
+    position: int
+    text: str
+    content_hash: str
+    label: str
+    score: float
+    touchpoint: str
+    embedding: np.ndarray | None
+
+
 @dataclass
 class WindowDocument:
     """A stored feedback of an issue window, as issue mining and the daily figures need it."""
@@ -123,6 +138,8 @@ class WindowDocument:
     embedding: np.ndarray | None
     score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
     language: str = "und"
+    # Its segments in order; none where the feedback was stored before segments were (one unit then).
+    segments: tuple[WindowSegment, ...] = ()
 
 
 @dataclass
@@ -133,3 +150,14 @@ class ScoredDocument:
     sentiment: SentimentScore
     embedding: np.ndarray
     touchpoints: list[TouchpointAssignment]
+    segments: list[ScoredSegment] = field(default_factory=list)
+
+
+@dataclass
+class ScoredSegment:
+    """One segment of a feedback (cx_nlp.segments) with its own tone and touchpoint."""
+
+    segment: Segment
+    content_hash: str
+    sentiment: SentimentScore
+    touchpoint: TouchpointAssignment

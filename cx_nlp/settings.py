@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,14 +24,29 @@ class Settings(BaseSettings):
     sources_config: Path = Path("config/sources.yaml")
     touchpoints_config: Path = Path("config/touchpoints.yaml")
     model_registry: Path = Path("models/registry.yaml")
+    # Unset: `warehouse/reports` for the default warehouse, and a folder of its own under it for any
+    # other (report_folder_for), so two warehouses never overwrite each other's reports.
     report_dir: Path = Path("warehouse/reports")
     sql_dir: Path = Path("sql")
     issue_window_days: int = Field(default=28, ge=1)
+    # How problems are grouped before clustering: per touchpoint, across touchpoints, or chosen per
+    # night ("auto": across when one touchpoint holds half the problems; cx_nlp.issues.tracking).
+    issue_grouping: Literal["touchpoint", "across", "auto"] = "auto"
+    # What reduces embeddings before density clustering: "pca", "umap" (slower; better where problems
+    # are many and close), or "auto": UMAP for problems clustered across touchpoints, PCA per
+    # touchpoint (docs/quality.md, "Mining segments").
+    issue_reducer: Literal["pca", "umap", "auto"] = "auto"
     batch_size: int = Field(default=32, ge=1)
     progress: bool = True
     # Also redact people's names and street addresses (cx_nlp.pii_entities): needs the optional
     # `names` extra (spaCy and a packaged model); off by default (figures in README, "Personal data").
     pii_names: bool = Field(default=False, description="Redact names and street addresses too (CX_PII_NAMES)")
+
+    @model_validator(mode="after")
+    def _reports_per_warehouse(self) -> Settings:
+        if "report_dir" not in self.model_fields_set and self.warehouse_url:
+            self.report_dir = self.report_dir / report_folder_for(self.warehouse_url)
+        return self
 
     def path(self, value: Path) -> Path:
         return value if value.is_absolute() else self.home / value
@@ -38,3 +55,12 @@ class Settings(BaseSettings):
         if self.warehouse_url:
             return self.warehouse_url
         return f"sqlite:///{self.home / 'warehouse' / 'cx.db'}"
+
+
+def report_folder_for(warehouse_url: str) -> str:
+    """A folder name for a warehouse's reports: dialect, host, port and database, never the credentials."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(warehouse_url)
+    parts = [url.get_backend_name(), url.host or "", str(url.port or ""), url.database or "memory"]
+    return re.sub(r"[^A-Za-z0-9._]+", "-", "-".join(p for p in parts if p)).strip("-.")

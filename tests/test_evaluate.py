@@ -60,8 +60,15 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
         "kmeans_all_documents_nmi",
         "hdbscan_all_documents_nmi",
         "nearest_description_issue_nmi",
+        "kmeans_silhouette_nmi",
+        "bertopic_nmi",
+        "bertopic_raw_nmi",
+        "bertopic_outlier_share",
+        "vader_macro_f1",
     ):
         assert 0.0 <= metrics[key] <= 1.0, key
+    # k-means not told k: k from 2 .. 60 // 5 by silhouette.
+    assert 2 <= metrics["kmeans_silhouette_k"] <= 12
     for key in ("issue_ari", "kmeans_ari"):
         assert -1.0 <= metrics[key] <= 1.0, key
     confusion = np.array(metrics["sentiment_confusion"])
@@ -84,6 +91,9 @@ def test_cli_json_prints_one_object_for_a_sample(tmp_path):
     # 15 of the 24 rows, drawn with the seed.
     assert set(metrics) == set(METRIC_KEYS) and metrics["documents"] == 15
     assert np.array(metrics["sentiment_confusion"]).sum() == 15
+    # Too few documents for BERTopic (two topics of 10): its keys stay None, as keys do where nothing ran.
+    assert metrics["bertopic_nmi"] is None and metrics["bertopic_outlier_share"] is None
+    assert metrics["vader_macro_f1"] is not None and metrics["kmeans_silhouette_k"] in (2, 3)
 
 
 def test_a_sample_must_hold_a_row(tmp_path, settings_factory):

@@ -94,7 +94,14 @@ def test_no_module_of_cx_nlp_imports_itself_through_others():
 def test_nlp_stages_import_no_database_and_no_airflow():
     """Stages are plain functions over typed records: the warehouse and Airflow stay outside them."""
     stages = ["cx_nlp.feedback", "cx_nlp.normalise", "cx_nlp.pii", "cx_nlp.sentiment", "cx_nlp.embeddings"]
-    stages += ["cx_nlp.touchpoints", "cx_nlp.taxonomy", "cx_nlp.kpis", "cx_nlp.records"]
+    stages += [
+        "cx_nlp.touchpoints",
+        "cx_nlp.taxonomy",
+        "cx_nlp.kpis",
+        "cx_nlp.records",
+        "cx_nlp.segments",
+        "cx_nlp.tone",
+    ]
     stages += [name for name in _modules() if name.startswith("cx_nlp.issues")]
     for name in stages:
         source = _modules()[name].read_text(encoding="utf-8")

@@ -78,7 +78,8 @@ def test_connector_source_is_incremental_through_the_run(
     server.route(ZENDESK_EXPORT, ok(zendesk_export_page(second_night, "c2", True, base)), query={"cursor": "c1"})
     second = run_interval(context, engine, date(2026, 11, 3), date(2026, 11, 4))
     assert [r.query for r in server.log(ZENDESK_EXPORT)] == [{"cursor": "c1"}]
-    assert second.stats["feedback"] == 2 and second.stats["scored"] == 2
+    # Two new texts and the two sentences of the edited one (a one-sentence ticket is its own segment).
+    assert second.stats["feedback"] == 2 and second.stats["scored"] == 4
     with engine.connect() as connection:
         rows = dict(connection.execute(select(t.feedback.c.feedback_id, t.feedback.c.text)).all())
         per_id = connection.execute(text("SELECT feedback_id, COUNT(*) FROM feedback GROUP BY feedback_id")).all()

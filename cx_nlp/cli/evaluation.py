@@ -21,7 +21,7 @@ def evaluate_command(
         "packaged:womens-clothing-reviews).",
     ),
     config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
-    seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means baseline."),
+    seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means and BERTopic (UMAP) baselines."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
     sample: int = typer.Option(
         None, "--sample", min=1, help="Evaluate this many rows drawn at random (--seed) instead of all."

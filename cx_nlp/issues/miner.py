@@ -97,26 +97,25 @@ class IssueMiner:
         self.stop_words = frozenset(stop_words)
 
     def fit(
-        self, texts: Sequence[str], embeddings: np.ndarray, known_centroids: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        known_centroids: np.ndarray | None = None,
+        previous: np.ndarray | None = None,
     ) -> IssueMiner:
         """Cluster the documents; with `known_centroids`, documents close to a known issue join it first.
 
         Assigning to yesterday's issues before clustering keeps issue ids stable night after night:
         only what no known issue explains is clustered afresh. Each resulting Cluster says which known
         issue it continues (`known`, an index into `known_centroids`) or None for a new one.
+        `previous` holds, per document, the known issue it was in the night before (-1: none): it stays
+        there while it is still close enough to join it, even if another known centre is now nearer.
         """
         embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
             known = normalise_rows(np.asarray(known_centroids, dtype=np.float32))
-        labels = np.full(len(texts), -1)
-        methods = np.array(["cluster"] * len(texts), dtype=object)
-        if len(known) and len(texts):
-            similarity = embeddings @ known.T
-            nearest = similarity.argmax(1)
-            close = similarity[np.arange(len(texts)), nearest] >= self.known_threshold
-            labels[close] = nearest[close]
-            methods[close] = "known"
+        labels, methods = self._join_known(embeddings, known, previous)
         split_from: dict[int, int] = {}
         if self.split_similarity is not None:
             split_from = self._split_known(embeddings, labels, len(known))
@@ -150,6 +149,31 @@ class IssueMiner:
             cluster.split_from = split_from.get(group)
         self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
         return self
+
+    def _join_known(
+        self, embeddings: np.ndarray, known: np.ndarray, previous: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's known issue (-1: none) and how it joined: the nearest known centre it is
+        close enough to, or the one it was in the night before while it is still close enough to it."""
+        n = len(embeddings)
+        labels = np.full(n, -1)
+        methods = np.array(["cluster"] * n, dtype=object)
+        if not len(known) or not n:
+            return labels, methods
+        similarity = embeddings @ known.T
+        nearest = similarity.argmax(1)
+        close = similarity[np.arange(n), nearest] >= self.known_threshold
+        labels[close] = nearest[close]
+        methods[close] = "known"
+        if previous is not None:
+            # Density clusters are not nearest-centre cells: a document at an issue's edge can sit
+            # nearer another centre. Moving it there would change what an analyst saw it under
+            # (airline tweets: 6% of members moved on a night that added 10% new ones).
+            was = np.flatnonzero(previous >= 0)
+            stays = was[similarity[was, previous[was]] >= self.known_threshold]
+            labels[stays] = previous[stays]
+            methods[stays] = "known"
+        return labels, methods
 
     def _cohesive_clusters(self, embeddings: np.ndarray, candidates: np.ndarray, depth: int) -> list[np.ndarray]:
         """Clusters of `candidates` that hang together (mean cosine to their centre >= `min_cohesion`).

@@ -78,8 +78,11 @@ class TouchpointDay:
 
 @dataclass(frozen=True)
 class Verbatim:
+    """What a customer said about an issue: the segment, and the whole feedback it comes from."""
+
     feedback_id: str
     text: str
+    document_text: str | None = None  # None where the segment is the whole feedback
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class IssueMember:
     feedback_id: str
     similarity: float
     method: str  # known (joined a prior issue) | cluster | nearest (an outlier pulled in)
+    segment_position: int | None = None  # the segment that put the feedback in; None: the whole feedback
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,8 @@ class IssueWindow:
     taken_ids: frozenset[str] = frozenset()
     # Analysts' merges (`cx-nlp issues merge`): absorbed issue id -> the issue it is part of.
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # Where the latest earlier window put each unit: (feedback id, segment position) -> issue id.
+    memberships: Mapping[tuple[str, int | None], str] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
@@ -157,6 +163,8 @@ class MinedIssue:
     issue: Issue
     members: list[IssueMember]
     daily: list[DayFigures]
+    # The member feedback as the figures counted it: one per feedback, with its member segment's tone.
+    documents: list[WindowDocument] = field(default_factory=list)
 
 
 @dataclass
@@ -166,3 +174,5 @@ class MinedWindow:
     merged: dict[str, str]  # prior issue id -> the issue it was merged into
     lineage: list[LineageEvent]  # merged_into / split_from events of this window
     outlier_share: float
+    # Per language group: "touchpoint" (each touchpoint clustered apart) or "across" (all together).
+    groupings: dict[str, str] = field(default_factory=dict)

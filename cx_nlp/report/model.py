@@ -37,7 +37,7 @@ class IssueSummary:
     first_seen: date
     last_seen: date
     trend: list[DailyPoint]
-    verbatims: list[str]
+    verbatims: list[str]  # what customers said about the issue: segments of their feedback
     status: str = "active"  # active | emerging | resolved
     # What happened to the issue's identity this night: "absorbed checkout-0002 (promo / code)",
     # "split from billing-0001 (twice / charged)".
@@ -45,6 +45,8 @@ class IssueSummary:
     # How much the touchpoint's score would rise without this issue's feedback, per score the
     # touchpoint has (keys of IMPACT_UNITS): "rating" (stars), "nps", "csat", "ces".
     impact: dict[str, float] = field(default_factory=dict)
+    # Each verbatim's whole feedback where the verbatim is a part of it (None where it is all of it).
+    verbatim_documents: list[str | None] = field(default_factory=list)
 
 
 @dataclass

@@ -117,6 +117,7 @@ def _issue_summaries(
             last_seen=row["last_seen"],
             trend=_filled(issue_points[row["issue_id"]], window.days),
             verbatims=[r["text"] for r in row["representatives"]],
+            verbatim_documents=[r.get("document_text") for r in row["representatives"]],
             status=row["status"],
             lineage=sorted(lineage[row["issue_id"]]),
             impact={kind: row[f"{kind}_impact"] for kind in IMPACT_UNITS if row[f"{kind}_impact"] is not None},

@@ -104,6 +104,7 @@ def ingest_write(
         feedback=feedback,
         sentiment=sentiment,
         touchpoints=touchpoints,
+        segments=segment_rows(scored),
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
         source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
     )
@@ -172,6 +173,32 @@ def quarantine_rows(loads: Sequence[LoadResult], quarantined: Sequence[Quarantin
         for q in quarantined
     }
     return list(rows.values())
+
+
+def segment_rows(scored: Sequence[ScoredDocument]) -> list[dict]:
+    """Rows of `feedback_segment`: each segment with its tone and touchpoint."""
+    return [
+        {
+            "feedback_id": document.feedback.feedback_id,
+            "position": part.segment.position,
+            "text": part.segment.text,
+            "content_hash": part.content_hash,
+            "char_start": part.segment.start,
+            "char_end": part.segment.end,
+            "label": part.sentiment.label,
+            "p_negative": round(part.sentiment.negative, 6),
+            "p_neutral": round(part.sentiment.neutral, 6),
+            "p_positive": round(part.sentiment.positive, 6),
+            "score": round(part.sentiment.score, 6),
+            "touchpoint": part.touchpoint.touchpoint,
+            "touchpoint_confidence": part.touchpoint.confidence,
+            "touchpoint_method": part.touchpoint.method,
+            "model_name": part.sentiment.model_name,
+            "model_version": part.sentiment.model_version,
+        }
+        for document in scored
+        for part in document.segments
+    ]
 
 
 def scored_rows(scored: Sequence[ScoredDocument], run_id: str) -> tuple[list[dict], list[dict], list[dict]]:

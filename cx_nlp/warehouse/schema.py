@@ -133,6 +133,30 @@ feedback_sentiment = Table(
     Index(None, "content_hash", "model_name", "model_version"),
 )
 
+feedback_segment = Table(
+    "feedback_segment",
+    metadata,
+    # The segments a feedback is read in (cx_nlp/segments.py): each sentence, or each side of a contrast
+    # that joins two verdicts, with its own tone and touchpoint. Issues are mined from these.
+    Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("char_start", Integer, nullable=False),
+    Column("char_end", Integer, nullable=False),
+    Column("label", String(16), nullable=False),
+    Column("p_negative", Float, nullable=False),
+    Column("p_neutral", Float, nullable=False),
+    Column("p_positive", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("touchpoint", String(100), nullable=False),
+    Column("touchpoint_confidence", Float, nullable=False),
+    Column("touchpoint_method", String(16), nullable=False),
+    Column("model_name", String(200), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Index(None, "content_hash", "model_name", "model_version"),
+)
+
 embedding = Table(
     "embedding",
     metadata,
@@ -192,6 +216,8 @@ issue_member = Table(
     Column("feedback_id", String(300), ForeignKey("feedback.feedback_id", ondelete="CASCADE"), primary_key=True),
     Column("similarity", Float, nullable=False),
     Column("method", String(16), nullable=False),  # known (joined a prior issue) | cluster | nearest
+    # The feedback's segment that put it in the issue (its closest one); None: the whole feedback.
+    Column("segment_position", Integer, nullable=True),
     Index(None, "feedback_id"),
 )
 

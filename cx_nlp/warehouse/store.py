@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import PriorIssue
-from cx_nlp.records import SentimentScore, WindowDocument
+from cx_nlp.records import SentimentScore, WindowDocument, WindowSegment
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
@@ -20,8 +20,22 @@ from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 def cached_sentiment(
     connection: Connection, hashes: Sequence[str], model_name: str, model_version: str
 ) -> dict[str, SentimentScore]:
-    """Scores already computed for the same text by the same model version: a rerun re-scores nothing."""
+    """Scores already computed for the same text by the same model version, as a feedback or as a
+    segment of one: a rerun re-scores nothing."""
     found: dict[str, SentimentScore] = {}
+    seg = t.feedback_segment
+    for part in chunks(list(set(hashes))):
+        rows = connection.execute(
+            select(
+                seg.c.content_hash, seg.c.label, seg.c.p_negative, seg.c.p_neutral, seg.c.p_positive, seg.c.score
+            ).where(seg.c.content_hash.in_(part), seg.c.model_name == model_name, seg.c.model_version == model_version)
+        ).mappings()
+        for row in rows:
+            found[row["content_hash"]] = SentimentScore(
+                row["label"], row["p_negative"], row["p_neutral"], row["p_positive"], row["score"], 1,
+                model_name, model_version,
+            )  # fmt: skip
+    # A whole feedback's score, with its chunk count and evidence, wins over a segment's of the same text.
     s = t.feedback_sentiment
     for part in chunks(list(set(hashes))):
         rows = connection.execute(
@@ -116,6 +130,7 @@ def window_documents(
         )
         .order_by(f.c.created_at, f.c.feedback_id)
     )
+    segments = window_segments(connection, window_start, window_end, embedding_model)
     return [
         WindowDocument(
             feedback_id=row.feedback_id,
@@ -130,9 +145,54 @@ def window_documents(
             embedding=from_bytes(row.vector) if row.vector is not None else None,
             score_type=(row.metadata or {}).get("score_type"),
             language=row.language,
+            segments=segments.get(row.feedback_id, ()),
         )
         for row in connection.execute(query)
     ]
+
+
+def window_segments(
+    connection: Connection, window_start: date, window_end: date, embedding_model: tuple[str, str]
+) -> dict[str, tuple[WindowSegment, ...]]:
+    """The segments of the window's feedback with their tone, touchpoint and embedding, in order."""
+    f, seg, e = t.feedback, t.feedback_segment, t.embedding
+    query = (
+        select(
+            seg.c.feedback_id,
+            seg.c.position,
+            seg.c.text,
+            seg.c.content_hash,
+            seg.c.label,
+            seg.c.score,
+            seg.c.touchpoint,
+            e.c.vector,
+        )
+        .join(f, f.c.feedback_id == seg.c.feedback_id)
+        .outerjoin(
+            e,
+            and_(
+                e.c.content_hash == seg.c.content_hash,
+                e.c.model_name == embedding_model[0],
+                e.c.model_version == embedding_model[1],
+            ),
+        )
+        .where(f.c.created_day >= window_start, f.c.created_day < window_end)
+        .order_by(seg.c.feedback_id, seg.c.position)
+    )
+    found: dict[str, list[WindowSegment]] = {}
+    for row in connection.execute(query):
+        found.setdefault(row.feedback_id, []).append(
+            WindowSegment(
+                position=row.position,
+                text=row.text,
+                content_hash=row.content_hash,
+                label=row.label,
+                score=row.score,
+                touchpoint=row.touchpoint,
+                embedding=from_bytes(row.vector) if row.vector is not None else None,
+            )
+        )
+    return {feedback_id: tuple(parts) for feedback_id, parts in found.items()}
 
 
 def prior_issues(connection: Connection, window_end: date) -> list[PriorIssue]:
@@ -143,6 +203,13 @@ def prior_issues(connection: Connection, window_end: date) -> list[PriorIssue]:
     ).mappings()
     latest = {row["issue_id"]: dict(row) for row in rows}
     return [PriorIssue(**(row | {"centroid": from_bytes(row["centroid"])})) for _, row in sorted(latest.items())]
+
+
+def prior_memberships(connection: Connection) -> dict[tuple[str, int | None], str]:
+    """Where the latest mined window put each unit: (feedback id, segment position) -> issue id."""
+    m = t.issue_member
+    rows = connection.execute(select(m.c.feedback_id, m.c.segment_position, m.c.issue_id))
+    return {(feedback_id, position): issue_id for feedback_id, position, issue_id in rows}
 
 
 def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
@@ -168,6 +235,7 @@ class IngestWrite:
     feedback: list[dict]
     sentiment: list[dict]
     touchpoints: list[dict]
+    segments: list[dict] = field(default_factory=list)
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
@@ -190,13 +258,14 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     )
     replaced_ids = select(t.feedback.c.feedback_id).where(replaced)
     # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
-    for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint):
+    for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment):
         connection.execute(delete(child).where(child.c.feedback_id.in_(replaced_ids)))
     connection.execute(delete(t.feedback).where(replaced))
     for table, rows in (
         (t.feedback, data.feedback),
         (t.feedback_sentiment, data.sentiment),
         (t.feedback_touchpoint, data.touchpoints),
+        (t.feedback_segment, data.segments),
     ):
         for part in chunks(rows):
             connection.execute(table.insert(), list(part))

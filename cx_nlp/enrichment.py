@@ -1,0 +1,152 @@
+"""The model stages over one batch of feedback: sentiment, embedding and touchpoints of each feedback
+and of each of its segments, reusing what the warehouse already holds for the same text and model
+version, so a rerun loads no model at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sqlalchemy import Engine
+
+from cx_nlp.config import ModelRegistry, Taxonomy
+from cx_nlp.normalise import content_hash
+from cx_nlp.progress import StageTimer
+from cx_nlp.records import UNSCORED, Feedback, ScoredDocument, ScoredSegment, SentimentScore, TouchpointAssignment
+from cx_nlp.registry import Models
+from cx_nlp.segments import split_segments
+from cx_nlp.tone import ToneCalibration
+from cx_nlp.touchpoints import TouchpointAssigner
+from cx_nlp.warehouse import store
+
+
+@dataclass
+class Enriched:
+    scored: list[ScoredDocument]
+    new_vectors: dict[str, np.ndarray]  # embeddings computed now, not read from the cache
+    scored_texts: int  # feedback and segment texts scored now
+    embedded_texts: int
+
+
+def enrich(
+    registry: ModelRegistry,
+    taxonomy: Taxonomy,
+    models: Models,
+    engine: Engine,
+    feedback: list[Feedback],
+    timer: StageTimer,
+) -> Enriched:
+    """Each feedback and each of its segments with sentiment, embedding and touchpoints."""
+    assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
+    segments = {f.feedback_id: split_segments(f.text) for f in feedback}
+    segment_texts = {content_hash(s.text): s.text for parts in segments.values() for s in parts}
+    # Taxonomy phrases share the embedding cache with feedback.
+    phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
+    texts = {f.content_hash: f.text for f in feedback} | segment_texts
+    with engine.connect() as connection:
+        sentiments = store.cached_sentiment(
+            connection, list(texts), registry.sentiment.name, registry.sentiment.version
+        )
+        vectors = store.cached_embeddings(
+            connection, list(texts) + list(phrase_hashes), registry.embedding.name, registry.embedding.version
+        )
+    unread = set()
+    for item in feedback:
+        if not registry.sentiment.reads(item.language):
+            unread |= {item.content_hash, *(content_hash(s.text) for s in segments[item.feedback_id])}
+    scored_texts = _score_sentiment(registry, models, texts, unread, sentiments, timer)
+    new_vectors = _embed(models, texts | phrase_hashes, vectors, timer)
+    documents = _assign_touchpoints(assigner, feedback, vectors, timer)
+    scored = []
+    calibration = models.tone_calibration if registry.sentiment.tone_calibration else None
+    for item, assignments in zip(feedback, documents):
+        parts = _scored_segments(assigner, item, segments[item.feedback_id], sentiments, vectors, assignments[0])
+        tone = sentiments[item.content_hash]
+        if calibration is not None and tone.label != UNSCORED:
+            tone = document_tone(tone, parts, calibration)
+            # A segment that is the whole text has the document's tone, however the cache last held it.
+            parts = [replace(p, sentiment=tone) if p.content_hash == item.content_hash else p for p in parts]
+        scored.append(ScoredDocument(item, tone, vectors[item.content_hash], assignments, parts))
+    return Enriched(scored, new_vectors, scored_texts, len(new_vectors))
+
+
+def document_tone(
+    document: SentimentScore, segments: list[ScoredSegment], calibration: ToneCalibration
+) -> SentimentScore:
+    """The document's label and score from its segments' tones through the fitted aggregation.
+
+    The stored probabilities stay the model's own chunk mean, so a rerun aggregates the same inputs
+    again and never feeds an aggregate back into itself.
+    """
+    label, probabilities = calibration.label(
+        (document.negative, document.neutral, document.positive),
+        [(s.sentiment.negative, s.sentiment.neutral, s.sentiment.positive) for s in segments],
+    )
+    return replace(document, label=label, score=round(float(probabilities[2] - probabilities[0]), 6))
+
+
+def _score_sentiment(
+    registry: ModelRegistry,
+    models: Models,
+    texts: dict[str, str],
+    unread: set[str],
+    sentiments: dict[str, SentimentScore],
+    timer: StageTimer,
+) -> int:
+    """Scores the texts `sentiments` lacks, into it; returns how many were scored. Texts in a language
+    the model does not read are `unscored`, never given a made-up tone."""
+    entry = registry.sentiment
+    for text_hash in unread:
+        if text_hash not in sentiments:
+            sentiments[text_hash] = SentimentScore(UNSCORED, 0.0, 0.0, 0.0, 0.0, 0, entry.name, entry.version)
+    to_score = sorted((h, text) for h, text in texts.items() if h not in sentiments)
+    with timer.stage("sentiment", len(to_score)) as advance:
+        if to_score:
+            scores = models.sentiment.score([text for _, text in to_score], progress=advance)
+            sentiments.update({h: s for (h, _), s in zip(to_score, scores)})
+    return len(to_score)
+
+
+def _embed(
+    models: Models, wanted: dict[str, str], vectors: dict[str, np.ndarray], timer: StageTimer
+) -> dict[str, np.ndarray]:
+    """Embeds the texts `vectors` lacks, into it; returns the new vectors."""
+    to_embed = sorted((h, text) for h, text in wanted.items() if h not in vectors)
+    new_vectors: dict[str, np.ndarray] = {}
+    with timer.stage("embed", len(to_embed)) as advance:
+        if to_embed:
+            encoded = models.embedder.encode([text for _, text in to_embed], progress=advance)
+            new_vectors = dict(zip([h for h, _ in to_embed], encoded))
+            vectors.update(new_vectors)
+    return new_vectors
+
+
+def _assign_touchpoints(
+    assigner: TouchpointAssigner, feedback: list[Feedback], vectors: dict[str, np.ndarray], timer: StageTimer
+) -> list[list[TouchpointAssignment]]:
+    with timer.stage("touchpoints", len(feedback)) as advance:
+        assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
+        # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
+        if not feedback:
+            return []
+        matrix = np.array([vectors[f.content_hash] for f in feedback])
+        assignments = assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback])
+        advance(len(feedback))
+    return assignments
+
+
+def _scored_segments(assigner, item, parts, sentiments, vectors, document_touchpoint) -> list[ScoredSegment]:
+    """A feedback's segments with their tone and touchpoint. A segment too short to name a touchpoint
+    itself ("It never came.") takes its document's: it is about what the document is about."""
+    hashes = [content_hash(s.text) for s in parts]
+    matrix = np.array([vectors[h] for h in hashes])
+    assigned = assigner.assign(matrix, [item.metadata] * len(parts), [s.text for s in parts])
+    scored = []
+    for segment, text_hash, touchpoints in zip(parts, hashes, assigned):
+        touchpoint = touchpoints[0]
+        if touchpoint.method == "fallback" and document_touchpoint.touchpoint != touchpoint.touchpoint:
+            touchpoint = TouchpointAssignment(
+                document_touchpoint.touchpoint, document_touchpoint.confidence, "document"
+            )
+        scored.append(ScoredSegment(segment, text_hash, sentiments[text_hash], touchpoint))
+    return scored

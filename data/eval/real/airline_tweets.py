@@ -1,0 +1,63 @@
+"""Twitter US Airline Sentiment (tweets to six US airlines, February 2015, crowd-labelled) as an
+`evaluate` file.
+
+    python data/eval/real/airline_tweets.py SOURCE OUT.csv [--rows 2000] [--seed 13] [--min-issue 10]
+
+SOURCE is `Tweets.csv` with at least the columns tweet_id, airline_sentiment, negativereason, text.
+`sentiment` is the crowd's `airline_sentiment`; `issue` is the crowd's `negativereason` for negative
+tweets ("Late Flight", "Lost Luggage", ...), empty for the others and for "Can't Tell". `source_kind`
+is `review`: public remarks about a service, not tickets. `--rows` draws a sample of that size with
+`--seed`, keeping each (sentiment, reason) share; 0 keeps every tweet. Reasons left with fewer than
+`--min-issue` tweets in the sample lose their rows, so every gold issue can recur.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+NOT_AN_ISSUE = {"", "Can't Tell"}
+
+
+def stratified(frame: pd.DataFrame, key: list[str], rows: int, seed: int) -> pd.DataFrame:
+    if not rows or rows >= len(frame):
+        return frame
+    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--min-issue", type=int, default=10)
+    args = parser.parse_args()
+    raw = pd.read_csv(args.source, dtype=str, keep_default_na=False)
+    sentiment = raw["airline_sentiment"].str.strip().str.lower()
+    reason = raw["negativereason"].str.strip()
+    frame = pd.DataFrame(
+        {
+            "id": "tweet-" + raw["tweet_id"].str.strip(),
+            "text": raw["text"].str.strip(),
+            "source_kind": "review",
+            "sentiment": sentiment,
+            "issue": [r if s == "negative" and r not in NOT_AN_ISSUE else "" for s, r in zip(sentiment, reason)],
+            "airline": raw["airline"],
+        }
+    )
+    frame = frame[frame["text"] != ""].drop_duplicates("id")
+    frame = stratified(frame, ["sentiment", "issue"], args.rows, args.seed).sort_index()
+    counts = frame["issue"].value_counts()
+    rare = [label for label, n in counts.items() if label and n < args.min_issue]
+    frame = frame[~frame["issue"].isin(rare)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(args.out, index=False)
+    print(f"{args.out}: {len(frame)} tweets, sentiment {frame['sentiment'].value_counts().to_dict()}")
+    print(f"issues {frame['issue'].value_counts().to_dict()}; dropped rare {rare}")
+
+
+if __name__ == "__main__":
+    main()
