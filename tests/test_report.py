@@ -255,3 +255,27 @@ def test_write_report_creates_directories_and_file(sample, tmp_path):
     assert content.startswith("<!DOCTYPE html>")
     assert "late delivery / courier / days" in content
     assert list(target.parent.iterdir()) == [target]  # no partial file left behind
+
+
+def test_the_report_says_when_issues_were_found_across_touchpoints(sample):
+    from dataclasses import replace
+
+    from cx_nlp.report.query import run_notes
+
+    assert run_notes({"issue_grouping": "touchpoint"}) == [] and run_notes({}) == []
+    notes = run_notes({"issue_grouping": "across,touchpoint"})
+    assert len(notes) == 1 and "taxonomy suggest" in notes[0]
+    assert "taxonomy did not separate" not in render_report(sample)
+    assert "taxonomy did not separate" in render_report(replace(sample, notes=notes))
+
+
+def test_a_verbatim_shows_its_whole_feedback_one_click_away(sample):
+    from dataclasses import replace
+
+    issue = replace(
+        sample.issues[0],
+        verbatims=["the box was crushed"],
+        verbatim_documents=["Lovely sofa and fast delivery, but the box was crushed."],
+    )
+    html = render_report(replace(sample, issues=[issue, *sample.issues[1:]]))
+    assert "whole feedback" in html and "Lovely sofa and fast delivery" in html

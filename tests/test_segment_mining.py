@@ -163,6 +163,10 @@ def _split_problems():
     return documents
 
 
+def problem_units_of(documents):
+    return [unit for document in documents for unit in problem_units(document)]
+
+
 def _track(documents, grouping):
     from cx_nlp.issues.clustering import UMAPReducer
 
@@ -176,6 +180,10 @@ def test_problems_a_taxonomy_splits_are_found_whole_across_touchpoints():
     across = _track(documents, "auto")
     # 65 of 90 complaints under billing: the taxonomy does not separate these problems.
     assert across.groupings == {"en": "across"} and per_touchpoint.groupings == {"en": "touchpoint"}
+    # A handful of units under one touchpoint says nothing about the taxonomy: mined per touchpoint.
+    assert IssueTracker(embedding_languages=["en"], grouping="auto").groupings(problem_units_of(documents[:30])) == {
+        "en": "touchpoint"
+    }
     first_problem = {f"f{i}" for i in range(45)}
     holding = [m for m in across.issues if first_problem & {x.feedback_id for x in m.members}]
     assert len(holding) == 1 and {x.feedback_id for x in holding[0].members} == first_problem

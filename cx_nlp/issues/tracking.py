@@ -40,6 +40,9 @@ GROUPINGS = ("touchpoint", "across", "auto")
 # the retail taxonomy, 59% billing: issue NMI 0.73 across against 0.69 per touchpoint). Below it,
 # touchpoints keep unrelated problems apart (airline tweets, 42% in the catch-all: 0.13 against 0.03).
 ACROSS_FROM_SHARE = 0.5
+# ... and only in a language group of at least this many units: in a handful (a few French reviews),
+# one touchpoint holding half says nothing about the taxonomy.
+ACROSS_MIN_UNITS = 60
 
 
 def language_group(language: str, embedding_languages: Sequence[str]) -> str:
@@ -138,7 +141,8 @@ class IssueTracker:
             grouping = self.grouping
             if grouping == "auto":
                 largest = max(Counter(u.touchpoint for u in members).values())
-                grouping = "across" if largest >= ACROSS_FROM_SHARE * len(members) else "touchpoint"
+                fits = largest < ACROSS_FROM_SHARE * len(members) or len(members) < ACROSS_MIN_UNITS
+                grouping = "touchpoint" if fits else "across"
             chosen[language] = grouping
         return chosen
 

@@ -72,3 +72,5 @@ class ReportData:
     issues: list[IssueSummary]
     sentiment_model: str
     embedding_model: str
+    # What a reader should know about how tonight's issues were found (cx_nlp.report.query.run_notes).
+    notes: list[str] = field(default_factory=list)

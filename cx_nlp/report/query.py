@@ -60,7 +60,21 @@ def load_report_data(
         issues=issues,
         sentiment_model=run["sentiment_model"] or "",
         embedding_model=run["embedding_model"] or "",
+        notes=run_notes(stats),
     )
+
+
+# Said in the report when issues were clustered across touchpoints (IssueTracker grouping "across").
+ACROSS_NOTE = (
+    "Most problems fell under one touchpoint, so the taxonomy did not separate them: issues were found "
+    "across touchpoints, and each is shown under the touchpoint most of its feedback names. "
+    "`cx-nlp taxonomy suggest` proposes touchpoints for what the taxonomy misses."
+)
+
+
+def run_notes(stats: dict) -> list[str]:
+    """Notes on how the run's issues were found, from its stats."""
+    return [ACROSS_NOTE] if "across" in str(stats.get("issue_grouping", "")).split(",") else []
 
 
 def _touchpoint_summaries(connection: Connection, window: _Window) -> list[TouchpointSummary]:
