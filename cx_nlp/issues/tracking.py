@@ -254,13 +254,12 @@ def _mined_issue(
 ) -> MinedIssue:
     """A cluster of units as an issue over distinct feedback: each feedback counted once, through its
     segment closest to the issue's centre."""
-    closest: dict[str, tuple[MiningUnit, float, str]] = {}
-    for index, similarity, method in zip(cluster.members, cluster.similarities, cluster.methods):
-        unit = group[index]
-        held = closest.get(unit.document.feedback_id)
-        if held is None or float(similarity) > held[1]:
-            closest[unit.document.feedback_id] = (unit, float(similarity), method)
-    documents = [unit.as_member() for unit, _, _ in closest.values()]
+    closest = _closest_per_feedback(
+        [(group[i], float(s), method) for i, s, method in zip(cluster.members, cluster.similarities, cluster.methods)],
+        feedback_id=lambda item: item[0].document.feedback_id,
+        similarity=lambda item: item[1],
+    )
+    documents = [unit.as_member() for unit, _, _ in closest]
     # Impact compares the touchpoint with and without the issue's feedback, wherever that feedback sits.
     around = {d.feedback_id: d for d in touchpoint_documents} | {d.feedback_id: d for d in documents}
     issue = Issue(
@@ -278,7 +277,7 @@ def _mined_issue(
     )
     members = [
         IssueMember(issue_id, unit.document.feedback_id, round(similarity, 4), method, unit.position)
-        for unit, similarity, method in closest.values()
+        for unit, similarity, method in closest
     ]
     return MinedIssue(issue, members, daily_figures(documents), documents)
 
@@ -353,12 +352,22 @@ def _union(
     kept: list[IssueMember], kept_documents: list[WindowDocument], more: list[IssueMember], more_documents
 ) -> tuple[list[IssueMember], list[WindowDocument]]:
     """Two issues' members as one: a feedback in both counts once, through its closer segment."""
-    chosen: dict[str, tuple[IssueMember, WindowDocument]] = {}
-    for member, document in [*zip(kept, kept_documents), *zip(more, more_documents)]:
-        held = chosen.get(member.feedback_id)
-        if held is None or member.similarity > held[0].similarity:
-            chosen[member.feedback_id] = (member, document)
-    return [m for m, _ in chosen.values()], [d for _, d in chosen.values()]
+    chosen = _closest_per_feedback(
+        [*zip(kept, kept_documents), *zip(more, more_documents)],
+        feedback_id=lambda pair: pair[0].feedback_id,
+        similarity=lambda pair: pair[0].similarity,
+    )
+    return [m for m, _ in chosen], [d for _, d in chosen]
+
+
+def _closest_per_feedback(items: Sequence, feedback_id: Callable, similarity: Callable) -> list:
+    """One item per feedback, the most similar one, in the order the feedback first appears."""
+    chosen: dict = {}
+    for item in items:
+        held = chosen.get(feedback_id(item))
+        if held is None or similarity(item) > similarity(held):
+            chosen[feedback_id(item)] = item
+    return list(chosen.values())
 
 
 def _continued(absorbed: Issue, kept: PriorIssue) -> Issue:

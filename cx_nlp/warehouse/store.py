@@ -16,6 +16,11 @@ from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
+# What a stored score is read back from: segments lack the chunk count and evidence (one chunk, none).
+_SCORE_COLUMNS = {
+    "content_hash", "label", "p_negative", "p_neutral", "p_positive", "score", "chunks", "evidence", "evidence_negative",
+}  # fmt: skip
+
 
 def cached_sentiment(
     connection: Connection, hashes: Sequence[str], model_name: str, model_version: str
@@ -23,39 +28,32 @@ def cached_sentiment(
     """Scores already computed for the same text by the same model version, as a feedback or as a
     segment of one: a rerun re-scores nothing."""
     found: dict[str, SentimentScore] = {}
-    seg = t.feedback_segment
-    for part in chunks(list(set(hashes))):
-        rows = connection.execute(
-            select(
-                seg.c.content_hash, seg.c.label, seg.c.p_negative, seg.c.p_neutral, seg.c.p_positive, seg.c.score
-            ).where(seg.c.content_hash.in_(part), seg.c.model_name == model_name, seg.c.model_version == model_version)
-        ).mappings()
-        for row in rows:
-            found[row["content_hash"]] = SentimentScore(
-                row["label"], row["p_negative"], row["p_neutral"], row["p_positive"], row["score"], 1,
-                model_name, model_version,
-            )  # fmt: skip
-    # A whole feedback's score, with its chunk count and evidence, wins over a segment's of the same text.
-    s = t.feedback_sentiment
-    for part in chunks(list(set(hashes))):
-        rows = connection.execute(
-            select(s).where(
-                s.c.content_hash.in_(part), s.c.model_name == model_name, s.c.model_version == model_version
-            )
-        ).mappings()
-        for row in rows:
-            found[row["content_hash"]] = SentimentScore(
-                label=row["label"],
-                negative=row["p_negative"],
-                neutral=row["p_neutral"],
-                positive=row["p_positive"],
-                score=row["score"],
-                chunks=row["chunks"],
-                model_name=model_name,
-                model_version=model_version,
-                evidence=row["evidence"],
-                evidence_negative=row["evidence_negative"],
-            )
+    unique = list(set(hashes))
+    # Segments first: a whole feedback's score, with its chunk count and evidence, wins over a segment's
+    # of the same text.
+    for table in (t.feedback_segment, t.feedback_sentiment):
+        columns = [c for c in table.c if c.name in _SCORE_COLUMNS]
+        for part in chunks(unique):
+            rows = connection.execute(
+                select(*columns).where(
+                    table.c.content_hash.in_(part),
+                    table.c.model_name == model_name,
+                    table.c.model_version == model_version,
+                )
+            ).mappings()
+            for row in rows:
+                found[row["content_hash"]] = SentimentScore(
+                    label=row["label"],
+                    negative=row["p_negative"],
+                    neutral=row["p_neutral"],
+                    positive=row["p_positive"],
+                    score=row["score"],
+                    chunks=row.get("chunks", 1),
+                    model_name=model_name,
+                    model_version=model_version,
+                    evidence=row.get("evidence"),
+                    evidence_negative=row.get("evidence_negative"),
+                )
     return found
 
 
