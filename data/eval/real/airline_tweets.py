@@ -13,27 +13,14 @@ is `review`: public remarks about a service, not tickets. `--rows` draws a sampl
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pandas as pd
+from convert import arguments, stratified
 
 NOT_AN_ISSUE = {"", "Can't Tell"}
 
 
-def stratified(frame: pd.DataFrame, key: list[str], rows: int, seed: int) -> pd.DataFrame:
-    if not rows or rows >= len(frame):
-        return frame
-    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--min-issue", type=int, default=10)
+    parser = arguments(__doc__, min_issue=True)
     args = parser.parse_args()
     raw = pd.read_csv(args.source, dtype=str, keep_default_na=False)
     sentiment = raw["airline_sentiment"].str.strip().str.lower()

@@ -11,26 +11,14 @@ two files. `issue` is the intent (`card_arrival`, `lost_or_stolen_card`, ...), `
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pandas as pd
+from convert import arguments, stratified
 
 FILES = ("train.csv", "test.csv")
 
 
-def stratified(frame: pd.DataFrame, key: str, rows: int, seed: int) -> pd.DataFrame:
-    if not rows or rows >= len(frame):
-        return frame
-    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=13)
+    parser = arguments(__doc__)
     args = parser.parse_args()
     paths = [args.source / name for name in FILES] if args.source.is_dir() else [args.source]
     parts = []

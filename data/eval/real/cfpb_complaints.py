@@ -13,25 +13,12 @@ recur. `--rows` draws a sample of that size with `--seed`, keeping each issue's 
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pandas as pd
-
-
-def stratified(frame: pd.DataFrame, key: str, rows: int, seed: int) -> pd.DataFrame:
-    if not rows or rows >= len(frame):
-        return frame
-    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
+from convert import arguments, stratified
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--min-issue", type=int, default=10)
+    parser = arguments(__doc__, min_issue=True)
     args = parser.parse_args()
     raw = pd.read_csv(args.source, dtype=str, keep_default_na=False)
     raw = raw[raw["Consumer complaint narrative"].str.strip() != ""]

@@ -12,10 +12,10 @@ rating's share; 0 keeps every review.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
+from convert import arguments, stratified
 
 FILES = ("drugLibTrain_raw.tsv", "drugLibTest_raw.tsv")
 ANSWERS = ("benefitsReview", "sideEffectsReview", "commentsReview")
@@ -37,18 +37,8 @@ def read(source: Path) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def stratified(frame: pd.DataFrame, key: str, rows: int, seed: int) -> pd.DataFrame:
-    if not rows or rows >= len(frame):
-        return frame
-    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=13)
+    parser = arguments(__doc__)
     args = parser.parse_args()
     raw = read(args.source)
     texts = raw[list(ANSWERS)].apply(lambda r: "\n\n".join(a.strip() for a in r if a.strip()), axis=1)

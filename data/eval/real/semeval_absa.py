@@ -17,11 +17,11 @@ label, and they name no recurring issue. `source_kind` is `review`. The sets are
 
 from __future__ import annotations
 
-import argparse
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
+from convert import arguments
 
 
 def catch_all(category: str) -> bool:
@@ -41,11 +41,8 @@ def sentences(path: Path):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
+    parser = arguments(__doc__, sample=False, min_issue=True)
     parser.add_argument("--issue-polarity", choices=sorted(ISSUE_POLARITIES), default="negative")
-    parser.add_argument("--min-issue", type=int, default=10)
     args = parser.parse_args()
     rows = []
     for sentence_id, text, labels in sentences(args.source):

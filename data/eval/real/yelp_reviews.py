@@ -12,28 +12,16 @@ rule); `rating` keeps the stars. No issue labels. The review dates (2005-2013) a
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pandas as pd
+from convert import arguments, stratified
 
 
 def sentiment_from_stars(stars: int) -> str:
     return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
 
 
-def stratified(frame: pd.DataFrame, key: str, rows: int, seed: int) -> pd.DataFrame:
-    if not rows or rows >= len(frame):
-        return frame
-    return frame.groupby(key, group_keys=False).sample(frac=rows / len(frame), random_state=seed)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=13)
+    parser = arguments(__doc__)
     args = parser.parse_args()
     raw = pd.read_csv(args.source, dtype=str, keep_default_na=False)
     raw = raw[raw["text"].str.strip() != ""]
