@@ -15,26 +15,10 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-CFPB_COLUMNS = [
-    "Date received",
-    "Product",
-    "Sub-product",
-    "Issue",
-    "Sub-issue",
-    "Consumer complaint narrative",
-    "Company public response",
-    "Company",
-    "State",
-    "ZIP code",
-    "Tags",
-    "Consumer consent provided?",
-    "Submitted via",
-    "Date sent to company",
-    "Company response to consumer",
-    "Timely response?",
-    "Consumer disputed?",
-    "Complaint ID",
-]
+from cx_nlp.sources.connectors.cfpb import CSV_COLUMNS
+
+# The CFPB export's header, in order: the layout the connector reads.
+CFPB_COLUMNS = list(CSV_COLUMNS)
 SURVEY_BATCH = 50_000
 
 SOURCES = {
