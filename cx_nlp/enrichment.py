@@ -1,6 +1,6 @@
 """The model stages over one batch of feedback: sentiment, embedding and touchpoints of each feedback
 and of each of its segments, reusing what the warehouse already holds for the same text and model
-version, so a rerun loads no model at all."""
+version, so a rerun loads no model at all (unless asked to re-score: `rescore`)."""
 
 from __future__ import annotations
 
@@ -35,21 +35,29 @@ def enrich(
     engine: Engine,
     feedback: list[Feedback],
     timer: StageTimer,
+    rescore: bool = False,
 ) -> Enriched:
-    """Each feedback and each of its segments with sentiment, embedding and touchpoints."""
+    """Each feedback and each of its segments with sentiment, embedding and touchpoints.
+
+    `rescore` reads nothing from the cache: every text, the taxonomy phrases included, is scored and
+    embedded again, for when a model's weights changed under the same version (the cache is keyed by
+    model name and version, so a new version re-scores without it). Every vector is then new."""
     assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
     segments = {f.feedback_id: split_segments(f.text) for f in feedback}
     segment_texts = {content_hash(s.text): s.text for parts in segments.values() for s in parts}
     # Taxonomy phrases share the embedding cache with feedback.
     phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
-    with engine.connect() as connection:
-        sentiments = store.cached_sentiment(
-            connection, list(texts), registry.sentiment.name, registry.sentiment.version
-        )
-        vectors = store.cached_embeddings(
-            connection, list(texts) + list(phrase_hashes), registry.embedding.name, registry.embedding.version
-        )
+    sentiments: dict[str, SentimentScore] = {}
+    vectors: dict[str, np.ndarray] = {}
+    if not rescore:
+        with engine.connect() as connection:
+            sentiments = store.cached_sentiment(
+                connection, list(texts), registry.sentiment.name, registry.sentiment.version
+            )
+            vectors = store.cached_embeddings(
+                connection, list(texts) + list(phrase_hashes), registry.embedding.name, registry.embedding.version
+            )
     unread = set()
     for item in feedback:
         if not registry.sentiment.reads(item.language):

@@ -118,11 +118,14 @@ def ingest_interval(
     sources: Sequence[str] | None = None,
     backfill: bool = False,
     timer: StageTimer | None = None,
+    rescore: bool = False,
 ) -> IngestResult:
     """Load, normalise, score, embed and assign the interval's feedback, and store it in one transaction.
 
     `sources` limits the run to some sources (one Airflow task per source). `backfill` ignores the
     connectors' bookmarks and reads from `start` again; rows already stored are upserted, not doubled.
+    `rescore` scores and embeds every text again instead of reusing the cached results of the same
+    model version (`cx_nlp.enrichment.enrich`), and stores the new ones in their place.
     """
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
@@ -145,11 +148,11 @@ def ingest_interval(
             )
         advance(len(records))
     feedback = normalised.feedback
-    enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer)
+    enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer, rescore)
 
     embedding_ref = (context.registry.embedding.name, context.registry.embedding.version)
     write = rows.ingest_write(
-        run_id, start, end, loads, normalised, enriched.scored, enriched.new_vectors, embedding_ref
+        run_id, start, end, loads, normalised, enriched.scored, enriched.new_vectors, embedding_ref, rescore
     )
     with timer.stage("write", len(feedback)) as advance:
         with engine.begin() as connection:
@@ -320,15 +323,16 @@ def finish_interval(
     return RunResult(run_id, start, end, stats, issues, report_path)
 
 
-def run_interval(context: PipelineContext, engine: Engine, start: date, end: date) -> RunResult:
-    """The nightly job for [start, end): ingest every source, then mine the window and report."""
+def run_interval(context: PipelineContext, engine: Engine, start: date, end: date, rescore: bool = False) -> RunResult:
+    """The nightly job for [start, end): ingest every source (`rescore`: see `ingest_interval`), then
+    mine the window and report."""
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
     started = time.perf_counter()
     run_id = begin_run(context, engine, start, end)
     try:
         with StageTimer(context.settings.progress) as timer:
-            ingested = ingest_interval(context, engine, start, end, timer=timer)
+            ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
             return finish_interval(context, engine, start, end, [ingested], timer, started)
     except Exception as exc:
         with engine.begin() as connection:
@@ -354,7 +358,9 @@ def stored_error(exc: BaseException) -> str:
     return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"
 
 
-def run_intervals(context: PipelineContext, engine: Engine, first: date, last: date, per_day: bool) -> list[RunResult]:
+def run_intervals(
+    context: PipelineContext, engine: Engine, first: date, last: date, per_day: bool, rescore: bool = False
+) -> list[RunResult]:
     """[first, last) as one interval, or each of its days as an interval of its own (a backfill), in
     order; each run's result."""
     if per_day:
@@ -363,4 +369,4 @@ def run_intervals(context: PipelineContext, engine: Engine, first: date, last: d
         intervals = [(first, last)]
     if not intervals:
         raise ValueError(f"no day in [{first}, {last})")
-    return [run_interval(context, engine, start, end) for start, end in intervals]
+    return [run_interval(context, engine, start, end, rescore) for start, end in intervals]

@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.airflow
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
-MODEL_TASKS = {"ingest_source", "mine_interval"}
+MODEL_TASKS = {"ingest_source", "mine_interval", "mine_loaded"}
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +42,15 @@ def test_every_dag_names_an_owner_tags_retries_and_no_catchup(bag):
 
 
 def test_model_tasks_share_a_pool_a_queue_and_a_timeout(bag):
+    for dag in (bag.dags["cx_nightly"], bag.dags["cx_mine"]):
+        for task in dag.tasks:
+            if task.task_id in MODEL_TASKS:
+                assert task.pool == "cx_models", task.task_id
+                assert task.queue == "default", task.task_id
+                assert task.execution_timeout is not None, task.task_id
+            else:
+                assert task.pool == "default_pool", f"{task.task_id} takes a model slot it does not need"
     dag = bag.dags["cx_nightly"]
-    for task in dag.tasks:
-        if task.task_id in MODEL_TASKS:
-            assert task.pool == "cx_models", task.task_id
-            assert task.queue == "default", task.task_id
-            assert task.execution_timeout is not None, task.task_id
-        else:
-            assert task.pool == "default_pool", f"{task.task_id} takes a model slot it does not need"
     # An earlier night is published before the later nights' ingests take the pool's slots.
     mine, ingest = dag.get_task("mine_interval"), dag.get_task("ingest_source")
     assert {str(getattr(t.weight_rule, "value", t.weight_rule)) for t in (mine, ingest)} == {"absolute"}
@@ -76,6 +77,32 @@ def test_ingest_tasks_emit_source_assets_and_runs_take_one_source(bag):
     outlets = dag.get_task("ingest_source").outlets
     assert [getattr(o, "name", None) for o in outlets] == ["cx_source_loaded"]
     assert dag.params["source"] is None
+    # Re-scoring under the same model version is asked for, never the default.
+    assert dag.params["rescore"] is False
+
+
+def test_the_mining_dag_runs_on_source_loads_and_on_its_cron_and_waits_for_the_loads(bag):
+    from datetime import UTC, datetime
+
+    from airflow.sdk import AssetAlias, AssetOrTimeSchedule
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    dag = bag.dags["cx_mine"]
+    # Scheduled on the alias the ingest tasks emit through: no source list is read when the file is parsed.
+    assert isinstance(dag.timetable, AssetOrTimeSchedule)
+    assert dag.timetable.asset_condition == AssetAlias("cx_source_loaded")
+    # Its cron mines the day before, after cx_nightly's midnight loads: a real [start, end) of one day.
+    cron = coerce_to_core_timetable(dag.timetable).timetable
+    night = cron.infer_manual_data_interval(run_after=datetime(2026, 11, 8, 6, 0, tzinfo=UTC))
+    assert (night.start, night.end) == (datetime(2026, 11, 7, 6, tzinfo=UTC), datetime(2026, 11, 8, 6, tzinfo=UTC))
+    settled, mine = dag.get_task("loads_settled"), dag.get_task("mine_loaded")
+    assert mine.upstream_task_ids == {"loads_settled"}
+    # The wait frees its worker slot between pokes and gives up in hours, not days; the mining runs after it
+    # whatever its end (the loads stored are mined; a later load mines its night again).
+    assert settled.mode == "reschedule" and settled.timeout <= 6 * 3600
+    assert mine.trigger_rule == "all_done" and mine.depends_on_past is True
+    # It reads the loads' history through the alias, for each night's counts.
+    assert [getattr(i, "name", None) for i in mine.inlets] == ["cx_source_loaded"]
 
 
 def test_the_failure_callback_logs_one_line(bag, caplog):

@@ -433,3 +433,60 @@ def test_an_analyst_merge_folds_an_issue_of_one_touchpoint_into_another(context,
     again = cli.invoke(app, ["issues", "merge", absorbed.issue_id, "--undo"], env=env)
     assert again.exit_code == 2 and "not merged" in again.output
     engine.dispose()
+
+
+def test_rescore_computes_cached_scores_again_and_a_plain_rerun_reuses_them(context, warehouse_url):
+    """Weights replaced under the same model version: only `rescore` replaces what the cache holds."""
+    import numpy as np
+
+    from cx_nlp.embeddings import from_bytes, to_bytes
+    from cx_nlp.pipeline import ingest_interval
+
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    night = (date(2026, 11, 3), date(2026, 11, 4))
+    first = ingest_interval(context, engine, *night, sources=["support_tickets"])
+    assert first.stats["feedback"] > 0 and first.stats["scored"] > 0
+
+    def stored():
+        with engine.connect() as connection:
+            tones = connection.execute(
+                text("SELECT feedback_id, p_negative, p_neutral, p_positive FROM feedback_sentiment")
+            ).all()
+            segments = connection.execute(
+                text("SELECT feedback_id, position, p_negative, p_neutral, p_positive FROM feedback_segment")
+            ).all()
+            vectors = connection.execute(text("SELECT content_hash, vector FROM embedding")).all()
+        return (
+            {row[0]: tuple(row[1:]) for row in tones},
+            {(row[0], row[1]): tuple(row[2:]) for row in segments},
+            {h: from_bytes(v) for h, v in vectors},
+        )
+
+    model_tones, model_segments, model_vectors = stored()
+    # What the old weights left in the cache, under the version the registry still names.
+    stale = to_bytes(np.full(next(iter(model_vectors.values())).shape, 0.05, dtype=np.float32))
+    with engine.begin() as connection:
+        for table in ("feedback_sentiment", "feedback_segment"):
+            connection.execute(text(f"UPDATE {table} SET p_negative = 0.11, p_neutral = 0.22, p_positive = 0.67"))
+        connection.execute(text("UPDATE embedding SET vector = :v"), {"v": stale})
+
+    rerun = ingest_interval(context, engine, *night, sources=["support_tickets"])
+    assert rerun.stats["scored"] == 0 and rerun.stats["embedded"] == 0
+    tones, segments, vectors = stored()
+    assert set(tones.values()) == {(0.11, 0.22, 0.67)} and set(segments.values()) == {(0.11, 0.22, 0.67)}
+    assert all(np.allclose(v, 0.05) for v in vectors.values())
+
+    rescored = ingest_interval(context, engine, *night, sources=["support_tickets"], rescore=True)
+    assert rescored.stats["scored"] == first.stats["scored"]
+    # Every text again, the taxonomy phrases included: no stale vector is left.
+    assert rescored.stats["embedded"] == first.stats["embedded"] == len(model_vectors)
+    tones, segments, vectors = stored()
+    assert tones.keys() == model_tones.keys() and segments.keys() == model_segments.keys()
+    for key, found in tones.items():
+        assert found == pytest.approx(model_tones[key], abs=1e-4), key
+    for key, found in segments.items():
+        assert found == pytest.approx(model_segments[key], abs=1e-4), key
+    assert vectors.keys() == model_vectors.keys()
+    assert all(np.allclose(vectors[h], model_vectors[h], atol=1e-4) for h in vectors)
+    engine.dispose()

@@ -27,6 +27,9 @@ def run(
     per_day: bool = typer.Option(False, "--per-day", help="Run each day of [start, end) as its own interval."),
     top: int = typer.Option(3, help="Issues to print per touchpoint."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+    rescore: bool = typer.Option(
+        False, "--rescore", help="Score and embed the interval's feedback again, even under the same model version."
+    ),
 ) -> None:
     """Run the nightly pipeline for a data interval [start, end) and print the top issues."""
     from cx_nlp.operations import analyst_labels
@@ -38,7 +41,7 @@ def run(
     if quiet:
         settings.progress = False
     context, engine = open_pipeline_or_exit(settings)
-    results = run_intervals(context, engine, first, last, per_day)
+    results = run_intervals(context, engine, first, last, per_day, rescore)
     _print_result(results[-1], top, analyst_labels(settings))
     # A scheduler must see a partial run: its warehouse rows are kept, but the command fails.
     partial = [r for r in results if r.stats.get("source_failures")]
@@ -59,6 +62,9 @@ def ingest_command(
     since: str = typer.Option(None, help="Backfill from this day (YYYY-MM-DD), ignoring bookmarks; default yesterday."),
     end: str = typer.Option(None, help="Day after the last day (exclusive); default today."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+    rescore: bool = typer.Option(
+        False, "--rescore", help="Score and embed the feedback again, even under the same model version."
+    ),
 ) -> None:
     """Load, score and store one source's feedback without mining issues (`cx-nlp run` mines)."""
     from cx_nlp.pipeline import ingest_interval
@@ -72,7 +78,7 @@ def ingest_command(
     try:
         with StageTimer(settings.progress and not quiet) as timer:
             result = ingest_interval(
-                context, engine, first, last, sources=source, backfill=since is not None, timer=timer
+                context, engine, first, last, sources=source, backfill=since is not None, timer=timer, rescore=rescore
             )
     except ValueError as exc:
         fail(str(exc))

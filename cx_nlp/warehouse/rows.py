@@ -90,8 +90,10 @@ def ingest_write(
     scored: Sequence[ScoredDocument],
     new_vectors: dict[str, np.ndarray],
     embedding_ref: tuple[str, str],
+    replace_embeddings: bool = False,
 ) -> IngestWrite:
-    """Everything one ingest of an interval writes, built before the transaction opens."""
+    """Everything one ingest of an interval writes, built before the transaction opens;
+    `replace_embeddings` when the vectors were computed again for texts the cache already held."""
     quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
     feedback, sentiment, touchpoints = scored_rows(scored, run_id)
     return IngestWrite(
@@ -107,6 +109,7 @@ def ingest_write(
         segments=segment_rows(scored),
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
         source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
+        replace_embeddings=replace_embeddings,
     )
 
 

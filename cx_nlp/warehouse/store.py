@@ -237,13 +237,16 @@ class IngestWrite:
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
+    # A forced re-score computed every vector again: they replace the cached ones of the same model version.
+    replace_embeddings: bool = False
 
 
 def write_ingest(connection: Connection, data: IngestWrite) -> None:
     """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`."""
     upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
-    insert_missing(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
+    write_vectors = upsert if data.replace_embeddings else insert_missing
+    write_vectors(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
 
     in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
     # The rows this write replaces: the interval of every snapshot source, and any feedback an
@@ -398,6 +401,20 @@ def finish_run(
             report_path=report_path,
         )
     )
+
+
+def interval_runs(connection: Connection) -> list[dict]:
+    """Every interval's run as recorded: start, end, when it (last) started, and its status."""
+    run = t.pipeline_run
+    rows = connection.execute(
+        select(run.c.interval_start, run.c.interval_end, run.c.started_at, run.c.status).order_by(
+            run.c.interval_end, run.c.interval_start
+        )
+    )
+    return [
+        {"start": start, "end": end, "started_at": as_utc(started_at), "status": status}
+        for start, end, started_at, status in rows
+    ]
 
 
 def latest_finished_run(connection: Connection) -> str | None:
