@@ -1,7 +1,8 @@
-"""The embedding model through ONNX Runtime (fp32, dynamic int8) against torch, on real sentences.
+"""The registry's models through ONNX Runtime (fp32, int8) against torch, on real sentences.
 
-    .venv/bin/python bench/bench_onnx.py                    # fidelity on about 1,200 texts, speed in 5 rounds
+    .venv/bin/python bench/bench_onnx.py                    # embedding: fidelity on about 1,200 texts, speed in 5 rounds
     .venv/bin/python bench/bench_onnx.py --rounds 3 --speed-texts 128
+    .venv/bin/python bench/bench_onnx.py --stage sentiment  # sentiment: macro-F1 on 7,908 rated sentences, speed
 
 Needs `onnx` and `onnxruntime` (`pip install -c requirements.lock '.[onnx]'`); the weight-only variant
 also needs `onnx-ir` and is skipped without it. Texts are real, written by other people or for the
@@ -14,6 +15,14 @@ truncation at 256 tokens), mean and minimum, the targets being 0.99 and 0.97. Sp
 second at batch 32 on 2 threads (torch and ONNX Runtime alike), the variants taking turns in each
 round so that other work on the machine weighs on all of them alike; the median round is reported,
 with each variant's median ratio to torch float32. Writes bench/results/onnx.json.
+
+`--stage sentiment` runs the registry's sentiment model the way the pipeline does (`score`: chunks,
+evidence sentences, labels) with each runtime (`ModelEntry.runtime`: torch in float32 and in the
+registry's precision, onnx-fp32, onnx-int8, onnx-int8-dynamic; exports made as the registry makes them,
+into a temporary cache) on every sentence of two sets rated by 20+ people each (Hutto & Gilbert:
+Amazon review sentences and tweets). Fidelity: macro-F1 against the people's labels beside torch
+float32's (the target: within 0.01), and agreement with torch float32's labels and scores. Speed as for
+the embedding model, on a mixed sample of both sets. Writes bench/results/onnx_sentiment.json.
 """
 
 from __future__ import annotations
@@ -39,6 +48,10 @@ from cx_nlp.config import load_registry  # noqa: E402
 from cx_nlp.model_runtime import cpu_autocast, native_bfloat16, resolve_model_path  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "onnx.json"
+SENTIMENT_RESULTS = ROOT / "bench" / "results" / "onnx_sentiment.json"
+SENTIMENT_SETS = ("packaged:hutto-amazon-reviews", "packaged:hutto-tweets")
+SENTIMENT_RUNTIMES = ("onnx-fp32", "onnx-int8", "onnx-int8-dynamic")
+MACRO_F1_TOLERANCE = 0.01
 THREADS = 2
 BATCH = 32
 TARGET_MEAN, TARGET_MIN = 0.99, 0.97
@@ -222,19 +235,114 @@ def machine() -> dict:
     }
 
 
+def sentiment_classifiers(home: Path, cache: Path) -> dict:
+    """The registry's sentiment model in every runtime, as `registry.Models` would load it."""
+    from cx_nlp.sentiment import SentimentClassifier
+
+    entry = load_registry(ROOT / "models" / "registry.yaml").sentiment
+    classifiers = {"torch_fp32": SentimentClassifier(entry.model_copy(update={"cpu_precision": "float32"}), home)}
+    if native_bfloat16() and entry.cpu_precision == "bfloat16":
+        classifiers["torch_bf16_autocast"] = SentimentClassifier(entry, home)
+    for runtime in SENTIMENT_RUNTIMES:
+        onnx_entry = entry.on_runtime(runtime)
+        started = time.perf_counter()
+        folder = onnx_runtime.prepared_folder(onnx_entry, home, "sentiment", cache=cache)
+        size = (folder / onnx_runtime.MODEL_FILE).stat().st_size / 1e6
+        print(f"{runtime}: exported in {time.perf_counter() - started:.1f} s, {size:.0f} MB", flush=True)
+        classifier = onnx_runtime.OnnxSentimentClassifier(onnx_entry, folder, threads=THREADS)
+        classifier.size_mb = size
+        classifiers[runtime.replace("-", "_")] = classifier
+    return classifiers
+
+
+def sentiment_fidelity(classifiers: dict, sets: dict) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    out: dict = {}
+    for set_name, frame in sets.items():
+        texts, truth = frame["text"].tolist(), frame["sentiment"].tolist()
+        scores = {name: classifier.score(texts) for name, classifier in classifiers.items()}
+        reference = scores["torch_fp32"]
+        reference_f1 = f1_score(truth, [s.label for s in reference], average="macro")
+        out[set_name] = {}
+        for name, scored in scores.items():
+            labels = [s.label for s in scored]
+            f1 = f1_score(truth, labels, average="macro")
+            gaps = np.abs(np.array([s.score for s in scored]) - np.array([s.score for s in reference]))
+            out[set_name][name] = {
+                "texts": len(texts),
+                "macro_f1": round(float(f1), 4),
+                "accuracy": round(float(accuracy_score(truth, labels)), 4),
+                "macro_f1_minus_torch_fp32": round(float(f1 - reference_f1), 4),
+                "label_agreement_with_torch_fp32": round(
+                    float(np.mean([a.label == b.label for a, b in zip(scored, reference)])), 4
+                ),
+                "score_gap_mean": round(float(gaps.mean()), 5),
+                "score_gap_max": round(float(gaps.max()), 5),
+                "meets_target": bool(abs(f1 - reference_f1) <= MACRO_F1_TOLERANCE),
+            }
+            print(
+                f"{set_name:<22} {name:<22} macro-F1 {f1:.4f} ({f1 - reference_f1:+.4f})  labels agree "
+                f"{out[set_name][name]['label_agreement_with_torch_fp32']:.4f}  |score gap| mean {gaps.mean():.4f}",
+                flush=True,
+            )
+    return out
+
+
+def sentiment_main(args) -> None:
+    from cx_nlp import public_datasets
+
+    results = {"machine": machine(), "command": "bench/bench_onnx.py " + " ".join(sys.argv[1:])}
+    sets = {}
+    for reference in SENTIMENT_SETS:
+        frame = public_datasets.load_frame(reference)
+        if args.per_corpus:
+            frame = frame.sample(min(args.per_corpus, len(frame)), random_state=args.seed)
+        sets[reference.removeprefix("packaged:")] = frame
+    results["texts"] = {name: len(frame) for name, frame in sets.items()}
+    with tempfile.TemporaryDirectory() as cache:
+        classifiers = sentiment_classifiers(ROOT, Path(cache))
+        if args.variants:
+            classifiers = {k: v for k, v in classifiers.items() if k == "torch_fp32" or k in args.variants}
+        results["model_size_mb"] = {k: v.size_mb for k, v in classifiers.items() if hasattr(v, "size_mb")}
+        if args.speed_only and args.output.exists():
+            results["fidelity"] = json.loads(args.output.read_text(encoding="utf-8"))["fidelity"]
+        else:
+            results["fidelity"] = sentiment_fidelity(classifiers, sets)
+        mixed = [t for frame in sets.values() for t in frame["text"]]
+        pick = np.random.default_rng(args.seed).choice(len(mixed), min(args.speed_texts, len(mixed)), replace=False)
+        speed_texts = [mixed[i] for i in pick]
+        results["speed_texts_mean_words"] = float(np.mean([len(t.split()) for t in speed_texts]))
+        results["speed"] = speed({name: c.score for name, c in classifiers.items()}, speed_texts, args.rounds)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--per-corpus", type=int, default=250, help="texts per corpus for fidelity")
+    parser.add_argument("--stage", choices=("embedding", "sentiment"), default="embedding")
+    parser.add_argument(
+        "--per-corpus", type=int, help="texts per corpus for fidelity (embedding: 250; sentiment: 0, every text)"
+    )
     parser.add_argument("--speed-texts", type=int, default=256, help="texts per speed round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, help="results file (default: bench/results/onnx[_sentiment].json)")
     parser.add_argument("--variants", nargs="*", help="measure only these (torch_fp32 always)")
     parser.add_argument("--speed-only", action="store_true", help="keep the fidelity of the last results")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(THREADS)
+    if args.stage == "sentiment":
+        args.per_corpus = args.per_corpus or 0
+        args.output = args.output or SENTIMENT_RESULTS
+        sentiment_main(args)
+        return
+    args.per_corpus = args.per_corpus or 250
+    args.output = args.output or RESULTS
     results = {"machine": machine(), "command": "bench/bench_onnx.py " + " ".join(sys.argv[1:])}
     corpora = real_texts(args.per_corpus, args.seed)
     results["texts"] = {name: len(texts) for name, texts in corpora.items()}

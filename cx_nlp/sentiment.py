@@ -13,17 +13,23 @@ from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
 from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
 
 
+def adapter_base_path(folder: Path, entry: ModelEntry, home: Path) -> str:
+    """The base model a LoRA adapter folder names, resolved like any registry path (packaged:..., or a
+    folder relative to the project)."""
+    import json
+
+    base = json.loads((folder / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
+    return resolve_model_path(entry.model_copy(update={"path": base}), home)
+
+
 def _load_adapter(folder: Path, entry: ModelEntry, home: Path):
     """A LoRA adapter folder: load the base model it names, apply the adapter, fold it into the weights."""
-    import json
     import warnings
 
     from peft import PeftModel
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    base = json.loads((folder / ADAPTER_CONFIG).read_text())["base_model_name_or_path"]
-    # The base resolves like any registry path: packaged:..., or a folder relative to the project.
-    base_path = resolve_model_path(entry.model_copy(update={"path": base}), home)
+    base_path = adapter_base_path(folder, entry, home)
     head = {}
     base_labels = set(AutoConfig.from_pretrained(base_path, local_files_only=True).id2label.values())
     if not base_labels >= set(SENTIMENT_LABELS):
@@ -37,33 +43,45 @@ def _load_adapter(folder: Path, entry: ModelEntry, home: Path):
         return PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
 
 
+def load_classifier(entry: ModelEntry, home: Path):
+    """The registry entry's classifier as one float32 torch model (an adapter merged into its base), and
+    the folder its tokenizer loads from."""
+    from transformers import AutoModelForSequenceClassification
+
+    path = resolve_model_path(entry, home)
+    if (Path(path) / ADAPTER_CONFIG).is_file():
+        model = _load_adapter(Path(path), entry, home)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
+    # fp16 weights are for shipping; CPU matmuls want fp32.
+    return model.float().eval(), path
+
+
 class SentimentClassifier:
     """Wraps any local Hugging Face 3-class sentiment model; long texts are scored chunk by chunk."""
 
     def __init__(self, entry: ModelEntry, home: Path, device: str = "cpu"):
         offline()
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        self.entry = entry
-        path = resolve_model_path(entry, home)
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        adapter = Path(path) / ADAPTER_CONFIG
-        if adapter.is_file():
-            self.model = _load_adapter(Path(path), entry, home)
-        else:
-            self.model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
-        # fp16 weights are for shipping; CPU matmuls want fp32.
-        self.model = self.model.float().to(device).eval()
+        model, path = load_classifier(entry, home)
+        self.model = model.to(device)
         self.device = device
         self._torch = torch
-        self.label_order = self._label_order()
+        self._configure(entry, AutoTokenizer.from_pretrained(path, local_files_only=True), self.model.config.id2label)
+
+    def _configure(self, entry: ModelEntry, tokenizer, id2label: dict) -> None:
+        """What every backend shares: the entry, the tokenizer, the output order and the chunk length."""
+        self.entry = entry
+        self.tokenizer = tokenizer
+        self.label_order = self._label_order(id2label)
         self.max_tokens = min(entry.max_length, getattr(self.tokenizer, "model_max_length", 512) or 512) - 2
 
-    def _label_order(self) -> list[int]:
+    def _label_order(self, id2label: dict) -> list[int]:
         """Indices of the model's outputs for negative, neutral, positive, whatever the model calls them."""
         names: dict[int, str] = {}
-        for index, raw_label in self.model.config.id2label.items():
+        for index, raw_label in id2label.items():
             label = self.entry.label_map.get(raw_label, str(raw_label)).lower()
             names[int(index)] = label
         order = []

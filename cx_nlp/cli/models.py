@@ -125,18 +125,26 @@ def calibrate_tone_command(
 @app.command("prepare")
 def prepare_models_command(
     references: list[str] = typer.Argument(
-        None, help="packaged:NAME models to unpack (default: every model the registry names that is packaged)."
+        None,
+        help="packaged:NAME models to unpack (default: every model the registry names that is packaged, and "
+        "the ONNX export of every entry whose runtime is onnx-*).",
     ),
 ) -> None:
-    """Join and unpack models shipped in parts on PyPI into the model cache (CX_MODEL_CACHE), so an
-    image build or a first night does it once; prints each model's folder."""
+    """Join and unpack models shipped in parts on PyPI into the model cache (CX_MODEL_CACHE), and export
+    the registry's models that run on ONNX Runtime, so an image build or a first night does it once;
+    prints each model's folder."""
+    from cx_nlp.config import ConfigError
     from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5
     from cx_nlp.packaged_models import PackagedModelError, is_packaged, packaged_model_path
 
+    exports = not references
     if not references:
         from cx_nlp.operations import packaged_registry_models
 
-        references = packaged_registry_models(load_settings())
+        try:
+            references = packaged_registry_models(load_settings())
+        except ConfigError as exc:
+            fail(str(exc))
     for reference in references:
         if not is_packaged(reference):
             fail(f"{reference!r} is not a packaged:NAME model")
@@ -147,3 +155,8 @@ def prepare_models_command(
             typer.echo(f"{reference}: {packaged_model_path(reference)}")
         except PackagedModelError as exc:
             fail(str(exc))
+    if exports:
+        from cx_nlp.operations import prepare_onnx_models
+
+        for stage, entry, folder in prepare_onnx_models(load_settings()):
+            typer.echo(f"{stage} {entry.ref} ({entry.runtime}): {folder}")
