@@ -40,12 +40,23 @@ class _ChunkedEmbedder:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in texts]
-        flat = [c for chunks in chunked for c in chunks]
-        vectors = np.zeros((len(flat), self.dimensions), dtype=np.float32)
-        for offset in range(0, len(flat), self.step):
-            vectors[offset : offset + self.step] = self._embed_chunks(flat[offset : offset + self.step])
+        # Each distinct chunk is embedded once: a long text's chunk can be another text of the call (a
+        # segment that is a whole sentence), and long templated texts share chunks. A chunk's vector
+        # depends only on its string.
+        positions: dict[str, int] = {}
+        index = np.array([positions.setdefault(c, len(positions)) for chunks in chunked for c in chunks], dtype=np.intp)
+        distinct = list(positions)
+        # Callers hand texts in no length order (the pipeline's are sorted by content hash), and a batch
+        # pads to its longest chunk: sorted by length, each step holds chunks of about one length, which
+        # halves the embedding stage on mixed feedback (docs/benchmarks.md).
+        order = np.argsort([len(c) for c in distinct], kind="stable")
+        vectors = np.zeros((len(distinct), self.dimensions), dtype=np.float32)
+        for offset in range(0, len(order), self.step):
+            rows = order[offset : offset + self.step]
+            vectors[rows] = self._embed_chunks([distinct[i] for i in rows])
             if progress:
-                progress(min(self.step, len(flat) - offset))
+                progress(len(rows))
+        vectors = vectors[index]
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         cursor = 0
         for i, chunks in enumerate(chunked):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,16 @@ def load_classifier(entry: ModelEntry, home: Path):
         model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
     # fp16 weights are for shipping; CPU matmuls want fp32.
     return model.float().eval(), path
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """The model inputs of one `score` call and how they map back to its texts."""
+
+    inputs: list[str]  # every text's chunks in order, then every text's salient sentences in order
+    chunks: list[list[str]]  # per text
+    sentences: list[list[str]]  # per text: its salient sentences (none, or two or more)
+    weights: np.ndarray  # tokens of each chunk, the first len(weights) inputs
 
 
 class SentimentClassifier:
@@ -124,29 +135,59 @@ class SentimentClassifier:
         return sentences if len(sentences) >= 2 else []
 
     def score(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> list[SentimentScore]:
+        plan = self.model_inputs(texts)
+        return self.assemble(plan, self.input_probabilities(plan.inputs, progress, len(texts)))
+
+    def model_inputs(self, texts: Sequence[str]) -> ScoringPlan:
+        """What the model reads for `texts`: each text's chunks, then every salient sentence, in one flat
+        list (chunks and sentences go through the model together: one sort, full batches)."""
         prepared = [prepare_for_model(t) for t in texts]
         chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in prepared]
         sentences = [self.salient_sentences(t) for t in prepared]
-        n_chunks = sum(len(chunks) for chunks in chunked)
-        # Chunks and salient sentences go through the model together: one sort, full batches.
         flat = [c for chunks in chunked for c in chunks] + [s for group in sentences for s in group]
-        weights = np.array([max(1, self._count_tokens(c)) for c in flat[:n_chunks]], dtype=float)
+        weights = np.array([max(1, self._count_tokens(c)) for chunks in chunked for c in chunks], dtype=float)
+        return ScoringPlan(flat, chunked, sentences, weights)
+
+    def input_probabilities(
+        self, inputs: Sequence[str], progress: Callable[[int], None] | None = None, texts: int | None = None
+    ) -> np.ndarray:
+        """Probabilities of each input, every distinct input read by the model once.
+
+        A call repeats many inputs: a short text's only chunk is the text itself, the evidence sentences
+        of a feedback are also its segments (scored in the same call by `enrichment`), and boilerplate
+        recurs across tickets (30% of the bundled sample's inputs, more on templated text). The model's
+        output depends only on the string, so one row per distinct string is fanned back out."""
+        positions: dict[str, int] = {}
+        index = np.array([positions.setdefault(text, len(positions)) for text in inputs], dtype=np.intp)
+        return self.batched_probabilities(list(positions), progress, texts)[index]
+
+    def batched_probabilities(
+        self, inputs: Sequence[str], progress: Callable[[int], None] | None = None, texts: int | None = None
+    ) -> np.ndarray:
+        """Probabilities of each input, in order, every one of them through the model. `progress` gets
+        the caller's `texts` in proportion, spread over the inputs."""
         # Sort by length so each batch pads little; restore order afterwards.
-        order = np.argsort([len(c) for c in flat], kind="stable")
-        probabilities = np.zeros((len(flat), 3))
+        order = np.argsort([len(c) for c in inputs], kind="stable")
+        probabilities = np.zeros((len(inputs), 3))
         batch = max(1, self.entry.batch_size) * 4
+        total = len(inputs) if texts is None else texts
         reported = 0
         for offset in range(0, len(order), batch):
             part = order[offset : offset + batch]
-            probabilities[part] = self._probabilities([flat[i] for i in part])
+            probabilities[part] = self._probabilities([inputs[i] for i in part])
             if progress:
-                # The caller counts texts; sentences and chunks are spread over them.
-                done = len(texts) * (offset + len(part)) // len(flat)
+                done = total * (offset + len(part)) // len(inputs)
                 progress(done - reported)
                 reported = done
+        return probabilities
+
+    def assemble(self, plan: ScoringPlan, probabilities: np.ndarray) -> list[SentimentScore]:
+        """Each text's score from the probabilities of `plan.inputs`, row for row."""
+        n_chunks = len(plan.weights)
+        weights = plan.weights
         scores, cursor, sentence_cursor = [], 0, n_chunks
         threshold = self.entry.negative_evidence
-        for chunks, group in zip(chunked, sentences):
+        for chunks, group in zip(plan.chunks, plan.sentences):
             span = slice(cursor, cursor + len(chunks))
             cursor += len(chunks)
             # A long text's sentiment is the token-weighted mean of its chunks.
