@@ -219,10 +219,13 @@ class IssueTracker:
         """Each cluster's id (a known issue it continues, a free known issue whose centre it matches,
         or a fresh one numbered under its touchpoint `places[i]`) and the ids made fresh tonight."""
         ids = [candidates[c.known].issue_id if c.known is not None else None for c in clusters]
+        # A known issue merged into another tonight is written as merged: a new cluster near its old
+        # centre must not revive its id as well (one id, two snapshots of one night).
+        absorbed = {candidates[index].issue_id for c in clusters for index in c.absorbed}
         all_fresh: list[str] = []
         for place in sorted({places[i] for i, c in enumerate(clusters) if c.known is None}):
             fresh = [i for i, c in enumerate(clusters) if c.known is None and places[i] == place]
-            free = [c for c in candidates if c.issue_id not in ids]
+            free = [c for c in candidates if c.issue_id not in ids and c.issue_id not in absorbed]
             fresh_ids = match_issue_ids(
                 place, [clusters[i].centroid for i in fresh], free, existing_ids | set(all_fresh), self.match_threshold
             )
