@@ -70,7 +70,7 @@ def enrich(
     for item, assignments in zip(feedback, documents):
         parts = _scored_segments(assigner, item, segments[item.feedback_id], sentiments, vectors, assignments[0])
         tone = sentiments[item.content_hash]
-        if calibration is not None and tone.label != UNSCORED:
+        if calibration is not None and tone.label != UNSCORED and calibration.applies(len(parts)):
             tone = document_tone(tone, parts, calibration)
             # A segment that is the whole text has the document's tone, however the cache last held it.
             parts = [replace(p, sentiment=tone) if p.content_hash == item.content_hash else p for p in parts]

@@ -133,41 +133,71 @@ def star_corpus_from_warehouse(settings: Settings, path: Path, cap_praise: bool,
     )
 
 
-def calibrate_tone(settings: Settings, dataset: str, from_warehouse: bool, sample: int, seed: int):
-    """Fit the document-tone aggregation (cx_nlp.tone) on star-rated reviews with the configured
-    sentiment model: a labelled set, or the warehouse's own reviews labelled by their stars."""
+def _star_rated_frame(settings: Settings, dataset: str, from_warehouse: bool):
+    """(text, sentiment) rows to fit on, and where they came from: the warehouse's star-rated reviews
+    labelled by their stars, a packaged set, or a labelled CSV."""
     import pandas as pd
 
     from cx_nlp import public_datasets
     from cx_nlp.records import label_from_stars
-    from cx_nlp.registry import Models
-    from cx_nlp.tone import calibrate
 
-    if from_warehouse:
-        engine = make_engine(settings.resolved_warehouse_url())
-        try:
-            with engine.connect() as connection:
-                reviews = store.star_rated_reviews(connection)
-            where = engine.url.render_as_string()
-        finally:
-            engine.dispose()
-        frame = pd.DataFrame(
-            [(text, label_from_stars(stars)) for text, stars in reviews], columns=["text", "sentiment"]
-        )
-        source = f"star-rated reviews of the warehouse ({where})"
-    else:
+    if not from_warehouse:
         frame = (
             public_datasets.load_frame(dataset) if dataset.startswith("packaged:") else pd.read_csv(dataset, dtype=str)
         )
-        source = dataset
+        return frame, dataset
+    engine = make_engine(settings.resolved_warehouse_url())
+    try:
+        with engine.connect() as connection:
+            reviews = store.star_rated_reviews(connection)
+        where = engine.url.render_as_string()
+    finally:
+        engine.dispose()
+    frame = pd.DataFrame([(text, label_from_stars(stars)) for text, stars in reviews], columns=["text", "sentiment"])
+    return frame, f"star-rated reviews of the warehouse ({where})"
+
+
+def calibrate_tone(
+    settings: Settings,
+    dataset: str,
+    from_warehouse: bool,
+    sample: int,
+    seed: int,
+    cap_praise: bool = True,
+    regularisation: float = 0.1,
+    min_segments: int = 3,
+):
+    """Fit the document-tone aggregation (cx_nlp.tone) on star-rated reviews with the configured
+    sentiment model: a labelled set, or the warehouse's own reviews labelled by their stars.
+
+    `cap_praise` keeps at most half as many 4-5 star reviews as the others (`sentiment_corpora.cap_praise`)
+    before `sample` is drawn. Star-rated reviews are mostly praise; fitted on them as they come, the
+    aggregation learns the reviews of one shop rather than how a mixed review reads, and on Yelp and drug
+    reviews it did worse than the chunk mean (docs/quality.md)."""
+    from cx_nlp.registry import Models
+    from cx_nlp.tone import calibrate
+
+    frame, source = _star_rated_frame(settings, dataset, from_warehouse)
     frame = frame[frame["sentiment"].isin(["negative", "neutral", "positive"])]
     if frame["sentiment"].nunique() < 3 or len(frame) < 30:
         raise ValueError(f"{source}: needs 30 or more reviews of all three tones, found {len(frame)}")
+    if cap_praise:
+        from cx_nlp.sentiment_corpora import cap_praise as capped
+
+        frame = capped(frame, seed)
     frame = frame.sample(n=min(sample, len(frame)), random_state=seed)
     registry = load_registry(settings.path(settings.model_registry))
     classifier = Models(registry, settings.home).sentiment
-    provenance = {"source": source, "labels": "from stars: 1-2 negative, 3 neutral, 4-5 positive", "seed": seed}
-    return calibrate(classifier, frame["text"].tolist(), frame["sentiment"].tolist(), provenance, seed)
+    provenance = {
+        "source": source,
+        "labels": "from stars: 1-2 negative, 3 neutral, 4-5 positive",
+        "seed": seed,
+        "praise_capped": cap_praise,
+        "regularisation": regularisation,
+    }
+    return calibrate(
+        classifier, frame["text"].tolist(), frame["sentiment"].tolist(), provenance, seed, regularisation, min_segments
+    )
 
 
 # ---------------------------------------------------------------- taxonomy suggestions

@@ -146,11 +146,12 @@ def test_match_issue_ids_one_cluster_per_known_issue():
     assert ids == ["app-0001", "app-0002"]
 
 
-def test_minimum_cluster_size_grows_with_the_group():
+def test_minimum_cluster_size_grows_with_the_group_up_to_a_cap():
     clusterer = HDBSCANClusterer()
     assert clusterer.sizes(25) == (4, 2)
-    assert clusterer.sizes(500) == (11, 5)
-    assert clusterer.sizes(5000) == (35, 17)
+    assert clusterer.sizes(300) == (9, 4)
+    # Up to 10: a recurring problem of 10 documents is an issue however large its group.
+    assert clusterer.sizes(500) == clusterer.sizes(5000) == (10, 5)
     assert HDBSCANClusterer(min_cluster_size=7, min_samples=1).sizes(5000) == (7, 1)
 
 
@@ -432,3 +433,48 @@ def test_an_analyst_merge_carries_feedback_into_an_issue_that_found_none_of_its_
     second = night([replace(prior[0], status="merged"), prior[1]])
     assert [m.issue.issue_id for m in second.issues] == ["delivery-0001"] and second.lineage == []
     assert second.issues[0].issue.figures.volume == issue.figures.volume
+
+
+def test_a_known_issue_merged_tonight_keeps_its_id_out_of_new_clusters():
+    """Known issue 1 is folded into known issue 0 tonight, and a new cluster sits on issue 1's old centre:
+    the new cluster gets a fresh id, so the merged id is written once (as merged), never also as live."""
+    from datetime import date
+
+    from cx_nlp.issues.miner import Cluster
+    from cx_nlp.records import WindowDocument
+
+    axes = np.eye(4, dtype=np.float32)
+    documents = [
+        WindowDocument(f"f{i}", f"text {i}", f"h{i}", date(2026, 11, 10), None, "review", "negative", -0.6,
+                       "billing", axes[0] if i < 5 else axes[1], None, "en")
+        for i in range(10)
+    ]  # fmt: skip
+    prior = [
+        PriorIssue(f"billing-000{n + 1}", "billing", "en", "label", axes[n], 5, "active", date(2026, 11, 1), date(2026, 11, 15))
+        for n in (0, 1)
+    ]  # fmt: skip
+
+    class MergedAndRevived:
+        """The miner's outcome on such a night: known 0 continued with known 1 absorbed; units 5-9 new."""
+
+        def __init__(self, **options):
+            pass
+
+        def fit(self, texts, embeddings, known_centroids=None, previous=None):
+            def cluster(members, centroid, known, absorbed):
+                members = np.array(members)
+                return Cluster(members, np.ones(len(members)), ["cluster"] * len(members), centroid, ["w"], "w",
+                               [int(members[0])], known, absorbed)  # fmt: skip
+
+            # Known centre 1 is axes[1], exactly the new cluster's centre: it would match it.
+            self.clusters_ = [cluster(range(5), axes[0], 0, [1]), cluster(range(5, 10), axes[1], None, [])]
+            return self
+
+    start, end = date(2026, 10, 19), date(2026, 11, 16)
+    mined = IssueTracker(miner_factory=MergedAndRevived, embedding_languages=["en"]).track(
+        IssueWindow(documents, prior, start, end, "run")
+    )
+    live = [m.issue.issue_id for m in mined.issues]
+    assert mined.merged == {"billing-0002": "billing-0001"}
+    assert "billing-0001" in live and len(live) == len(set(live)) == 2
+    assert "billing-0002" not in live

@@ -116,6 +116,7 @@ class _Embedder:
 class _StandInModels:
     sentiment = _Sentiment()
     embedder = _Embedder()
+    tone_calibration = None  # document tones stay the stand-in's own
 
 
 def _strings(value) -> Iterator[str]:

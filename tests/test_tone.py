@@ -78,6 +78,20 @@ def test_the_stored_form_round_trips_and_refuses_other_features(tmp_path):
         ToneCalibration.load(path)
 
 
+def test_short_documents_keep_the_models_label_and_old_files_apply_to_all(tmp_path):
+    documents, segments, gold = _stories(120, seed=6)
+    calibration = fit_calibration(documents, segments, gold, {}, min_segments=3)
+    assert [calibration.applies(n) for n in (1, 2, 3, 7)] == [False, False, True, True]
+    path = tmp_path / "tone.json"
+    calibration.save(path)
+    assert ToneCalibration.load(path).min_segments == 3
+    # A file written before the threshold existed was applied to every document, and still is.
+    stored = json.loads(path.read_text())
+    del stored["min_segments"]
+    path.write_text(json.dumps(stored))
+    assert ToneCalibration.load(path).applies(1)
+
+
 def test_enrichment_sets_label_and_score_and_keeps_the_models_own_probabilities():
     documents, segments, gold = _stories(300, seed=5)
     calibration = fit_calibration(documents, segments, gold, {})
@@ -98,7 +112,7 @@ def test_the_shipped_calibration_loads_and_says_what_it_was_fitted_on():
     from pathlib import Path
 
     calibration = ToneCalibration.load(Path(__file__).resolve().parent.parent / "models/tone-calibration-reviews.json")
-    assert calibration.provenance["documents"] == 1500
+    assert calibration.provenance["documents"] == 2000 and calibration.min_segments == 3
     assert (
         calibration.provenance["held_out_macro_f1_calibrated"] > calibration.provenance["held_out_macro_f1_chunk_mean"]
     )

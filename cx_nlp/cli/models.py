@@ -105,13 +105,22 @@ def calibrate_tone_command(
     output: Path = typer.Option(Path("models/tone-calibration.json"), help="Where the fitted aggregation is saved."),
     sample: int = typer.Option(2000, min=30, help="At most this many reviews, drawn with --seed."),
     seed: int = typer.Option(13),
+    cap_praise: bool = typer.Option(
+        True, help="Keep at most half as many 4-5 star reviews as 1-3 star ones (star ratings are mostly praise)."
+    ),
+    regularisation: float = typer.Option(0.1, min=0.0001, help="Inverse strength of the fit's L2 penalty (C)."),
+    min_segments: int = typer.Option(
+        3, min=1, help="Documents of fewer segments keep the model's own label (short feedback has no story to weigh)."
+    ),
 ) -> None:
     """Fit how segment tones add up to a document's tone, on reviews whose stars say what the customer
     meant; name the output as `tone_calibration` of the registry's sentiment model to use it."""
     from cx_nlp.operations import calibrate_tone
 
     try:
-        calibration = calibrate_tone(load_settings(), dataset, from_warehouse, sample, seed)
+        calibration = calibrate_tone(
+            load_settings(), dataset, from_warehouse, sample, seed, cap_praise, regularisation, min_segments
+        )
     except ValueError as exc:
         fail(str(exc))
     calibration.save(output)

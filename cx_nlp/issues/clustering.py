@@ -66,11 +66,19 @@ class UMAPReducer:
             return reducer.fit_transform(embeddings)
 
 
+# The largest minimum cluster size a group's size gives (a recurring issue of 10 documents in the window
+# is worth reporting however many other documents the group holds).
+MAX_MIN_CLUSTER_SIZE = 10
+
+
 class HDBSCANClusterer:
     """HDBSCAN whose minimum cluster size grows with the group, unless given.
 
     A touchpoint with 25 complaints needs clusters of 4 to show anything; one with 5,000 would
-    shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable.
+    shatter into hundreds of tiny issues at that size. sqrt(n)/2 keeps both readable, up to
+    MAX_MIN_CLUSTER_SIZE: beyond it, a large group's smaller real problems fell below the minimum and
+    HDBSCAN folded them into their neighbours (BANKING77, 2,000 requests: NMI 0.72 -> 0.78, stability
+    0.90 -> 0.97; CFPB narratives 0.31 -> 0.35; docs/quality.md).
     """
 
     def __init__(
@@ -89,7 +97,7 @@ class HDBSCANClusterer:
         self.single_cluster_fallback = single_cluster_fallback
 
     def sizes(self, n: int) -> tuple[int, int]:
-        size = self.min_cluster_size or max(4, round(n**0.5 / 2))
+        size = self.min_cluster_size or max(4, min(MAX_MIN_CLUSTER_SIZE, round(n**0.5 / 2)))
         samples = self.min_samples or max(2, size // 2)
         return size, samples
 
