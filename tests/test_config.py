@@ -157,6 +157,8 @@ def test_quantised_runtimes_store_under_their_own_version():
         assert (onnx_entry.name, onnx_entry.path) == (torch_entry.name, torch_entry.path)
         assert onnx_entry.version == torch_entry.version + "+onnx-int8"
         assert onnx_entry.on_runtime("torch").ref == torch_entry.ref
+    # Switching the runtime does not change how a document's tone is read from its segments.
+    assert onnx.sentiment.tone_calibration == default.sentiment.tone_calibration is not None
     entry = default.embedding
     assert entry.on_runtime("onnx-fp32").version == entry.version
     assert entry.on_runtime("onnx-int8-dynamic").version == entry.version + "+onnx-int8-dynamic"

@@ -108,11 +108,13 @@ def test_enrichment_sets_label_and_score_and_keeps_the_models_own_probabilities(
     assert (tone.negative, tone.neutral, tone.positive) == mean
 
 
-def test_the_shipped_calibration_loads_and_says_what_it_was_fitted_on():
+@pytest.mark.parametrize("name", ["tone-calibration-reviews.json", "tone-calibration-mpnet.json"])
+def test_the_shipped_calibrations_load_and_say_what_they_were_fitted_on(name):
     from pathlib import Path
 
-    calibration = ToneCalibration.load(Path(__file__).resolve().parent.parent / "models/tone-calibration-reviews.json")
+    calibration = ToneCalibration.load(Path(__file__).resolve().parent.parent / "models" / name)
     assert calibration.provenance["documents"] == 2000 and calibration.min_segments == 3
+    assert calibration.provenance["praise_capped"] is True
     assert (
         calibration.provenance["held_out_macro_f1_calibrated"] > calibration.provenance["held_out_macro_f1_chunk_mean"]
     )

@@ -74,7 +74,13 @@ def measure(frame: pd.DataFrame, classifier, calibrations: dict) -> dict:
         "chunk_mean": _figures(gold, [LABELS[int(np.argmax(m))] for m in means]),
     }
     for name, calibration in calibrations.items():
-        result[name] = _figures(gold, [calibration.label(m, s)[0] for m, s in zip(means, segments)])
+        # As the pipeline applies it: a document of fewer segments than the calibration's minimum keeps
+        # the model's label.
+        labels = [
+            calibration.label(m, s)[0] if calibration.applies(len(s)) else d.label
+            for d, m, s in zip(documents, means, segments)
+        ]
+        result[name] = _figures(gold, labels)
     return result
 
 
