@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_pipeline import _machine, generated_corpus  # noqa: E402
+from bench_pipeline import _machine, generated_corpus, write_results  # noqa: E402
 
 from cx_nlp.config import load_registry, load_sources  # noqa: E402
 from cx_nlp.normalise import content_hash  # noqa: E402
@@ -166,9 +166,7 @@ def main() -> None:
         entry["embed_speedup_median"] = statistics.median(r["embed_speedup"] for r in entry["rounds"])
         entry["texts_per_s_median"] = {path: round(len(texts) / entry[f"{path}_seconds_median"], 1) for path in paths}
         results["corpora"][name] = entry
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"wrote {args.output}")
 
 

@@ -250,7 +250,7 @@ def main() -> None:
         print(json.dumps(run_phase(args.phase, args.database, args.sources, args.reports)))
         return
 
-    from bench_pipeline import _machine
+    from bench_pipeline import _machine, write_results
 
     output = args.output or RESULTS / f"nights_{args.documents // 1000}k.json"
     results: dict = {
@@ -285,9 +285,7 @@ def main() -> None:
                     flush=True,
                 )
     results["summary"] = summarise(results["rounds"], args.phases)
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(output, results)
     print(json.dumps(results["summary"], indent=2))
     print(f"wrote {output}")
 

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from bench_pipeline import write_results  # noqa: E402
 
 from cx_nlp import onnx_runtime  # noqa: E402
 from cx_nlp.config import load_registry  # noqa: E402
@@ -314,9 +315,7 @@ def sentiment_main(args) -> None:
         speed_texts = [mixed[i] for i in pick]
         results["speed_texts_mean_words"] = float(np.mean([len(t.split()) for t in speed_texts]))
         results["speed"] = speed({name: c.score for name, c in classifiers.items()}, speed_texts, args.rounds)
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"wrote {args.output}")
 
 
@@ -366,9 +365,7 @@ def main() -> None:
         speed_texts = [mixed[i] for i in pick]
         results["speed_texts_mean_words"] = float(np.mean([len(t.split()) for t in speed_texts]))
         results["speed"] = speed(encoders, speed_texts, args.rounds)
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"wrote {args.output}")
 
 

@@ -165,9 +165,7 @@ def compare_runtimes(args) -> None:
                 entry["target_docs_per_s"] = TARGETS[name]
             summary.setdefault(name, {})[runtime] = entry
     results["summary"] = summary
-    results["machine"]["load_average_at_end"] = os.getloadavg()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     for name, by_runtime in summary.items():
         for runtime, entry in by_runtime.items():
             print(
@@ -244,6 +242,14 @@ def _machine() -> dict:
         "load_average_at_start": os.getloadavg(),
         **{name: version(name) for name in ("torch", "onnxruntime", "transformers", "sentence-transformers")},
     }
+
+
+def write_results(path: Path, results: dict) -> None:
+    """Record the load average at the end beside the one `_machine` took at the start, and write the
+    results file."""
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from cx_nlp.config import ModelEntry
 from cx_nlp.model_runtime import forward_precision, offline, resolve_model_path
-from cx_nlp.textprep import chunk_by_tokens
+from cx_nlp.textprep import chunk_by_tokens, distinct_with_index
 
 
 class _ChunkedEmbedder:
@@ -43,9 +43,7 @@ class _ChunkedEmbedder:
         # Each distinct chunk is embedded once: a long text's chunk can be another text of the call (a
         # segment that is a whole sentence), and long templated texts share chunks. A chunk's vector
         # depends only on its string.
-        positions: dict[str, int] = {}
-        index = np.array([positions.setdefault(c, len(positions)) for chunks in chunked for c in chunks], dtype=np.intp)
-        distinct = list(positions)
+        distinct, index = distinct_with_index(c for chunks in chunked for c in chunks)
         # Callers hand texts in no length order (the pipeline's are sorted by content hash), and a batch
         # pads to its longest chunk: sorted by length, each step holds chunks of about one length, which
         # halves the embedding stage on mixed feedback (docs/benchmarks.md).

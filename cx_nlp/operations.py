@@ -163,9 +163,9 @@ def calibrate_tone(
     from_warehouse: bool,
     sample: int,
     seed: int,
-    cap_praise: bool = True,
-    regularisation: float = 0.1,
-    min_segments: int = 3,
+    cap_praise: bool,
+    regularisation: float,
+    min_segments: int,
 ):
     """Fit the document-tone aggregation (cx_nlp.tone) on star-rated reviews with the configured
     sentiment model: a labelled set, or the warehouse's own reviews labelled by their stars.

@@ -11,7 +11,7 @@ import numpy as np
 from cx_nlp.config import ModelEntry
 from cx_nlp.model_runtime import ADAPTER_CONFIG, forward_precision, offline, resolve_model_path
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
-from cx_nlp.textprep import chunk_by_tokens, prepare_for_model, split_sentences
+from cx_nlp.textprep import chunk_by_tokens, distinct_with_index, prepare_for_model, split_sentences
 
 
 def adapter_base_path(folder: Path, entry: ModelEntry, home: Path) -> str:
@@ -157,9 +157,8 @@ class SentimentClassifier:
         of a feedback are also its segments (scored in the same call by `enrichment`), and boilerplate
         recurs across tickets (30% of the bundled sample's inputs, more on templated text). The model's
         output depends only on the string, so one row per distinct string is fanned back out."""
-        positions: dict[str, int] = {}
-        index = np.array([positions.setdefault(text, len(positions)) for text in inputs], dtype=np.intp)
-        return self.batched_probabilities(list(positions), progress, texts)[index]
+        distinct, index = distinct_with_index(inputs)
+        return self.batched_probabilities(distinct, progress, texts)[index]
 
     def batched_probabilities(
         self, inputs: Sequence[str], progress: Callable[[int], None] | None = None, texts: int | None = None

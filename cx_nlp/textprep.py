@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
@@ -56,3 +58,11 @@ def chunk_by_tokens(text: str, count_tokens, max_tokens: int) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def distinct_with_index(items):
+    """The distinct strings of `items` in first-seen order, and for each item its row among them: a model
+    reads each distinct string once and `result[index]` fans the rows back out."""
+    positions: dict[str, int] = {}
+    index = np.array([positions.setdefault(item, len(positions)) for item in items], dtype=np.intp)
+    return list(positions), index

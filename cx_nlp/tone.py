@@ -90,6 +90,11 @@ class ToneCalibration:
         probabilities = self.probabilities(document, segments)
         return SENTIMENT_LABELS[int(probabilities.argmax())], probabilities
 
+    def applied_label(self, model_label: str, document: Sequence[float], segments: Sequence[Sequence[float]]) -> str:
+        """The document's label as the pipeline gives it: the fitted tone where it `applies`, else the
+        model's own label."""
+        return self.label(document, segments)[0] if self.applies(len(segments)) else model_label
+
     def to_json(self) -> dict:
         return {
             "features": list(FEATURES),
@@ -152,6 +157,21 @@ def fit_calibration(
 HELD_OUT_SHARE = 0.2
 
 
+def score_with_segments(classifier, texts: Sequence[str]) -> tuple[list, list[list[tuple[float, float, float]]]]:
+    """Each text's `SentimentScore` and the (negative, neutral, positive) probabilities of its segments,
+    as enrichment reads them."""
+    from cx_nlp.segments import split_segments
+
+    documents = classifier.score(list(texts))
+    parts = [[s.text for s in split_segments(t)] for t in texts]
+    flat = classifier.score([p for group in parts for p in group])
+    segments, cursor = [], 0
+    for group in parts:
+        segments.append([(s.negative, s.neutral, s.positive) for s in flat[cursor : cursor + len(group)]])
+        cursor += len(group)
+    return documents, segments
+
+
 def calibrate(
     classifier,
     texts: Sequence[str],
@@ -168,15 +188,7 @@ def calibrate(
     """
     from sklearn.metrics import f1_score
 
-    from cx_nlp.segments import split_segments
-
-    documents = classifier.score(list(texts))
-    parts = [[s.text for s in split_segments(t)] for t in texts]
-    flat = classifier.score([p for group in parts for p in group])
-    segments, cursor = [], 0
-    for group in parts:
-        segments.append([(s.negative, s.neutral, s.positive) for s in flat[cursor : cursor + len(group)]])
-        cursor += len(group)
+    documents, segments = score_with_segments(classifier, texts)
     probabilities = [(d.negative, d.neutral, d.positive) for d in documents]
     held = np.random.default_rng(seed).random(len(texts)) < HELD_OUT_SHARE
     fit = np.flatnonzero(~held)
@@ -194,10 +206,7 @@ def calibrate(
     before = f1_score(gold_test, [documents[i].label for i in test], labels=labels, average="macro", zero_division=0)
     after = f1_score(
         gold_test,
-        [
-            trial.label(probabilities[i], segments[i])[0] if trial.applies(len(segments[i])) else documents[i].label
-            for i in test
-        ],
+        [trial.applied_label(documents[i].label, probabilities[i], segments[i]) for i in test],
         labels=labels,
         average="macro",
         zero_division=0,

@@ -44,19 +44,6 @@ def _figures(gold: list[str], predicted: list[str]) -> dict:
     }
 
 
-def _score_with_segments(classifier, texts: list[str]):
-    from cx_nlp.segments import split_segments
-
-    documents = classifier.score(texts)
-    parts = [[s.text for s in split_segments(t)] for t in texts]
-    flat = classifier.score([p for group in parts for p in group])
-    segments, cursor = [], 0
-    for group in parts:
-        segments.append([(s.negative, s.neutral, s.positive) for s in flat[cursor : cursor + len(group)]])
-        cursor += len(group)
-    return documents, segments
-
-
 def measure(frame: pd.DataFrame, classifier, calibrations: dict) -> dict:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -64,7 +51,9 @@ def measure(frame: pd.DataFrame, classifier, calibrations: dict) -> dict:
 
     texts, gold = frame["text"].tolist(), frame["sentiment"].tolist()
     analyser = SentimentIntensityAnalyzer()
-    documents, segments = _score_with_segments(classifier, texts)
+    from cx_nlp.tone import score_with_segments
+
+    documents, segments = score_with_segments(classifier, texts)
     means = [(d.negative, d.neutral, d.positive) for d in documents]
     result = {
         "rows": len(texts),
@@ -74,12 +63,7 @@ def measure(frame: pd.DataFrame, classifier, calibrations: dict) -> dict:
         "chunk_mean": _figures(gold, [LABELS[int(np.argmax(m))] for m in means]),
     }
     for name, calibration in calibrations.items():
-        # As the pipeline applies it: a document of fewer segments than the calibration's minimum keeps
-        # the model's label.
-        labels = [
-            calibration.label(m, s)[0] if calibration.applies(len(s)) else d.label
-            for d, m, s in zip(documents, means, segments)
-        ]
+        labels = [calibration.applied_label(d.label, m, s) for d, m, s in zip(documents, means, segments)]
         result[name] = _figures(gold, labels)
     return result
 
