@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/bench_pipeline.py
 	$(PYTHON) bench/generate.py --count 10000 --out $(BENCH_OUT)/feedback-10k
 	$(PYTHON) bench/bench_clustering.py --sizes 10000 20000 --pool 1000 --timeout 300 --output $(BENCH_OUT)/clustering.json
+	$(PYTHON) bench/bench_miner.py --sizes 10000 --output $(BENCH_OUT)/miner.json
 	$(PYTHON) bench/bench_onnx.py --per-corpus 50 --speed-texts 128 --rounds 3 --output $(BENCH_OUT)/onnx.json
 	$(PYTHON) bench/bench_dedupe.py --rounds 1 --tickets 100 --mix 0 --output $(BENCH_OUT)/dedupe.json
 	$(PYTHON) bench/bench_nights.py --documents 2000 --rounds 1 --output $(BENCH_OUT)/nights_2k.json

@@ -33,16 +33,12 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import bench_env  # sets what numpy and the models read when they load: first
+import numpy as np
 
-import numpy as np  # noqa: E402
+from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer, normalise_rows
 
-from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer, normalise_rows  # noqa: E402
+ROOT = bench_env.ROOT
 
 RESULTS = ROOT / "bench" / "results" / "clustering.json"
 CACHE = Path(os.environ.get("CX_BENCH_CACHE", Path.home() / ".cache" / "cx-nlp" / "bench"))

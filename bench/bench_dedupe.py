@@ -25,25 +25,20 @@ import time
 from datetime import date
 from pathlib import Path
 
+import bench_env  # sets what numpy and the models read when they load: first
 import numpy as np
+from bench_pipeline import _machine, generated_corpus, write_results
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from cx_nlp.config import load_registry, load_sources
+from cx_nlp.normalise import content_hash
+from cx_nlp.pipeline import normalise
+from cx_nlp.registry import Models
+from cx_nlp.segments import split_segments
+from cx_nlp.settings import Settings
+from cx_nlp.sources.ingest import ingest
+from cx_nlp.textprep import chunk_by_tokens
 
-from bench_pipeline import _machine, generated_corpus, write_results  # noqa: E402
-
-from cx_nlp.config import load_registry, load_sources  # noqa: E402
-from cx_nlp.normalise import content_hash  # noqa: E402
-from cx_nlp.pipeline import normalise  # noqa: E402
-from cx_nlp.registry import Models  # noqa: E402
-from cx_nlp.segments import split_segments  # noqa: E402
-from cx_nlp.settings import Settings  # noqa: E402
-from cx_nlp.sources.ingest import ingest  # noqa: E402
-from cx_nlp.textprep import chunk_by_tokens  # noqa: E402
+ROOT = bench_env.ROOT
 
 START, END = date(2026, 10, 19), date(2026, 11, 16)
 RESULTS = ROOT / "bench" / "results" / "dedupe.json"

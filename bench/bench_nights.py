@@ -41,12 +41,10 @@ from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+import bench_env  # sets what numpy and the models read when they load: first
+
+ROOT = bench_env.ROOT
+
 
 START, END = date(2026, 10, 19), date(2026, 11, 16)
 NIGHT = (END, END + timedelta(days=1))

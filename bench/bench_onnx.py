@@ -35,18 +35,15 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import bench_env  # sets what numpy and the models read when they load: first
+import numpy as np
+from bench_pipeline import write_results
 
-import numpy as np  # noqa: E402
-from bench_pipeline import write_results  # noqa: E402
+from cx_nlp import onnx_runtime
+from cx_nlp.config import load_registry
+from cx_nlp.model_runtime import cpu_autocast, native_bfloat16, resolve_model_path
 
-from cx_nlp import onnx_runtime  # noqa: E402
-from cx_nlp.config import load_registry  # noqa: E402
-from cx_nlp.model_runtime import cpu_autocast, native_bfloat16, resolve_model_path  # noqa: E402
+ROOT = bench_env.ROOT
 
 RESULTS = ROOT / "bench" / "results" / "onnx.json"
 SENTIMENT_RESULTS = ROOT / "bench" / "results" / "onnx_sentiment.json"

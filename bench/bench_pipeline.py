@@ -28,21 +28,19 @@ import time
 from datetime import date
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import bench_env  # sets what numpy and the models read when they load: first
 
-from cx_nlp.config import load_registry, load_sources, load_taxonomy  # noqa: E402
-from cx_nlp.issues import IssueMiner  # noqa: E402
-from cx_nlp.model_runtime import native_bfloat16  # noqa: E402
-from cx_nlp.pipeline import PipelineContext, normalise, run_interval  # noqa: E402
-from cx_nlp.registry import Models  # noqa: E402
-from cx_nlp.settings import Settings  # noqa: E402
-from cx_nlp.sources.ingest import ingest  # noqa: E402
-from cx_nlp.touchpoints import TouchpointAssigner  # noqa: E402
-from cx_nlp.warehouse.db import make_engine, migrate  # noqa: E402
+from cx_nlp.config import load_registry, load_sources, load_taxonomy
+from cx_nlp.issues import IssueMiner
+from cx_nlp.model_runtime import native_bfloat16
+from cx_nlp.pipeline import PipelineContext, normalise, run_interval
+from cx_nlp.registry import Models
+from cx_nlp.settings import Settings
+from cx_nlp.sources.ingest import ingest
+from cx_nlp.touchpoints import TouchpointAssigner
+from cx_nlp.warehouse.db import make_engine, migrate
+
+ROOT = bench_env.ROOT
 
 START, END = date(2026, 10, 19), date(2026, 11, 16)
 RUNTIME_RESULTS = ROOT / "bench" / "results" / "pipeline_runtimes.json"

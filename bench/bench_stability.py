@@ -10,25 +10,20 @@ analysts feel when they come back to an issue a week later.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import bench_env  # sets what numpy and the models read when they load: first
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
+from cx_nlp.pipeline import PipelineContext, run_interval
+from cx_nlp.settings import Settings
+from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.db import make_engine, migrate
 
-from cx_nlp.pipeline import PipelineContext, run_interval  # noqa: E402
-from cx_nlp.settings import Settings  # noqa: E402
-from cx_nlp.warehouse import schema as t  # noqa: E402
-from cx_nlp.warehouse.db import make_engine, migrate  # noqa: E402
+ROOT = bench_env.ROOT
 
 FIRST_NIGHT = date(2026, 10, 19)
 

@@ -201,6 +201,7 @@ def mine_window(
             taken_ids=frozenset(store.taken_issue_ids(connection, end)),
             aliases=issue_merges(connection),
             memberships=store.prior_memberships(connection),
+            mined_through=store.mined_through(connection, end),
         )
     with timer.stage("issues", len(window.documents)) as advance:
         tracker = IssueTracker(

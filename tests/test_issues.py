@@ -460,7 +460,7 @@ def test_a_known_issue_merged_tonight_keeps_its_id_out_of_new_clusters():
         def __init__(self, **options):
             pass
 
-        def fit(self, texts, embeddings, known_centroids=None, previous=None):
+        def fit(self, texts, embeddings, known_centroids=None, previous=None, new=None):
             def cluster(members, centroid, known, absorbed):
                 members = np.array(members)
                 return Cluster(members, np.ones(len(members)), ["cluster"] * len(members), centroid, ["w"], "w",

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from cx_nlp.kpis import nps
 from cx_nlp.pipeline import PipelineContext, run_interval
 from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse import store
 from cx_nlp.warehouse.db import make_engine, migrate
 
 SAMPLE_START, SAMPLE_END = date(2026, 10, 19), date(2026, 11, 16)
@@ -211,6 +212,8 @@ def test_next_night_keeps_the_ids_of_continuing_issues(settings_factory, models,
         segmented = connection.execute(
             text("SELECT COUNT(*) FROM issue_member WHERE segment_position IS NOT NULL")
         ).scalar_one()
+        # What the second night counted as new: feedback from the first window's end on.
+        mined_through = [store.mined_through(connection, day) for day in (date(2026, 11, 9), SAMPLE_END)]
         orphans = connection.execute(
             text(
                 "SELECT COUNT(*) FROM issue_member AS m LEFT JOIN feedback_segment AS s "
@@ -222,6 +225,7 @@ def test_next_night_keeps_the_ids_of_continuing_issues(settings_factory, models,
     # A feedback raising two problems is in two issues, but in each issue's volume once.
     assert volumes and all(volume == members for volume, members in volumes)
     assert segmented > 0 and orphans == 0
+    assert mined_through == [None, date(2026, 11, 9)]
     engine.dispose()
 
 

@@ -10,9 +10,50 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.clip(norms, 1e-12, None)
 
 
+def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """Each label's indices, in order, from one sort: a window of a million documents with hundreds of
+    issues would otherwise be scanned once per issue."""
+    order = np.argsort(labels, kind="stable")
+    values, starts = np.unique(labels[order], return_index=True)
+    return dict(zip(values.tolist(), np.split(order, starts[1:])))
+
+
 def centre(vectors: np.ndarray) -> np.ndarray:
     """The unit-length mean direction of a group of documents: an issue's centroid."""
     return normalise_rows(vectors.mean(0, keepdims=True))[0]
+
+
+# Rows per block when documents are compared with centres: a million documents against a thousand
+# issues would be 4 GB of cosines at once.
+BLOCK_ROWS = 65_536
+
+
+def nearest_centre(vectors: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's nearest centre (index) and its cosine, in blocks of rows (unit vectors in and out)."""
+    nearest = np.empty(len(vectors), dtype=np.int64)
+    best = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), BLOCK_ROWS):
+        similarity = vectors[start : start + BLOCK_ROWS] @ centres.T
+        nearest[start : start + len(similarity)] = similarity.argmax(1)
+        best[start : start + len(similarity)] = similarity.max(1)
+    return nearest, best
+
+
+def row_cosines(vectors: np.ndarray, rows: np.ndarray, centres: np.ndarray, centre_of: np.ndarray) -> np.ndarray:
+    """Cosine of vectors[rows[i]] with centres[centre_of[i]], in blocks."""
+    out = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), BLOCK_ROWS):
+        block, which = rows[start : start + BLOCK_ROWS], centre_of[start : start + BLOCK_ROWS]
+        out[start : start + len(block)] = np.einsum("ij,ij->i", vectors[block], centres[which])
+    return out
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """The rows as float32 unit vectors, without a copy when they already are (a window's embeddings
+    are stored normalised, and a million of them are 1.5 GB)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.einsum("ij,ij->i", vectors, vectors) if vectors.ndim == 2 else np.ones(0)
+    return vectors if np.all(np.abs(norms - 1) < 1e-4) else normalise_rows(vectors)
 
 
 class PCAReducer:

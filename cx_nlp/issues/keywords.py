@@ -7,6 +7,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
+from cx_nlp.issues.clustering import members_by_label
+
 # Words every complaint uses whatever it is about: they would top every cluster's keywords.
 FEEDBACK_STOP_WORDS = frozenset(
     """
@@ -16,6 +18,10 @@ FEEDBACK_STOP_WORDS = frozenset(
     made want need know able
     """.split()
 )
+
+# Keywords of a cluster are read from at most this many of its members (those closest to its centre):
+# c-TF-IDF over every member of a large window costs a pass over all its text each night.
+KEYWORD_MEMBERS = 500
 
 
 def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
@@ -34,20 +40,22 @@ def _words(text: str) -> str:
     return re.sub(r"[^\w\s]|[\d_]", " ", text.lower())
 
 
-def class_term_weights(
+def class_term_counts(
     texts: Sequence[str],
     labels: np.ndarray,
-    cluster_ids: list[int],
+    cluster_ids: Sequence[int],
     stop_words: Collection[str] = (),
     ngrams: tuple[int, int] = (1, 2),
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """c-TF-IDF: one row per cluster (then one for the unclustered), one column per word or bigram.
+):
+    """Word (and bigram) counts per class: one sparse row per cluster, then one for the unclustered
+    (label -1; other labels are read by none), and the vocabulary. None when every word is a stop word.
 
     `stop_words` are those of the feedback's languages beyond English (`stop_words_for`)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    classes = [*cluster_ids, -1]
-    documents = [" ".join(_words(texts[i]) for i in np.flatnonzero(labels == c)) for c in classes]
+    members = members_by_label(labels)
+    empty = np.array([], dtype=int)
+    documents = [" ".join(_words(texts[i]) for i in members.get(c, empty)) for c in [*cluster_ids, -1]]
     vectorizer = CountVectorizer(
         ngram_range=ngrams,
         stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS | frozenset(stop_words)),
@@ -55,13 +63,35 @@ def class_term_weights(
         token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
     )
     try:
-        counts = vectorizer.fit_transform(documents).toarray().astype(float)
+        counts = vectorizer.fit_transform(documents).astype(float)
     except ValueError:  # every word was a stop word
         return None, np.array([])
-    term_frequency = counts / np.clip(counts.sum(1, keepdims=True), 1, None)
-    average_words = counts.sum() / len(classes)
-    idf = np.log(1 + average_words / np.clip(counts.sum(0), 1, None))
-    return term_frequency * idf, vectorizer.get_feature_names_out()
+    return counts.tocsr(), vectorizer.get_feature_names_out()
+
+
+def term_weights(counts) -> np.ndarray:
+    """c-TF-IDF of class counts (`class_term_counts`): a term's share of its class's words, times
+    log(1 + average words per class / the term's count over all classes)."""
+    counts = counts.toarray()
+    return counts / np.clip(counts.sum(1, keepdims=True), 1, None) * term_idf(counts.sum(0), len(counts))
+
+
+def term_idf(term_totals: np.ndarray, classes: int) -> np.ndarray:
+    """c-TF-IDF's idf from each term's count over all classes and how many classes there are."""
+    term_totals = np.asarray(term_totals, dtype=float).ravel()
+    return np.log(1 + term_totals.sum() / classes / np.clip(term_totals, 1, None))
+
+
+def class_term_weights(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    cluster_ids: list[int],
+    stop_words: Collection[str] = (),
+    ngrams: tuple[int, int] = (1, 2),
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """c-TF-IDF: one row per cluster (then one for the unclustered), one column per word or bigram."""
+    counts, vocabulary = class_term_counts(texts, labels, cluster_ids, stop_words, ngrams)
+    return (None, vocabulary) if counts is None else (term_weights(counts), vocabulary)
 
 
 def cluster_keywords(
@@ -105,3 +135,26 @@ def distinct_texts(ranked: np.ndarray, texts: Sequence[str], limit: int) -> list
 
 def make_label(keywords: list[str]) -> str:
     return " / ".join(keywords[:3]) if keywords else "unlabelled"
+
+
+def keyword_labels(
+    embeddings: np.ndarray, labels: np.ndarray, by_label, group_ids: Sequence[int], centroids
+) -> np.ndarray:
+    """`labels` with only what keywords are read from kept: each cluster's KEYWORD_MEMBERS members
+    closest to its centre and a seeded sample of as many outliers per cluster (the rest -2, read by none).
+    Below those sizes it is `labels` itself. `by_label`: `members_by_label(labels)`."""
+    read = labels.copy()
+    for group, centroid in zip(group_ids, centroids):
+        members = by_label[group]
+        if len(members) > KEYWORD_MEMBERS:
+            closest = np.argsort(-(embeddings[members] @ centroid), kind="stable")[:KEYWORD_MEMBERS]
+            dropped = np.ones(len(members), dtype=bool)
+            dropped[closest] = False
+            read[members[dropped]] = -2
+    outliers = by_label.get(-1, np.array([], dtype=int))
+    room = KEYWORD_MEMBERS * max(1, len(group_ids))
+    if len(outliers) > room:
+        kept = np.random.default_rng(len(outliers)).choice(outliers, room, replace=False)
+        read[outliers] = -2
+        read[kept] = -1
+    return read

@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
-from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer, centre, normalise_rows
-from cx_nlp.issues.keywords import class_term_weights, cluster_keywords, distinct_texts, make_label
+from cx_nlp.issues.clustering import (
+    HDBSCANClusterer,
+    PCAReducer,
+    centre,
+    members_by_label,
+    nearest_centre,
+    normalise_rows,
+    row_cosines,
+    unit_rows,
+)
+from cx_nlp.issues.keywords import (
+    class_term_counts,
+    cluster_keywords,
+    distinct_texts,
+    keyword_labels,
+    make_label,
+    term_idf,
+)
 
 # How many times a loose cluster is clustered again on its own before its documents count as outliers.
 RECLUSTER_DEPTH = 2
+# With `new` given, a residual (what no known issue takes) of up to this many units is clustered whole;
+# beyond it, only the new units and their nearest earlier leftovers are: density clustering grows about
+# as n^1.6-1.9 (docs/benchmarks.md), so a night must not pay for the whole window's leftovers again.
+FULL_RESIDUAL_LIMIT = 20_000
+# Each new leftover brings at most this many of its nearest earlier leftovers into the night's clustering:
+# enough for a problem that recurred below the minimum cluster size on earlier nights to reach it now.
+EARLIER_NEIGHBOURS = 10
+# With `new` given, a known issue is checked for a split on its new documents and a sample of as many
+# earlier ones, this many at least: issues up to this size plus their new documents are checked whole.
+SPLIT_EARLIER = 200
+# ... and on a seeded sample of this many of its new documents where more joined it: a part worth an
+# issue of its own is a share of what arrives, and shows in a sample of it.
+SPLIT_ARRIVED = 1_000
 
 
 @dataclass
@@ -48,6 +79,7 @@ class IssueMiner:
         n_keywords: int = 6,
         n_representatives: int = 3,
         min_documents: int = 8,
+        full_residual_limit: int = FULL_RESIDUAL_LIMIT,
         merge_similarity: float | None = 0.75,
         merge_term_similarity: float = 0.1,
         known_merge_similarity: float = 0.8,
@@ -87,6 +119,7 @@ class IssueMiner:
         self.n_keywords = n_keywords
         self.n_representatives = n_representatives
         self.min_documents = min_documents
+        self.full_residual_limit = full_residual_limit
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
         # Two established issues merge only on stronger evidence than a new cluster joining one: every
@@ -102,6 +135,7 @@ class IssueMiner:
         embeddings: np.ndarray,
         known_centroids: np.ndarray | None = None,
         previous: np.ndarray | None = None,
+        new: np.ndarray | None = None,
     ) -> IssueMiner:
         """Cluster the documents; with `known_centroids`, documents close to a known issue join it first.
 
@@ -110,36 +144,40 @@ class IssueMiner:
         issue it continues (`known`, an index into `known_centroids`) or None for a new one.
         `previous` holds, per document, the known issue it was in the night before (-1: none): it stays
         there while it is still close enough to join it, even if another known centre is now nearer.
+        `new` marks the documents no earlier night mined (None: all of them). With it, a night's cost
+        follows what arrived rather than the window: only known issues that gained `min_documents` new
+        documents are checked for a split, and a large residual is clustered as its new documents plus
+        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). `timings_` holds
+        the seconds of each step.
         """
-        embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        watch = _Stopwatch()
+        self.timings_ = watch.laps
+        embeddings = unit_rows(embeddings)
+        new = None if new is None else np.asarray(new, dtype=bool)
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
             known = normalise_rows(np.asarray(known_centroids, dtype=np.float32))
         labels, methods = self._join_known(embeddings, known, previous)
+        watch.lap("join_known")
         split_from: dict[int, int] = {}
         if self.split_similarity is not None:
-            split_from = self._split_known(embeddings, labels, len(known))
+            split_from = self._split_known(embeddings, labels, len(known), self._gained(labels, len(known), new), new)
             methods[np.isin(labels, list(split_from))] = "cluster"
-        rest = np.flatnonzero(labels == -1)
+        watch.lap("split_known")
+        rest = self._residual(embeddings, np.flatnonzero(labels == -1), new)
+        self.residual_size_ = len(rest)
         next_label = len(known)
         for members in self._cohesive_clusters(embeddings, rest, depth=RECLUSTER_DEPTH):
             labels[members] = next_label
             next_label += 1
+        watch.lap("cluster")
         absorbed: dict[int, list[int]] = {}
         if self.merge_similarity is not None:
             labels, absorbed = self._merge_near_duplicates(texts, embeddings, labels, len(known))
+        watch.lap("merge")
         group_ids = sorted(set(labels.tolist()) - {-1})
-        if group_ids:
-            centroids = np.array([centre(embeddings[labels == g]) for g in group_ids])
-            # Outliers close enough to an issue's centre belong to it: HDBSCAN leaves many borderline
-            # documents unassigned, and analysts read an unassigned share as missed volume.
-            outliers = np.flatnonzero(labels == -1)
-            if len(outliers):
-                similarity = embeddings[outliers] @ centroids.T
-                nearest = similarity.argmax(1)
-                close = similarity[np.arange(len(outliers)), nearest] >= self.outlier_threshold
-                labels[outliers[close]] = np.array(group_ids)[nearest[close]]
-                methods[outliers[close]] = "nearest"
+        self._pull_in(embeddings, labels, methods, group_ids)
+        watch.lap("pull_in")
         self.labels_ = labels
         self.clusters_ = self._describe(texts, embeddings, labels, methods, group_ids, len(known))
         for cluster in self.clusters_:
@@ -148,7 +186,54 @@ class IssueMiner:
         for cluster, group in zip(self.clusters_, group_ids):
             cluster.split_from = split_from.get(group)
         self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
+        watch.lap("describe")
         return self
+
+    def _gained(self, labels: np.ndarray, n_known: int, new: np.ndarray | None) -> list[int]:
+        """The known issues to check for a split: all of them, or those `min_documents` new documents
+        joined. A part that breaks away must be issue-sized, so an issue that gained fewer is still what
+        the night that checked it left (a part of old documents was there then)."""
+        if new is None:
+            return list(range(n_known))
+        arrivals = np.bincount(labels[new & (labels >= 0)], minlength=n_known)
+        return np.flatnonzero(arrivals[:n_known] >= self.min_documents).tolist()
+
+    def _pull_in(self, embeddings: np.ndarray, labels: np.ndarray, methods: np.ndarray, group_ids: list[int]) -> None:
+        """Outliers close enough to an issue's centre belong to it: HDBSCAN leaves many borderline
+        documents unassigned, and analysts read an unassigned share as missed volume."""
+        outliers = np.flatnonzero(labels == -1)
+        if not group_ids or not len(outliers):
+            return
+        by_label = members_by_label(labels)
+        centroids = np.array([centre(embeddings[by_label[g]]) for g in group_ids])
+        nearest, best = nearest_centre(embeddings[outliers], centroids)
+        close = best >= self.outlier_threshold
+        labels[outliers[close]] = np.array(group_ids)[nearest[close]]
+        methods[outliers[close]] = "nearest"
+
+    def _residual(self, embeddings: np.ndarray, rest: np.ndarray, new: np.ndarray | None) -> np.ndarray:
+        """The leftovers to cluster tonight: all of them, or, when they are many and `new` says which
+        arrived tonight, the new ones and each one's EARLIER_NEIGHBOURS nearest earlier leftovers that
+        are close enough to join an issue with it.
+
+        Earlier leftovers were clustered on the nights they arrived and formed nothing; they can only
+        form an issue now together with what is new, and a new problem's earlier reports lie next to
+        its new ones, so the rest of the window's leftovers need not be clustered again.
+        """
+        if new is None or len(rest) <= self.full_residual_limit:
+            return rest
+        arrived, earlier = rest[new[rest]], rest[~new[rest]]
+        if not len(arrived) or not len(earlier):
+            return arrived
+        neighbours = min(EARLIER_NEIGHBOURS, len(earlier))
+        chosen = np.zeros(len(earlier), dtype=bool)
+        earlier_vectors = embeddings[earlier].T
+        for start in range(0, len(arrived), 2048):  # blocks: arrived x earlier cosines would not fit at once
+            similarity = embeddings[arrived[start : start + 2048]] @ earlier_vectors
+            nearest = np.argpartition(-similarity, neighbours - 1, axis=1)[:, :neighbours]
+            close = np.take_along_axis(similarity, nearest, axis=1) >= self.outlier_threshold
+            chosen[nearest[close]] = True
+        return np.sort(np.concatenate([arrived, earlier[chosen]]))
 
     def _join_known(
         self, embeddings: np.ndarray, known: np.ndarray, previous: np.ndarray | None
@@ -160,9 +245,8 @@ class IssueMiner:
         methods = np.array(["cluster"] * n, dtype=object)
         if not len(known) or not n:
             return labels, methods
-        similarity = embeddings @ known.T
-        nearest = similarity.argmax(1)
-        close = similarity[np.arange(n), nearest] >= self.known_threshold
+        nearest, best = nearest_centre(embeddings, known)
+        close = best >= self.known_threshold
         labels[close] = nearest[close]
         methods[close] = "known"
         if previous is not None:
@@ -170,7 +254,7 @@ class IssueMiner:
             # nearer another centre. Moving it there would change what an analyst saw it under
             # (airline tweets: 6% of members moved on a night that added 10% new ones).
             was = np.flatnonzero(previous >= 0)
-            stays = was[similarity[was, previous[was]] >= self.known_threshold]
+            stays = was[row_cosines(embeddings, was, known, previous[was]) >= self.known_threshold]
             labels[stays] = previous[stays]
             methods[stays] = "known"
         return labels, methods
@@ -204,18 +288,22 @@ class IssueMiner:
         """Mean cosine to the group's own centre reaches `min_cohesion`: one problem, not a bag of them."""
         return float((vectors @ centre(vectors)).mean()) >= self.min_cohesion
 
-    def _split_known(self, embeddings: np.ndarray, labels: np.ndarray, n_known: int) -> dict[int, int]:
+    def _split_known(
+        self, embeddings: np.ndarray, labels: np.ndarray, n_known: int, gained: Iterable[int], new: np.ndarray | None
+    ) -> dict[int, int]:
         """Let a known issue break in two when its documents now form clearly different problems.
 
-        The documents that joined known issue k are clustered on their own; a part whose centre is
-        less similar than `split_similarity` to the largest part's becomes a new issue (labelled in
-        place, well above every other label). Returns new label -> the known issue it split from.
-        The bar sits below the merge bar, so a split part is never merged straight back.
+        The documents that joined known issue k (each of `gained`) are clustered on their own; a part
+        whose centre is less similar than `split_similarity` to the largest part's becomes a new issue
+        (labelled in place, well above every other label). Returns new label -> the known issue it
+        split from. The bar sits below the merge bar, so a split part is never merged straight back.
+        With `new` given, a large issue is checked on its new documents and a sample of its earlier ones.
         """
         split_from: dict[int, int] = {}
         next_label = n_known + len(labels) + 1
-        for k in range(n_known):
-            members = np.flatnonzero(labels == k)
+        by_label = members_by_label(labels)
+        for k in gained:
+            members = self._sample_of_issue(by_label.get(k, np.array([], dtype=int)), new)
             if len(members) < 2 * self.min_documents:
                 continue
             parts = sorted(self._clusters_among(embeddings, members), key=len, reverse=True)
@@ -236,8 +324,23 @@ class IssueMiner:
                     next_label += 1
         return split_from
 
-    def _merge_bar(self, a: int, b: int, n_known: int) -> float:
-        return self.known_merge_similarity if a < n_known and b < n_known else self.merge_similarity
+    def _sample_of_issue(self, members: np.ndarray, new: np.ndarray | None) -> np.ndarray:
+        """An issue's members to check for a split: all of them, or with `new` given its new members
+        (a seeded sample of SPLIT_ARRIVED where more) and a sample of as many earlier ones (SPLIT_EARLIER
+        at least); a part found breaks away with the members checked. A problem breaking away
+        shows among what arrived, and the sample stands for what the issue was; checking every member of
+        every issue each night would cluster the whole window again (100,000 documents: 72 s a night
+        against 105 s for clustering them cold)."""
+        if new is None:
+            return members
+        rng = np.random.default_rng(len(members))
+        arrived, earlier = members[new[members]], members[~new[members]]
+        if len(arrived) > SPLIT_ARRIVED:
+            arrived = rng.choice(arrived, SPLIT_ARRIVED, replace=False)
+        room = max(SPLIT_EARLIER, len(arrived))
+        if len(earlier) > room:
+            earlier = rng.choice(earlier, room, replace=False)
+        return np.sort(np.concatenate([arrived, earlier]))
 
     def _merge_near_duplicates(
         self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, n_known: int
@@ -247,56 +350,114 @@ class IssueMiner:
         Agglomerative: the closest pair of issues merges while their centres are at least
         `merge_similarity` apart in meaning AND their distinctive words overlap (cosine of their
         unigram c-TF-IDF rows at least `merge_term_similarity`); centres and words are recomputed after
-        each merge, so a loose catch-all issue cannot chain distinct problems together.
+        each merge, so a loose catch-all issue cannot chain distinct problems together. Each issue's
+        vector sum and word counts are kept and added on a merge: a window's text is read once, however
+        many merges there are (a 10,000-document window with 170 clusters: 56 s re-reading it per merge).
         Returns the new labels and, per surviving known issue, the known issues it absorbed.
         """
         labels = labels.copy()
-        absorbed: dict[int, list[int]] = {}
+        groups = np.array(sorted(set(labels.tolist()) - {-1}))
+        if len(groups) < 2:
+            return labels, {}
+        sums, sizes, counts = self._issue_totals(texts, embeddings, labels, groups)
+        term_totals = np.asarray(counts.sum(0)).ravel() if counts is not None else None
+        alive = np.ones(len(groups), dtype=bool)
+        is_known = groups < n_known
+        centroids = normalise_rows(sums)
+        # Pairs close enough in meaning to merge, found a block of issues at a time and kept sparse: a
+        # large window has thousands of clusters, and their full similarity matrix would not fit.
+        close = self._close_pairs(centroids, is_known, np.arange(len(groups)), alive)
         blocked: set[tuple[int, int]] = set()
-        while True:
-            groups = sorted(set(labels.tolist()) - {-1})
-            if len(groups) < 2:
-                break
-            centroids = np.array([centre(embeddings[labels == g]) for g in groups])
-            meaning = centroids @ centroids.T
-            candidates = sorted(
-                (-float(meaning[a, b]), groups[a], groups[b])
-                for a in range(len(groups))
-                for b in range(a + 1, len(groups))
-                if meaning[a, b] >= self._merge_bar(groups[a], groups[b], n_known)
-                and (groups[a], groups[b]) not in blocked
-            )
-            if not candidates:
-                break
-            weights, _ = class_term_weights(texts, labels, groups, self.stop_words, ngrams=(1, 1))
-            rows = normalise_rows(weights[: len(groups)]) if weights is not None else None
-            position = {g: i for i, g in enumerate(groups)}
-            pair = None
-            for _, a, b in candidates:
-                if rows is not None and float(rows[position[a]] @ rows[position[b]]) >= self.merge_term_similarity:
-                    pair = (a, b)
-                    break
-                blocked.add((a, b))
+        absorbed: dict[int, list[int]] = {}
+        while len(close):
+            # Closest first; ties by the lower label, then the other (as sorted tuples of labels would).
+            candidates = [p for *_, p in sorted((-v, groups[a], groups[b], (a, b)) for (a, b), v in close.items())]
+            idf = term_idf(term_totals, int(alive.sum()) + 1) if counts is not None else None
+            pair = self._first_with_shared_words(candidates, blocked, counts, idf)
             if pair is None:
                 break
-            a, b = pair
-            sizes = {g: int((labels == g).sum()) for g in pair}
             # The issue that carries on is a known one before a new one, then the one with more of this
             # window's documents: new clusters have no id yet, so they simply join.
-            survivor = min(pair, key=lambda g: (g >= n_known, -sizes[g], g))
-            other = b if survivor == a else a
-            labels[labels == other] = survivor
-            if other < n_known:
-                absorbed.setdefault(survivor, []).extend([other, *absorbed.pop(other, [])])
-            blocked = {p for p in blocked if other not in p and survivor not in p}
+            survivor = min(pair, key=lambda i: (not is_known[i], -sizes[i], groups[i]))
+            other = pair[1] if survivor == pair[0] else pair[0]
+            labels[labels == groups[other]] = groups[survivor]
+            sums[survivor] += sums[other]
+            sizes[survivor] += sizes[other]
+            counts[survivor] = counts[survivor] + counts[other]
+            alive[other] = False
+            centroids[survivor] = normalise_rows(sums[survivor : survivor + 1])[0]
+            close = {p: v for p, v in close.items() if survivor not in p and other not in p}
+            close |= self._close_pairs(centroids, is_known, np.array([survivor]), alive)
+            blocked = {p for p in blocked if survivor not in p and other not in p}
+            if is_known[other]:
+                survivor_id, other_id = int(groups[survivor]), int(groups[other])
+                absorbed.setdefault(survivor_id, []).extend([other_id, *absorbed.pop(other_id, [])])
         return labels, {k: sorted(v) for k, v in absorbed.items()}
 
+    def _issue_totals(self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, groups: np.ndarray):
+        """Per issue (row i: label groups[i]): its vector sum, size and unigram counts (sparse, rows
+        addable; None when every word is a stop word)."""
+        index = np.searchsorted(groups, labels)
+        rows = np.flatnonzero(labels >= 0)
+        # float32 ones: a float64 indicator would copy a million embeddings to float64 (3 GB) to sum them
+        ones = np.ones(len(rows), dtype=np.float32)
+        indicator = sparse.csr_matrix((ones, (index[rows], rows)), shape=(len(groups), len(labels)))
+        sums = np.asarray(indicator @ embeddings, dtype=np.float64)
+        sizes = np.bincount(index[rows], minlength=len(groups))
+        read = keyword_labels(embeddings, labels, members_by_label(labels), groups.tolist(), normalise_rows(sums))
+        counts, _ = class_term_counts(texts, read, groups.tolist(), self.stop_words, ngrams=(1, 1))
+        return sums, sizes, None if counts is None else counts.tolil()
+
+    def _close_pairs(
+        self, centroids: np.ndarray, is_known: np.ndarray, rows: np.ndarray, alive: np.ndarray
+    ) -> dict[tuple[int, int], float]:
+        """(a, b) with a < b -> cosine, for each of `rows` and every other live issue whose centres are
+        at least the merge bar apart (the known-issue bar between two known issues)."""
+        found: dict[tuple[int, int], float] = {}
+        live = np.flatnonzero(alive)
+        for start in range(0, len(rows), 256):
+            block = rows[start : start + 256]
+            similarity = centroids[block] @ centroids[live].T
+            bar = np.where(
+                is_known[block][:, None] & is_known[live][None, :], self.known_merge_similarity, self.merge_similarity
+            )
+            for i, j in zip(*np.nonzero(similarity >= bar)):
+                a, b = int(block[i]), int(live[j])
+                if a != b:
+                    found[min(a, b), max(a, b)] = float(similarity[i, j])
+        return found
+
+    def _first_with_shared_words(self, candidates, blocked: set, counts, idf) -> tuple[int, int] | None:
+        """The first candidate pair, not blocked, whose words overlap; those checked and found apart are
+        blocked until one of them merges."""
+        for pair in candidates:
+            if pair in blocked:
+                continue
+            if self._words_overlap(counts, idf, *pair):
+                return pair
+            blocked.add(pair)
+        return None
+
+    def _words_overlap(self, counts, idf: np.ndarray | None, a: int, b: int) -> bool:
+        """The cosine of two issues' unigram c-TF-IDF rows reaches `merge_term_similarity` (no words: never)."""
+        if counts is None:
+            return False
+        rows = []
+        for i in (a, b):
+            row = counts.getrowview(i).toarray().ravel()
+            weights = row / max(row.sum(), 1) * idf
+            rows.append(weights / max(float(np.linalg.norm(weights)), 1e-12))
+        return float(rows[0] @ rows[1]) >= self.merge_term_similarity
+
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
-        keywords = cluster_keywords(texts, labels, group_ids, self.n_keywords, self.stop_words)
+        by_label = members_by_label(labels)
+        centroids = [centre(embeddings[by_label[g]]) for g in group_ids]
+        read = keyword_labels(embeddings, labels, by_label, group_ids, centroids)
+        keywords = cluster_keywords(texts, read, group_ids, self.n_keywords, self.stop_words)
         clusters = []
         for position, group in enumerate(group_ids):
-            members = np.flatnonzero(labels == group)
-            centroid = centre(embeddings[members])
+            members = by_label[group]
+            centroid = centroids[position]
             similarities = embeddings[members] @ centroid
             ranked = members[np.argsort(-similarities, kind="stable")]
             clusters.append(
@@ -312,3 +473,16 @@ class IssueMiner:
                 )
             )
         return clusters
+
+
+class _Stopwatch:
+    """Seconds per named step of a fit, for logs and benchmarks (`IssueMiner.timings_`)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + now - self.started
+        self.started = now

@@ -152,6 +152,11 @@ class IssueWindow:
     aliases: Mapping[str, str] = field(default_factory=dict)
     # Where the latest earlier window put each unit: (feedback id, segment position) -> issue id.
     memberships: Mapping[tuple[str, int | None], str] = field(default_factory=dict)
+    # The end of the latest earlier window that was mined (None: none was): feedback created before it
+    # was mined then, feedback from it on is new tonight. Feedback loaded late for an earlier day counts
+    # as mined: it joins a known issue if it is close to one, and is clustered with the other leftovers
+    # (all of them, up to `IssueMiner.full_residual_limit`).
+    mined_through: date | None = None
 
     @property
     def days(self) -> int:

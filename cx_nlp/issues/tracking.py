@@ -180,6 +180,9 @@ class IssueTracker:
             np.array([u.embedding for u in group]),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
+            new=None
+            if window.mined_through is None
+            else np.array([u.document.created_day >= window.mined_through for u in group]),
         )
         night.problem_documents.update(u.document.feedback_id for u in group)
         places = [_place(touchpoint, cluster, group, candidates) for cluster in miner.clusters_]

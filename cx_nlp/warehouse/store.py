@@ -203,6 +203,12 @@ def prior_issues(connection: Connection, window_end: date) -> list[PriorIssue]:
     return [PriorIssue(**(row | {"centroid": from_bytes(row["centroid"])})) for _, row in sorted(latest.items())]
 
 
+def mined_through(connection: Connection, window_end: date) -> date | None:
+    """The end of the latest window before `window_end` that issue mining wrote (None: none)."""
+    snap = t.issue_snapshot
+    return connection.execute(select(func.max(snap.c.window_end)).where(snap.c.window_end < window_end)).scalar()
+
+
 def prior_memberships(connection: Connection) -> dict[tuple[str, int | None], str]:
     """Where the latest mined window put each unit: (feedback id, segment position) -> issue id."""
     m = t.issue_member

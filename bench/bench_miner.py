@@ -1,0 +1,233 @@
+"""Issue mining as the window grows: a cold window of 10k to 1M documents, then the next night.
+
+    .venv/bin/python bench/bench_miner.py                                   # 10k, 100k, 1M
+    .venv/bin/python bench/bench_miner.py --sizes 10000 --output /tmp/miner.json
+
+What `IssueMiner.fit` costs for one group (one touchpoint, or all of them clustered across), on
+vectors with the structure of real feedback embeddings: bench_clustering.base_vectors (all-MiniLM-L6-v2
+vectors of the generator's complaints), resampled with small noise to each size and renormalised; each
+vector keeps the text it came from, for the keywords. Documents are spread evenly over 28 days.
+
+Per size, in a fresh process (peak RSS reset between phases):
+
+1. cold: the miner over the whole window at once (sizes up to `--cold-limit`); above it, the window
+   built up night by night in `--build-nights` tranches, each mined as the next night with the
+   documents before it known (how a deployment reaches a large window: it never mines one cold);
+2. next night: day 0 leaves the window and `--new-share` of the window arrives; known issues and each
+   document's issue from the cold phase, `new` marking the arrivals (the night's cost follows them);
+3. the same night without `new` (the whole residual clustered, every issue checked for a split), where
+   the window is at most `--cold-limit`, for the ratio;
+4. real BERTopic with its defaults over the cold window's texts and the same vectors (UMAP seeded,
+   HDBSCAN minimum topic size 10, c-TF-IDF, then `reduce_outliers` and `update_topics`, as `evaluate`
+   runs it), up to `--bertopic-limit` documents: a notebook re-fits it on the whole window every night.
+
+Each phase reports seconds (and the miner's own split: join known, split, cluster, merge, pull in,
+describe), residual size, clusters, outlier share, adjusted Rand index against the generator's topics,
+stability (the documents that stay in the window and were in an issue: share still in the same one)
+and peak RSS. Results in bench/results/miner.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import bench_env  # sets what numpy and the models read when they load: first
+import numpy as np
+from bench_clustering import base_vectors, peak_rss_mib, resample
+from bench_pipeline import _machine, write_results
+
+from cx_nlp.issues import IssueMiner
+
+ROOT = bench_env.ROOT
+
+RESULTS = ROOT / "bench" / "results" / "miner.json"
+POOL, POOL_SEED = 2000, 13
+DAYS = 28
+
+
+def pool_texts() -> list[str]:
+    """The texts of base_vectors' documents, in its order (the same seeded draw and filter)."""
+    from generate import Generator
+
+    docs = [d for d in Generator(seed=POOL_SEED).documents(POOL * 4) if d.tone in ("negative", "mixed")][:POOL]
+    return [d.text for d in docs]
+
+
+def reset_peak_rss() -> None:
+    """Start a new peak: Linux resets VmHWM when 5 is written to clear_refs."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
+    vectors, picked_topics = resample(base, topics, n, seed)
+    # resample's first draw picks the base vectors: the same draw says which text each one has
+    pick = np.random.default_rng(seed).integers(0, len(base), n)
+    day = np.random.default_rng(seed + 10_000).integers(0, DAYS, n)
+    return {"vectors": vectors, "topics": picked_topics, "pick": pick, "day": day}
+
+
+def mine(texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
+    started = time.perf_counter()
+    miner = IssueMiner().fit(texts, vectors, known_centroids=known, previous=previous, new=new)
+    return miner, time.perf_counter() - started
+
+
+def describe(miner: IssueMiner, seconds: float, topics: np.ndarray) -> dict:
+    from sklearn.metrics import adjusted_rand_score
+
+    return {
+        "seconds": round(seconds, 2),
+        "steps_s": {k: round(v, 2) for k, v in miner.timings_.items()},
+        "residual": int(miner.residual_size_),
+        "clusters": len(miner.clusters_),
+        "new_clusters": sum(c.known is None for c in miner.clusters_),
+        "outlier_share": round(float(miner.outlier_share_), 4),
+        "ari_vs_topics": round(float(adjusted_rand_score(topics, miner.labels_)), 4),
+        "peak_rss_mib": round(peak_rss_mib()),
+    }
+
+
+def issue_of(miner: IssueMiner, n: int) -> np.ndarray:
+    """Each document's cluster as an index into miner.clusters_ (-1: none)."""
+    out = np.full(n, -1)
+    for index, cluster in enumerate(miner.clusters_):
+        out[cluster.members] = index
+    return out
+
+
+def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed: int, bertopic_limit: int) -> dict:
+    base, topics = base_vectors("minilm", POOL, POOL_SEED)
+    texts_of = pool_texts()
+    window = documents(n, seed, base, topics)
+    out: dict = {"documents": n}
+    order = np.argsort(window["day"], kind="stable")  # oldest first: the tranches of a built-up window
+    for key in ("vectors", "topics", "pick", "day"):
+        window[key] = window[key][order]
+    texts = [texts_of[i] for i in window["pick"]]
+
+    reset_peak_rss()
+    if n <= cold_limit:
+        miner, seconds = mine(texts, window["vectors"])
+        out["cold"] = describe(miner, seconds, window["topics"])
+    else:
+        bounds = np.linspace(0, n, build_nights + 1).astype(int)
+        miner, steps, total = None, [], 0.0
+        for night, (low, high) in enumerate(itertools.pairwise(bounds)):
+            known = np.array([c.centroid for c in miner.clusters_]) if miner else None
+            previous = np.concatenate([issue_of(miner, low), np.full(high - low, -1)]) if miner else None
+            new = np.arange(high) >= low
+            miner, seconds = mine(texts[:high], window["vectors"][:high], known, previous, new if night else None)
+            total += seconds
+            steps.append({"window": int(high), **describe(miner, seconds, window["topics"][:high])})
+            print(f"  built up to {high}: {seconds:.1f} s", flush=True)
+        out["cold_built_up"] = {"seconds": round(total, 2), "nights": steps}
+        out["cold"] = steps[-1] | {"seconds": round(total, 2)}
+    cold_issue = issue_of(miner, n)
+    centroids = np.array([c.centroid for c in miner.clusters_]) if miner.clusters_ else None
+    print(f"{n}: cold {out['cold']['seconds']} s, {len(miner.clusters_)} issues", flush=True)
+    del miner
+
+    arrivals = documents(int(n * new_share), seed + 1, base, topics)
+    stays = window["day"] > 0
+    vectors = np.concatenate([window["vectors"][stays], arrivals["vectors"]])
+    night_topics = np.concatenate([window["topics"][stays], arrivals["topics"]])
+    night_texts = [t for t, keep in zip(texts, stays) if keep] + [texts_of[i] for i in arrivals["pick"]]
+    previous = np.concatenate([cold_issue[stays], np.full(len(arrivals["vectors"]), -1)])
+    new = np.arange(len(vectors)) >= int(stays.sum())
+    for phase, mark in (("next_night", new), ("next_night_whole_residual", None)):
+        if mark is None and n > cold_limit:
+            continue
+        reset_peak_rss()
+        miner, seconds = mine(night_texts, vectors, centroids, previous, mark)
+        out[phase] = describe(miner, seconds, night_topics)
+        after = issue_of(miner, len(vectors))
+        known_after = np.array([c.known if c.known is not None else -2 for c in miner.clusters_] + [-1])[after]
+        was = np.flatnonzero(previous >= 0)
+        out[phase]["stability"] = round(float((known_after[was] == previous[was]).mean()), 4) if len(was) else None
+        out[phase]["of_cold"] = round(seconds / out["cold"]["seconds"], 3)
+        print(f"{n}: {phase} {seconds:.1f} s ({out[phase]['of_cold']} of cold)", flush=True)
+        del miner
+    if n <= bertopic_limit:
+        reset_peak_rss()
+        out["bertopic"] = bertopic(texts, window["vectors"], window["topics"])
+        out["bertopic"]["of_cold"] = round(out["bertopic"]["seconds"] / out["cold"]["seconds"], 3)
+        print(f"{n}: BERTopic {out['bertopic']['seconds']} s", flush=True)
+    return out
+
+
+def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
+    """BERTopic's defaults on the given vectors; its embedding backend is never asked for a vector."""
+    from bertopic import BERTopic
+    from bertopic.backend import BaseEmbedder
+    from sklearn.metrics import adjusted_rand_score
+    from umap import UMAP
+
+    class GivenVectors(BaseEmbedder):
+        def embed(self, documents, verbose: bool = False) -> np.ndarray:
+            raise RuntimeError("the benchmark passes every vector")
+
+    started = time.perf_counter()
+    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=13)
+    model = BERTopic(embedding_model=GivenVectors(), umap_model=umap_model)
+    raw, _ = model.fit_transform(texts, embeddings=vectors)
+    fitted = time.perf_counter() - started
+    reduced = model.reduce_outliers(texts, raw) if -1 in raw and any(t != -1 for t in raw) else raw
+    model.update_topics(texts, topics=reduced)
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "fit_s": round(fitted, 2),
+        "topics": len(set(reduced) - {-1}),
+        "raw_outlier_share": round(float(np.mean(np.array(raw) == -1)), 4),
+        "ari_vs_topics": round(float(adjusted_rand_score(topics, reduced)), 4),
+        "peak_rss_mib": round(peak_rss_mib()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--new-share", type=float, default=0.1)
+    parser.add_argument("--cold-limit", type=int, default=100_000, help="Larger windows are built up night by night.")
+    parser.add_argument("--build-nights", type=int, default=10)
+    parser.add_argument("--bertopic-limit", type=int, default=100_000, help="Run BERTopic up to this window size.")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        result = run_size(
+            args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit
+        )
+        print(json.dumps(result))
+        return
+    # Sizes run before into the same file stay (a 1M window takes long): each size records its command.
+    earlier = json.loads(args.output.read_text())["sizes"] if args.output.exists() else {}
+    results: dict = {"machine": _machine(), "sizes": earlier}
+    base_vectors("minilm", POOL, POOL_SEED)  # embed the pool once, before the children read its cache
+    for n in args.sizes:
+        command = [sys.executable, __file__, "--child", str(n), "--new-share", str(args.new_share)]
+        command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
+        command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit)]
+        try:
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
+            lines = done.stdout.strip().splitlines()
+            results["sizes"][str(n)] = json.loads(lines[-1]) if done.returncode == 0 else {"failed": done.returncode}
+            results["sizes"][str(n)]["command"] = " ".join(sys.argv)
+            results["sizes"][str(n)]["cpu_flags"] = results["machine"]["cpu_flags"]
+            results["sizes"][str(n)]["load_average_after"] = os.getloadavg()
+        except subprocess.TimeoutExpired:
+            results["sizes"][str(n)] = {"timed_out_after_s": args.timeout}
+        print(json.dumps(results["sizes"][str(n)], indent=1), flush=True)
+        write_results(args.output, results)
+
+
+if __name__ == "__main__":
+    main()

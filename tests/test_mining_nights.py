@@ -1,0 +1,104 @@
+"""A night's mining follows what is new since the last mined window: the leftovers it clusters, the
+known issues it checks for a split, and what the tracker tells the miner is new.
+
+Planted synthetic embeddings of the late-delivery and coupon corpus of test_issues.py (`synthetic.py`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from synthetic import planted_embeddings
+from test_issues import COUPON_WORDING, GOLD, TEMPLATE, TEXTS, _centre
+
+from cx_nlp.issues import HDBSCANClusterer, IssueMiner, IssueTracker, IssueWindow
+from cx_nlp.records import WindowDocument
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return list(TEXTS), GOLD.copy(), planted_embeddings(GOLD, TEMPLATE, COUPON_WORDING, seed=0)
+
+
+def test_a_night_clusters_its_new_leftovers_with_their_nearest_earlier_ones_only(corpus):
+    """Above `full_residual_limit` leftovers, a night clusters what is new and the earlier leftovers
+    next to it; earlier leftovers nowhere near anything new are not clustered again."""
+    texts, _, embeddings = corpus
+    new = np.zeros(40, dtype=bool)
+    new[30:] = True  # ten coupon complaints arrived tonight; the late deliveries and ten coupons are earlier
+
+    def mine(limit):
+        return IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5), full_residual_limit=limit).fit(
+            texts, embeddings, new=new
+        )
+
+    bounded = mine(limit=5)
+    assert bounded.residual_size_ == 20  # the ten new ones and the ten earlier coupons beside them
+    assert {int(i) for c in bounded.clusters_ for i in c.members} == set(range(20, 40))
+    assert (bounded.labels_[:20] == -1).all()  # nothing new near the late deliveries: not clustered tonight
+    whole = mine(limit=40)
+    assert whole.residual_size_ == 40 and len(whole.clusters_) == 2
+
+
+def test_only_known_issues_that_gained_an_issue_worth_of_new_documents_are_checked_for_a_split(corpus):
+    texts, _, embeddings = corpus
+    blur = _centre(embeddings)[None, :]  # yesterday's issue held both problems, as in the split test above
+
+    def mine(new_documents):
+        new = np.zeros(40, dtype=bool)
+        new[40 - new_documents :] = True
+        return IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0).fit(
+            texts, embeddings, known_centroids=blur, new=new
+        )
+
+    # Fewer new documents than an issue needs (min_documents 8): the issue is what the night that
+    # checked it left, and stays whole.
+    assert [(c.known, len(c.members)) for c in mine(7).clusters_] == [(0, 40)]
+    assert sorted(c.split_from for c in mine(8).clusters_ if c.known is None) == [0]
+
+
+def test_a_large_issue_is_checked_for_a_split_on_its_new_documents_and_a_sample_of_the_rest(corpus, monkeypatch):
+    import cx_nlp.issues.miner as miner_module
+
+    texts, gold, embeddings = corpus
+    chosen = list(range(20)) + list(range(30, 40))  # yesterday's 20 late deliveries, tonight's 10 coupon complaints
+    texts, gold, embeddings = [texts[i] for i in chosen], gold[chosen], embeddings[chosen]
+    blur = _centre(embeddings)[None, :]
+    new = np.arange(30) >= 20
+    monkeypatch.setattr(miner_module, "SPLIT_EARLIER", 12)
+    seen = []
+
+    class Recording(HDBSCANClusterer):
+        def fit_predict(self, points):
+            seen.append(len(points))
+            return super().fit_predict(points)
+
+    miner = IssueMiner(clusterer=Recording(min_cluster_size=5), known_threshold=0.0).fit(
+        texts, embeddings, known_centroids=blur, new=new
+    )
+    assert seen[0] == 22  # the ten new documents and twelve of the twenty earlier ones
+    broke_away = [c for c in miner.clusters_ if c.split_from == 0]
+    assert len(broke_away) == 1 and set(broke_away[0].members.tolist()) == set(range(20, 30))
+
+
+def test_the_tracker_tells_the_miner_which_feedback_is_new_since_the_last_mined_window():
+    """Feedback created from the end of the latest mined window on is new; before it, it was mined then."""
+    axes = np.eye(4, dtype=np.float32)
+    days = [date(2026, 11, 14), date(2026, 11, 15), date(2026, 11, 15), date(2026, 11, 16)]
+    documents = [
+        WindowDocument(f"f{i}", f"text {i}", f"h{i}", day, None, "review", "negative", -0.6, "billing", axes[i], None, "en")
+        for i, day in enumerate(days)
+    ]  # fmt: skip
+    seen = []
+
+    class Recording(IssueMiner):
+        def fit(self, texts, embeddings, known_centroids=None, previous=None, new=None):
+            seen.append(None if new is None else new.tolist())
+            return super().fit(texts, embeddings, known_centroids, previous, new)
+
+    start, end = date(2026, 10, 20), date(2026, 11, 17)
+    for mined_through in (None, date(2026, 11, 15)):
+        window = IssueWindow(documents, [], start, end, "run", mined_through=mined_through)
+        IssueTracker(miner_factory=Recording, embedding_languages=["en"]).track(window)
+    assert seen == [None, [False, True, True, True]]
