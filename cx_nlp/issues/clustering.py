@@ -48,14 +48,6 @@ def row_cosines(vectors: np.ndarray, rows: np.ndarray, centres: np.ndarray, cent
     return out
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """The rows as float32 unit vectors, without a copy when they already are (a window's embeddings
-    are stored normalised, and a million of them are 1.5 GB)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.einsum("ij,ij->i", vectors, vectors) if vectors.ndim == 2 else np.ones(0)
-    return vectors if np.all(np.abs(norms - 1) < 1e-4) else normalise_rows(vectors)
-
-
 class PCAReducer:
     """Reduces embeddings before density clustering: HDBSCAN struggles in 384 dimensions."""
 
