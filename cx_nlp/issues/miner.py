@@ -151,8 +151,7 @@ class IssueMiner:
         """
         watch = _Stopwatch()
         self.timings_ = watch.laps
-        # Always a normalised float32 copy, even of unit rows: PCA, UMAP and HDBSCAN amplify differences
-        # of 1e-7 (skipping the division moved restaurant sentences' stability from 0.87 to 0.96).
+        # Divided even when unit length: HDBSCAN and UMAP amplify 1e-7 (docs/quality.md, restaurants).
         embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
         new = None if new is None else np.asarray(new, dtype=bool)
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
