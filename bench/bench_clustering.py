@@ -78,14 +78,15 @@ def base_vectors(kind: str, pool: int, seed: int) -> tuple[np.ndarray, np.ndarra
     return vectors, topics
 
 
-def resample(base: np.ndarray, topics: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def resample(base: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n noisy, renormalised copies of rows of `base`, and which row each one copies."""
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(base), n)
     out = np.empty((n, base.shape[1]), dtype=np.float32)
     for start in range(0, n, 100_000):  # chunks: a million 384-d float64 draws would need 3 GB at once
         rows = pick[start : start + 100_000]
         out[start : start + len(rows)] = base[rows] + rng.normal(scale=NOISE, size=(len(rows), base.shape[1]))
-    return normalise_rows(out), topics[pick]
+    return normalise_rows(out), pick
 
 
 def fit_labels(method: str, reduced: np.ndarray, size: int, samples: int) -> tuple[np.ndarray, object]:
@@ -238,8 +239,9 @@ def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in args.sizes:
-            vectors, truth = resample(base, topics, n, args.seed + n)
-            fresh, _ = resample(base, topics, n // 10, args.seed + n + 1)
+            vectors, pick = resample(base, n, args.seed + n)
+            truth = topics[pick]
+            fresh, _ = resample(base, n // 10, args.seed + n + 1)
             started = time.perf_counter()
             reducer = PCAReducer()
             reduced = reducer.fit_transform(vectors)

@@ -66,11 +66,9 @@ def reset_peak_rss() -> None:
 
 
 def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
-    vectors, picked_topics = resample(base, topics, n, seed)
-    # resample's first draw picks the base vectors: the same draw says which text each one has
-    pick = np.random.default_rng(seed).integers(0, len(base), n)
+    vectors, pick = resample(base, n, seed)  # `pick`: the base vector, so the text, each one copies
     day = np.random.default_rng(seed + 10_000).integers(0, DAYS, n)
-    return {"vectors": vectors, "topics": picked_topics, "pick": pick, "day": day}
+    return {"vectors": vectors, "topics": topics[pick], "pick": pick, "day": day}
 
 
 def mine(texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:

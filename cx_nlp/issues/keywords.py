@@ -69,11 +69,13 @@ def class_term_counts(
     return counts.tocsr(), vectorizer.get_feature_names_out()
 
 
-def term_weights(counts) -> np.ndarray:
+def term_weights(counts, idf: np.ndarray | None = None) -> np.ndarray:
     """c-TF-IDF of class counts (`class_term_counts`): a term's share of its class's words, times
-    log(1 + average words per class / the term's count over all classes)."""
+    log(1 + average words per class / the term's count over all classes). `idf`, where given, is that of
+    all classes (`term_idf`) and `counts` some of their rows."""
     counts = counts.toarray()
-    return counts / np.clip(counts.sum(1, keepdims=True), 1, None) * term_idf(counts.sum(0), len(counts))
+    idf = term_idf(counts.sum(0), len(counts)) if idf is None else idf
+    return counts / np.clip(counts.sum(1, keepdims=True), 1, None) * idf
 
 
 def term_idf(term_totals: np.ndarray, classes: int) -> np.ndarray:

@@ -25,6 +25,7 @@ from cx_nlp.issues.keywords import (
     keyword_labels,
     make_label,
     term_idf,
+    term_weights,
 )
 
 # How many times a loose cluster is clustered again on its own before its documents count as outliers.
@@ -442,11 +443,7 @@ class IssueMiner:
         """The cosine of two issues' unigram c-TF-IDF rows reaches `merge_term_similarity` (no words: never)."""
         if counts is None:
             return False
-        rows = []
-        for i in (a, b):
-            row = counts.getrowview(i).toarray().ravel()
-            weights = row / max(row.sum(), 1) * idf
-            rows.append(weights / max(float(np.linalg.norm(weights)), 1e-12))
+        rows = normalise_rows(term_weights(counts[[a, b]], idf))
         return float(rows[0] @ rows[1]) >= self.merge_term_similarity
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
