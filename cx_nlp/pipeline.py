@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,6 +28,7 @@ from cx_nlp.feedback import normalise
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
+from cx_nlp.issues.inputs import window_digest
 from cx_nlp.progress import StageTimer
 from cx_nlp.records import UNSCORED
 from cx_nlp.registry import Models
@@ -184,10 +186,34 @@ def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriche
 # ---------------------------------------------------------------- mine: the window's issues
 
 
+def mining_settings(context: PipelineContext) -> dict:
+    """What besides the window's data decides its issues: settings, the embedding entry, library versions."""
+    settings = context.settings
+    versions = {name: _version(name) for name in ("numpy", "scikit-learn", "scipy", "umap-learn", "pynndescent")}
+    return {
+        "issue_reducer": settings.issue_reducer,
+        "issue_grouping": settings.issue_grouping,
+        "issue_window_days": settings.issue_window_days,
+        "embedding": context.registry.embedding.model_dump(mode="json"),
+        "libraries": versions,
+    }
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def mine_window(
     context: PipelineContext, engine: Engine, start: date, end: date, timer: StageTimer | None = None
 ) -> tuple[list[Issue], dict]:
-    """Mine the issues of the window ending at `end` from what the warehouse holds, in one transaction."""
+    """Mine the issues of the window ending at `end` from what the warehouse holds, in one transaction.
+
+    A rerun of the latest mined window whose inputs are those its last mining read (same digest:
+    `cx_nlp.issues.inputs`) keeps the issues as mined, and says so in its stats (`issues_mined`: false).
+    """
     embedding = context.registry.embedding
     window_start = window_start_of(context.settings, start, end)
     timer = timer or StageTimer(False)
@@ -203,25 +229,16 @@ def mine_window(
             memberships=store.prior_memberships(connection),
             mined_through=store.mined_through(connection, end),
         )
+        earlier = store.mined_window(connection, end)
     with timer.stage("issues", len(window.documents)) as advance:
-        tracker = IssueTracker(
-            miner_factory=partial(
-                IssueMiner,
-                reducer=UMAPReducer() if context.settings.issue_reducer == "umap" else PCAReducer(),
-                similarity=embedding.similarity,
-                centre_similarity=embedding.centre_similarity,
-            ),
-            match_threshold=embedding.centre_similarity(0.8),
-            embedding_languages=embedding.languages,
-            grouping=context.settings.issue_grouping,
-            across_reducer=UMAPReducer() if context.settings.issue_reducer == "auto" else None,
-        )
-        mined = tracker.track(window)
+        digest = window_digest(window, mining_settings(context))
+        if earlier is not None and (earlier["inputs_digest"], earlier["window_start"]) == (digest, window_start):
+            with engine.connect() as connection:
+                issues = [rows.issue_from_row(row) for row in store.window_issue_rows(connection, end)]
+            advance(len(window.documents))
+            return _by_touchpoint(issues), earlier["stats"] | {"issues_mined": False}
+        mined = _tracker(context).track(window)
         advance(len(window.documents))
-    write = rows.issues_write(window_start, end, mined, window.prior, touchpoint_days(window.documents))
-    with engine.begin() as connection:
-        store.write_issues(connection, write)
-    issues = sorted((m.issue for m in mined.issues), key=lambda i: (i.touchpoint, -i.figures.volume, i.issue_id))
     stats = {
         "window_documents": len(window.documents),
         "issues": len(mined.issues),
@@ -232,7 +249,31 @@ def mine_window(
         "outlier_share": round(mined.outlier_share, 4),
         "issue_grouping": ",".join(sorted(set(mined.groupings.values()))),
     }
-    return issues, stats
+    mined_row = {"inputs_digest": digest, "stats": stats, "run_id": window.run_id}
+    write = rows.issues_write(window_start, end, mined, window.prior, touchpoint_days(window.documents), mined_row)
+    with engine.begin() as connection:
+        store.write_issues(connection, write)
+    return _by_touchpoint([m.issue for m in mined.issues]), stats | {"issues_mined": True}
+
+
+def _by_touchpoint(issues: Sequence[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: (i.touchpoint, -i.figures.volume, i.issue_id))
+
+
+def _tracker(context: PipelineContext) -> IssueTracker:
+    embedding = context.registry.embedding
+    return IssueTracker(
+        miner_factory=partial(
+            IssueMiner,
+            reducer=UMAPReducer() if context.settings.issue_reducer == "umap" else PCAReducer(),
+            similarity=embedding.similarity,
+            centre_similarity=embedding.centre_similarity,
+        ),
+        match_threshold=embedding.centre_similarity(0.8),
+        embedding_languages=embedding.languages,
+        grouping=context.settings.issue_grouping,
+        across_reducer=UMAPReducer() if context.settings.issue_reducer == "auto" else None,
+    )
 
 
 # ---------------------------------------------------------------- a run: its row, its stats, its report

@@ -32,6 +32,8 @@ VOLATILE_COLUMNS = {
     "issue_label": {"set_at"},
     "issue_merge": {"set_at"},
     "stg_issue_label": {"analyst_label_set_at"},
+    # The digest covers the mining code itself: any change to cx_nlp/issues gives another.
+    "issue_window": {"mined_at", "inputs_digest"},
 }
 VOLATILE_STATS = {"seconds", "stage_seconds", "documents_per_second"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
@@ -132,12 +133,14 @@ def test_sample_run_then_rerun(context, warehouse_url):
         ).scalar_one()
     assert daily_answers == surveys > 0  # every answer counted once, on its day and primary touchpoint
 
-    # A rerun of the same interval: same rows, same issue ids, nothing scored or embedded again.
+    # A rerun: same rows, same issues, nothing scored, embedded or mined again (its window is unchanged).
     before = snapshot(engine)
     second = run_interval(context, engine, SAMPLE_START, SAMPLE_END)
     assert second.stats["scored"] == 0 and second.stats["embedded"] == 0
-    assert snapshot(engine) == before
-    assert [i.issue_id for i in second.issues] == [i.issue_id for i in first.issues]
+    assert (first.stats["issues_mined"], second.stats["issues_mined"]) == (True, False) and snapshot(engine) == before
+    shown = [[{**vars(i), "centroid": None} for i in r.issues] for r in (first, second)]  # every field but the centre
+    assert shown[0] == shown[1] and len(second.issues) == second.stats["issues"] == first.stats["issues"]
+    assert all(np.allclose(a.centroid, b.centroid, atol=1e-6) for a, b in zip(second.issues, first.issues))
     engine.dispose()
 
 
@@ -226,6 +229,7 @@ def test_next_night_keeps_the_ids_of_continuing_issues(settings_factory, models,
     assert volumes and all(volume == members for volume, members in volumes)
     assert segmented > 0 and orphans == 0
     assert mined_through == [None, date(2026, 11, 9)]
+    assert run_interval(context, engine, SAMPLE_START, date(2026, 11, 9)).stats["issues_mined"] is True
     engine.dispose()
 
 

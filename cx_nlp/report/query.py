@@ -55,7 +55,7 @@ def load_report_data(
         window_start=window.start,
         generated_at=datetime.now(UTC),
         warehouse=connection.engine.url.render_as_string(hide_password=True),
-        stats={k: v for k, v in stats.items() if isinstance(v, int)},
+        stats={k: v for k, v in stats.items() if isinstance(v, int) and not isinstance(v, bool)},
         touchpoints=touchpoints,
         issues=issues,
         sentiment_model=run["sentiment_model"] or "",

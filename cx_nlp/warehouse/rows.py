@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import typing
 from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 
-from cx_nlp.embeddings import to_bytes
+from cx_nlp.embeddings import from_bytes, to_bytes
 from cx_nlp.feedback import NormaliseResult
-from cx_nlp.issues.records import DayFigures, Issue, MinedWindow, PriorIssue, TouchpointDay
+from cx_nlp.issues.records import DayFigures, Issue, MinedWindow, PriorIssue, TouchpointDay, Verbatim
 from cx_nlp.pii import redact_payload, redact_pii
 from cx_nlp.records import QuarantinedRecord, ScoredDocument
 from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
@@ -280,6 +281,25 @@ def issue_row(issue: Issue) -> dict:
     return row
 
 
+def from_columns(cls, row: dict):
+    """The inverse of `columns`: a dataclass, its nested figures included, from one flat row."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for item in dataclasses.fields(cls):
+        kind = hints[item.name]
+        if dataclasses.is_dataclass(kind):
+            values[item.name] = from_columns(kind, row)
+        elif item.name in row:
+            values[item.name] = row[item.name]
+    return cls(**values)
+
+
+def issue_from_row(row: dict) -> Issue:
+    """An issue as `issue_row` stored it."""
+    representatives = [Verbatim(**verbatim) for verbatim in row["representatives"]]
+    return from_columns(Issue, row | {"representatives": representatives, "centroid": from_bytes(row["centroid"])})
+
+
 def snapshot_row(issue: Issue | PriorIssue, window_end: date, status: str | None = None) -> dict:
     """An issue as the window ending `window_end` leaves it: where the next night starts from."""
     return {
@@ -309,8 +329,10 @@ def issues_write(
     mined: MinedWindow,
     prior: Sequence[PriorIssue],
     touchpoint_days: Sequence[TouchpointDay],
+    mined_row: dict | None = None,
 ) -> IssuesWrite:
-    """The issue tables of one window: issues, snapshots, memberships, daily figures and lineage."""
+    """The issue tables of one window: issues, snapshots, memberships, daily figures and lineage;
+    `mined_row` the issue_window row (inputs digest, stats, run id)."""
     issues = [m.issue for m in mined.issues]
     merged_away = [p for p in prior if p.issue_id in mined.merged]
     return IssuesWrite(
@@ -325,4 +347,5 @@ def issues_write(
         issue_daily=[day_row({"issue_id": m.issue.issue_id}, day) for m in mined.issues for day in m.daily],
         touchpoint_daily=[touchpoint_day_row(day) for day in touchpoint_days],
         lineage=[dataclasses.asdict(event) for event in mined.lineage],
+        mined=mined_row,
     )

@@ -270,6 +270,19 @@ issue_snapshot = Table(
     Column("first_seen", Date, nullable=False),
 )
 
+issue_window = Table(
+    "issue_window",
+    metadata,
+    # Each mined window: a digest of what its mining read (cx_nlp.issues.inputs) and the figures it
+    # gave, so that a rerun of the latest window whose inputs did not change keeps its issues as mined.
+    Column("window_end", Date, primary_key=True),
+    Column("window_start", Date, nullable=False),
+    Column("inputs_digest", String(64), nullable=False),
+    Column("stats", Json, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("mined_at", Timestamp, nullable=False),
+)
+
 issue_label = Table(
     "issue_label",
     metadata,

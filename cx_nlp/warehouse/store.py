@@ -209,6 +209,24 @@ def mined_through(connection: Connection, window_end: date) -> date | None:
     return connection.execute(select(func.max(snap.c.window_end)).where(snap.c.window_end < window_end)).scalar()
 
 
+def mined_window(connection: Connection, window_end: date) -> dict | None:
+    """The window ending `window_end` as its last mining left it (issue_window row), if it was mined and no
+    later window has been mined since (a rerun of an older night mines again, as the history needs)."""
+    snap, mined = t.issue_snapshot, t.issue_window
+    later = connection.execute(select(func.max(snap.c.window_end))).scalar()
+    if later is not None and later > window_end:
+        return None
+    row = connection.execute(select(mined).where(mined.c.window_end == window_end)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def window_issue_rows(connection: Connection, window_end: date) -> list[dict]:
+    """The `issue` rows the window ending `window_end` mined (not those it left resolved or merged)."""
+    issue = t.issue
+    query = select(issue).where(issue.c.window_end == window_end, issue.c.status.not_in(("resolved", "merged")))
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
 def prior_memberships(connection: Connection) -> dict[tuple[str, int | None], str]:
     """Where the latest mined window put each unit: (feedback id, segment position) -> issue id."""
     m = t.issue_member
@@ -264,6 +282,9 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
         ),
     )
     replaced_ids = select(t.feedback.c.feedback_id).where(replaced)
+    # Feedback delivered again unchanged keeps its issue memberships: a rerun whose window is unchanged
+    # keeps its issues without mining them again (`cx_nlp.pipeline.mine_window`); a changed text mines anew.
+    kept_members = _unchanged_members(connection, replaced_ids, data.feedback)
     # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
     for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment):
         connection.execute(delete(child).where(child.c.feedback_id.in_(replaced_ids)))
@@ -276,10 +297,27 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     ):
         for part in chunks(rows):
             connection.execute(table.insert(), list(part))
+    for part in chunks(kept_members):
+        connection.execute(t.issue_member.insert(), list(part))
     # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
     states = WarehouseStateStore(connection, data.run_id)
     for stream, state in sorted(data.source_states.items()):
         states.set(stream, state)
+
+
+def _unchanged_members(connection: Connection, replaced_ids, feedback: Sequence[dict]) -> list[dict]:
+    """The issue_member rows of replaced feedback that comes back with the same text."""
+    returning = {row["feedback_id"]: row["content_hash"] for row in feedback}
+    m, f = t.issue_member, t.feedback
+    query = (
+        select(m, f.c.content_hash).join(f, f.c.feedback_id == m.c.feedback_id).where(m.c.feedback_id.in_(replaced_ids))
+    )
+    rows = connection.execute(query).mappings()
+    return [
+        {k: v for k, v in row.items() if k != "content_hash"}
+        for row in rows
+        if returning.get(row["feedback_id"]) == row["content_hash"]
+    ]
 
 
 @dataclass
@@ -299,6 +337,8 @@ class IssuesWrite:
     issue_daily: list[dict]
     touchpoint_daily: list[dict]
     lineage: list[dict] = field(default_factory=list)
+    # The issue_window row: what the mining read (its digest) and the figures it gave.
+    mined: dict | None = None
 
 
 def write_issues(connection: Connection, data: IssuesWrite) -> None:
@@ -344,6 +384,10 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
     for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):
         for part in chunks(rows):
             connection.execute(table.insert(), list(part))
+    connection.execute(delete(t.issue_window).where(t.issue_window.c.window_end == data.window_end))
+    if data.mined is not None:
+        row = data.mined | {"window_start": data.window_start, "window_end": data.window_end}
+        connection.execute(t.issue_window.insert(), [row | {"mined_at": datetime.now(UTC)}])
 
 
 def start_run(
