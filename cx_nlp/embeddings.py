@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.model_runtime import forward_precision, offline, resolve_model_path
+from cx_nlp.model_runtime import forward_precision, offline, release_freed_memory, resolve_model_path
 from cx_nlp.textprep import chunk_by_tokens, distinct_with_index
 
 
@@ -52,6 +52,7 @@ class _ChunkedEmbedder:
         for offset in range(0, len(order), self.step):
             rows = order[offset : offset + self.step]
             vectors[rows] = self._embed_chunks([distinct[i] for i in rows])
+            release_freed_memory()
             if progress:
                 progress(len(rows))
         vectors = vectors[index]

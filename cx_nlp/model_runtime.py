@@ -4,6 +4,7 @@ CPU precision of their forward passes."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 from functools import cache
@@ -30,6 +31,28 @@ def offline() -> None:
     transformers_logging.disable_progress_bar()
     # Token counting for chunking measures texts longer than the model on purpose; its warning misleads.
     transformers_logging.set_verbosity_error()
+
+
+@cache
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None where the C library is another (macOS, musl)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Give the heap's free pages back to the system after a step of model batches.
+
+    Inputs go through the models sorted by length, so each step's tensors are larger than the last's and
+    glibc keeps the freed ones in its heap: a cold run's peak RSS grew with the interval (2,000 documents
+    1.7 GiB, 10,000 2.6 GiB). Trimmed after every step, embedding 12,000 generated documents peaked at
+    1,197 MiB instead of 1,607 and ended at 837 instead of 1,497, for 4% more time (docs/benchmarks.md).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 @cache

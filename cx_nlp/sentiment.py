@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.model_runtime import ADAPTER_CONFIG, forward_precision, offline, resolve_model_path
+from cx_nlp.model_runtime import ADAPTER_CONFIG, forward_precision, offline, release_freed_memory, resolve_model_path
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
 from cx_nlp.textprep import chunk_by_tokens, distinct_with_index, prepare_for_model, split_sentences
 
@@ -174,6 +174,7 @@ class SentimentClassifier:
         for offset in range(0, len(order), batch):
             part = order[offset : offset + batch]
             probabilities[part] = self._probabilities([inputs[i] for i in part])
+            release_freed_memory()
             if progress:
                 done = total * (offset + len(part)) // len(inputs)
                 progress(done - reported)
