@@ -14,7 +14,7 @@ from cx_nlp.normalise import content_hash
 from cx_nlp.progress import StageTimer
 from cx_nlp.records import UNSCORED, Feedback, ScoredDocument, ScoredSegment, SentimentScore, TouchpointAssignment
 from cx_nlp.registry import Models
-from cx_nlp.segments import split_segments
+from cx_nlp.segments import Segment, split_segments
 from cx_nlp.tone import ToneCalibration
 from cx_nlp.touchpoints import TouchpointAssigner
 from cx_nlp.warehouse import store
@@ -64,11 +64,11 @@ def enrich(
             unread |= {item.content_hash, *(content_hash(s.text) for s in segments[item.feedback_id])}
     scored_texts = _score_sentiment(registry, models, texts, unread, sentiments, timer)
     new_vectors = _embed(models, texts | phrase_hashes, vectors, timer)
-    documents = _assign_touchpoints(assigner, feedback, vectors, timer)
+    documents, segment_touchpoints = _assign_touchpoints(assigner, feedback, segments, vectors, timer)
     scored = []
     calibration = models.tone_calibration if registry.sentiment.tone_calibration else None
-    for item, assignments in zip(feedback, documents):
-        parts = _scored_segments(assigner, item, segments[item.feedback_id], sentiments, vectors, assignments[0])
+    for item, assignments, part_touchpoints in zip(feedback, documents, segment_touchpoints):
+        parts = _scored_segments(segments[item.feedback_id], part_touchpoints, sentiments, assignments[0])
         tone = sentiments[item.content_hash]
         if calibration is not None and tone.label != UNSCORED and calibration.applies(len(parts)):
             tone = document_tone(tone, parts, calibration)
@@ -130,31 +130,46 @@ def _embed(
 
 
 def _assign_touchpoints(
-    assigner: TouchpointAssigner, feedback: list[Feedback], vectors: dict[str, np.ndarray], timer: StageTimer
-) -> list[list[TouchpointAssignment]]:
+    assigner: TouchpointAssigner,
+    feedback: list[Feedback],
+    segments: dict[str, list[Segment]],
+    vectors: dict[str, np.ndarray],
+    timer: StageTimer,
+) -> tuple[list[list[TouchpointAssignment]], list[list[TouchpointAssignment]]]:
+    """Each feedback's touchpoints, best first, and each of its segments' best touchpoint: every
+    feedback in one pass over the taxonomy's phrases, every segment in another."""
     with timer.stage("touchpoints", len(feedback)) as advance:
         assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
         # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
         if not feedback:
-            return []
+            return [], []
         matrix = np.array([vectors[f.content_hash] for f in feedback])
         assignments = assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback])
+        parts = [(item, segment) for item in feedback for segment in segments[item.feedback_id]]
+        matrix = np.array([vectors[content_hash(segment.text)] for _, segment in parts])
+        best = iter(
+            touchpoints[0]
+            for touchpoints in assigner.assign(matrix, [i.metadata for i, _ in parts], [s.text for _, s in parts])
+        )
+        by_feedback = [[next(best) for _ in segments[item.feedback_id]] for item in feedback]
         advance(len(feedback))
-    return assignments
+    return assignments, by_feedback
 
 
-def _scored_segments(assigner, item, parts, sentiments, vectors, document_touchpoint) -> list[ScoredSegment]:
+def _scored_segments(
+    parts: list[Segment],
+    touchpoints: list[TouchpointAssignment],
+    sentiments: dict[str, SentimentScore],
+    document_touchpoint: TouchpointAssignment,
+) -> list[ScoredSegment]:
     """A feedback's segments with their tone and touchpoint. A segment too short to name a touchpoint
     itself ("It never came.") takes its document's: it is about what the document is about."""
-    hashes = [content_hash(s.text) for s in parts]
-    matrix = np.array([vectors[h] for h in hashes])
-    assigned = assigner.assign(matrix, [item.metadata] * len(parts), [s.text for s in parts])
     scored = []
-    for segment, text_hash, touchpoints in zip(parts, hashes, assigned):
-        touchpoint = touchpoints[0]
+    for segment, touchpoint in zip(parts, touchpoints):
         if touchpoint.method == "fallback" and document_touchpoint.touchpoint != touchpoint.touchpoint:
             touchpoint = TouchpointAssignment(
                 document_touchpoint.touchpoint, document_touchpoint.confidence, "document"
             )
+        text_hash = content_hash(segment.text)
         scored.append(ScoredSegment(segment, text_hash, sentiments[text_hash], touchpoint))
     return scored
