@@ -44,7 +44,8 @@ def enrich(
     model name and version, so a new version re-scores without it). Every vector is then new."""
     assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
     segments = {f.feedback_id: split_segments(f.text) for f in feedback}
-    segment_texts = {content_hash(s.text): s.text for parts in segments.values() for s in parts}
+    segment_hashes = {key: [content_hash(s.text) for s in parts] for key, parts in segments.items()}
+    segment_texts = {h: s.text for key, parts in segments.items() for s, h in zip(parts, segment_hashes[key])}
     # Taxonomy phrases share the embedding cache with feedback.
     phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
@@ -61,14 +62,15 @@ def enrich(
     unread = set()
     for item in feedback:
         if not registry.sentiment.reads(item.language):
-            unread |= {item.content_hash, *(content_hash(s.text) for s in segments[item.feedback_id])}
+            unread |= {item.content_hash, *segment_hashes[item.feedback_id]}
     scored_texts = _score_sentiment(registry, models, texts, unread, sentiments, timer)
     new_vectors = _embed(models, texts | phrase_hashes, vectors, timer)
-    documents, segment_touchpoints = _assign_touchpoints(assigner, feedback, segments, vectors, timer)
+    documents, segment_touchpoints = _assign_touchpoints(assigner, feedback, segments, segment_hashes, vectors, timer)
     scored = []
     calibration = models.tone_calibration if registry.sentiment.tone_calibration else None
     for item, assignments, part_touchpoints in zip(feedback, documents, segment_touchpoints):
-        parts = _scored_segments(segments[item.feedback_id], part_touchpoints, sentiments, assignments[0])
+        key = item.feedback_id
+        parts = _scored_segments(segments[key], segment_hashes[key], part_touchpoints, sentiments, assignments[0])
         tone = sentiments[item.content_hash]
         if calibration is not None and tone.label != UNSCORED and calibration.applies(len(parts)):
             tone = document_tone(tone, parts, calibration)
@@ -133,6 +135,7 @@ def _assign_touchpoints(
     assigner: TouchpointAssigner,
     feedback: list[Feedback],
     segments: dict[str, list[Segment]],
+    segment_hashes: dict[str, list[str]],
     vectors: dict[str, np.ndarray],
     timer: StageTimer,
 ) -> tuple[list[list[TouchpointAssignment]], list[list[TouchpointAssignment]]]:
@@ -146,7 +149,7 @@ def _assign_touchpoints(
         matrix = np.array([vectors[f.content_hash] for f in feedback])
         assignments = assigner.assign(matrix, [f.metadata for f in feedback], [f.text for f in feedback])
         parts = [(item, segment) for item in feedback for segment in segments[item.feedback_id]]
-        matrix = np.array([vectors[content_hash(segment.text)] for _, segment in parts])
+        matrix = np.array([vectors[h] for item in feedback for h in segment_hashes[item.feedback_id]])
         best = iter(
             touchpoints[0]
             for touchpoints in assigner.assign(matrix, [i.metadata for i, _ in parts], [s.text for _, s in parts])
@@ -158,6 +161,7 @@ def _assign_touchpoints(
 
 def _scored_segments(
     parts: list[Segment],
+    hashes: list[str],
     touchpoints: list[TouchpointAssignment],
     sentiments: dict[str, SentimentScore],
     document_touchpoint: TouchpointAssignment,
@@ -165,11 +169,10 @@ def _scored_segments(
     """A feedback's segments with their tone and touchpoint. A segment too short to name a touchpoint
     itself ("It never came.") takes its document's: it is about what the document is about."""
     scored = []
-    for segment, touchpoint in zip(parts, touchpoints):
+    for segment, text_hash, touchpoint in zip(parts, hashes, touchpoints):
         if touchpoint.method == "fallback" and document_touchpoint.touchpoint != touchpoint.touchpoint:
             touchpoint = TouchpointAssignment(
                 document_touchpoint.touchpoint, document_touchpoint.confidence, "document"
             )
-        text_hash = content_hash(segment.text)
         scored.append(ScoredSegment(segment, text_hash, sentiments[text_hash], touchpoint))
     return scored
