@@ -109,7 +109,7 @@ def run_phase(phase: str, database: Path, sources: Path, reports: Path) -> dict:
     from cx_nlp.config import load_registry
 
     context = PipelineContext.from_settings(
-        settings, models=TimedModels(load_registry(settings.path(settings.model_registry)), ROOT)
+        settings, models=TimedModels(load_registry(settings.path(settings.model_registry)), ROOT, settings.device)
     )
     engine = make_engine(settings.resolved_warehouse_url())
     migrate(engine, ROOT / "sql")

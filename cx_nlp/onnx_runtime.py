@@ -49,6 +49,7 @@ from cx_nlp.config import ModelEntry
 from cx_nlp.embeddings import _ChunkedEmbedder
 from cx_nlp.model_runtime import ADAPTER_CONFIG, offline, resolve_model_path
 from cx_nlp.sentiment import SentimentClassifier
+from cx_nlp.textprep import additive_counter
 
 SCHEMES = ("fp32", "int8", "int8-dynamic")
 # The registry's `runtime` values and the export scheme each runs.
@@ -380,6 +381,7 @@ class OnnxEmbedder(_ChunkedEmbedder):
         self.max_length = min(entry.max_length, int(meta["max_seq_length"]))
         self.max_tokens = self.max_length - 2
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self._count_many = additive_counter(self.tokenizer)
         self.session = session(folder / MODEL_FILE, threads)
         self.step = entry.batch_size * 4
 
@@ -418,6 +420,7 @@ class OnnxSentimentClassifier(SentimentClassifier):
             raise ValueError(f"{folder}: not an exported sentiment model ({meta.get('kind')!r})")
         self.scheme = meta["scheme"]
         self.session = session(folder / MODEL_FILE, threads)
+        self.device = "cpu"  # ONNX Runtime's CPU provider, whatever CX_DEVICE says
         self._configure(entry, AutoTokenizer.from_pretrained(str(folder), local_files_only=True), meta["id2label"])
         self.max_tokens = min(self.max_tokens, int(meta["max_seq_length"]) - 2)
 

@@ -86,7 +86,7 @@ class PipelineContext:
             sources=load_sources(settings.path(settings.sources_config)),
             taxonomy=load_taxonomy(settings.path(settings.touchpoints_config)),
             registry=registry,
-            models=models or Models(registry, settings.home),
+            models=models or Models(registry, settings.home, settings.device),
         )
 
 

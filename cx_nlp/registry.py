@@ -1,5 +1,6 @@
 """The models the registry names, loaded once per process, each in the runtime its entry selects (torch,
-or an ONNX export made on first use: cx_nlp/onnx_runtime.py)."""
+on the CPU or a GPU as CX_DEVICE says, or an ONNX export made on first use and run on the CPU:
+cx_nlp/onnx_runtime.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,18 @@ from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5
 class Models:
     """Loads each model once per process and reuses it across intervals (backfills, DAG tasks)."""
 
-    def __init__(self, registry: ModelRegistry, home: Path):
+    def __init__(self, registry: ModelRegistry, home: Path, device: str = "auto"):
         self.registry = registry
         self.home = home
+        self.requested_device = device
+
+    @cached_property
+    def device(self) -> str:
+        """The torch device the models load on, resolved when the first one loads: a run that needs no
+        model (a rerun) never imports torch."""
+        from cx_nlp.model_runtime import select_device
+
+        return select_device(self.requested_device)
 
     @cached_property
     def sentiment(self):
@@ -26,7 +36,7 @@ class Models:
             return OnnxSentimentClassifier(entry, prepared_folder(entry, self.home, "sentiment"))
         from cx_nlp.sentiment import SentimentClassifier
 
-        return SentimentClassifier(entry, self.home)
+        return SentimentClassifier(entry, self.home, self.device)
 
     @cached_property
     def tone_calibration(self):
@@ -47,4 +57,4 @@ class Models:
             from cx_nlp.onnx_runtime import OnnxEmbedder, prepared_folder
 
             return OnnxEmbedder(entry, prepared_folder(entry, self.home, "embedding"))
-        return Embedder(entry, self.home)
+        return Embedder(entry, self.home, self.device)

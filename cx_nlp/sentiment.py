@@ -9,9 +9,17 @@ from pathlib import Path
 import numpy as np
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.model_runtime import ADAPTER_CONFIG, forward_precision, offline, release_freed_memory, resolve_model_path
+from cx_nlp.model_runtime import (
+    ADAPTER_CONFIG,
+    batch_size_on,
+    forward_precision,
+    offline,
+    place_model,
+    release_freed_memory,
+    resolve_model_path,
+)
 from cx_nlp.records import SENTIMENT_LABELS, SentimentScore, sentiment_head
-from cx_nlp.textprep import chunk_by_tokens, distinct_with_index, prepare_for_model, split_sentences
+from cx_nlp.textprep import additive_counter, chunk_many, distinct_with_index, prepare_for_model, split_sentences
 
 
 def adapter_base_path(folder: Path, entry: ModelEntry, home: Path) -> str:
@@ -77,7 +85,7 @@ class SentimentClassifier:
         from transformers import AutoTokenizer
 
         model, path = load_classifier(entry, home)
-        self.model = model.to(device)
+        self.model = place_model(model, entry, device)
         self.device = device
         self._torch = torch
         self._configure(entry, AutoTokenizer.from_pretrained(path, local_files_only=True), self.model.config.id2label)
@@ -85,7 +93,9 @@ class SentimentClassifier:
     def _configure(self, entry: ModelEntry, tokenizer, id2label: dict) -> None:
         """What every backend shares: the entry, the tokenizer, the output order and the chunk length."""
         self.entry = entry
+        self.batch_size = batch_size_on(entry, self.device)
         self.tokenizer = tokenizer
+        self._count_many = additive_counter(tokenizer)
         self.label_order = self._label_order(id2label)
         self.max_tokens = min(entry.max_length, getattr(self.tokenizer, "model_max_length", 512) or 512) - 2
 
@@ -111,7 +121,7 @@ class SentimentClassifier:
 
     def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
         out = []
-        batch_size = self.entry.batch_size
+        batch_size = self.batch_size
         with self._torch.inference_mode(), forward_precision(self.entry, self.device):
             for offset in range(0, len(texts), batch_size):
                 encoded = self.tokenizer(
@@ -142,10 +152,10 @@ class SentimentClassifier:
         """What the model reads for `texts`: each text's chunks, then every salient sentence, in one flat
         list (chunks and sentences go through the model together: one sort, full batches)."""
         prepared = [prepare_for_model(t) for t in texts]
-        chunked = [chunk_by_tokens(t, self._count_tokens, self.max_tokens) for t in prepared]
+        chunked, counts = chunk_many(prepared, self._count_tokens, self.max_tokens, self._count_many)
         sentences = [self.salient_sentences(t) for t in prepared]
         flat = [c for chunks in chunked for c in chunks] + [s for group in sentences for s in group]
-        weights = np.array([max(1, self._count_tokens(c)) for chunks in chunked for c in chunks], dtype=float)
+        weights = np.array([max(1, n) for group in counts for n in group], dtype=float)
         return ScoringPlan(flat, chunked, sentences, weights)
 
     def input_probabilities(
@@ -168,7 +178,7 @@ class SentimentClassifier:
         # Sort by length so each batch pads little; restore order afterwards.
         order = np.argsort([len(c) for c in inputs], kind="stable")
         probabilities = np.zeros((len(inputs), 3))
-        batch = max(1, self.entry.batch_size) * 4
+        batch = self.batch_size * 4
         total = len(inputs) if texts is None else texts
         reported = 0
         for offset in range(0, len(order), batch):

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # touchpoint (docs/quality.md, "Mining segments").
     issue_reducer: Literal["pca", "umap", "auto"] = "auto"
     batch_size: int = Field(default=32, ge=1)
+    # Where the models run: "auto" takes the first CUDA GPU torch sees and the CPU otherwise; "cpu",
+    # "cuda", "cuda:N" or "mps" by name (a named GPU that is missing stops the run at the first model).
+    device: str = Field(
+        default="auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$", description="Torch device of the models (CX_DEVICE)"
+    )
     progress: bool = True
     # Also redact people's names and street addresses (cx_nlp.pii_entities): needs the optional
     # `names` extra (spaCy and a packaged model); off by default (figures in README, "Personal data").

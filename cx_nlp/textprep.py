@@ -60,6 +60,74 @@ def chunk_by_tokens(text: str, count_tokens, max_tokens: int) -> list[str]:
     return chunks
 
 
+def additive_counter(tokenizer):
+    """A function that counts the content tokens of many strings in one tokenizer call, for tokenizers
+    whose counts add up over pieces joined by a space: WordPiece (BERT, MiniLM, MPNet) splits on spaces
+    and punctuation before it looks words up, so "a b" has the tokens of "a" plus those of "b". None for
+    any other tokenizer (byte-level BPE, SentencePiece), whose pieces can merge across a join."""
+    from tokenizers.models import WordPiece
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or not isinstance(backend.model, WordPiece):
+        return None
+
+    def count_many(texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    return count_many
+
+
+def chunk_many(texts, count_tokens, max_tokens: int, count_many=None) -> tuple[list[list[str]], list[list[int]]]:
+    """Each text's chunks as `chunk_by_tokens` makes them, and each chunk's token count.
+
+    With `count_many` (`additive_counter`'s), three tokenizer calls count every text, then the sentences
+    of the texts too long, then the words of the sentences too long, and chunks are packed by adding
+    counts: the same chunks from three batched calls instead of one call per sentence and per candidate
+    chunk (on a GPU, counting one by one took longer than the models' forward passes over long texts).
+    Without it, `chunk_by_tokens` text by text."""
+    if count_many is None:
+        chunked = [chunk_by_tokens(t, count_tokens, max_tokens) for t in texts]
+        return chunked, [[count_tokens(c) for c in chunks] for chunks in chunked]
+    totals = count_many(texts)
+    long = {i: split_sentences(t) for i, t in enumerate(texts) if totals[i] > max_tokens}
+    sentence_counts = iter(count_many([s for group in long.values() for s in group]))
+    counted = {i: [(s, next(sentence_counts)) for s in group] for i, group in long.items()}
+    words = list({w: None for group in counted.values() for s, n in group if n > max_tokens for w in s.split()})
+    word_counts = dict(zip(words, count_many(words)))
+    chunked, counts = [], []
+    for i, text in enumerate(texts):
+        if i not in counted:
+            chunked.append([text])
+            counts.append([totals[i]])
+            continue
+        pieces: list[tuple[str, int]] = []
+        for sentence, n in counted[i]:
+            if n <= max_tokens:
+                pieces.append((sentence, n))
+            else:
+                pieces.extend(_pack(((w, word_counts[w]) for w in sentence.split()), max_tokens))
+        text_chunks = _pack(pieces, max_tokens)
+        chunked.append([c for c, _ in text_chunks])
+        counts.append([n for _, n in text_chunks])
+    return chunked, counts
+
+
+def _pack(pieces, max_tokens: int) -> list[tuple[str, int]]:
+    """Consecutive pieces joined by spaces while their counts add up to at most `max_tokens`."""
+    out, current, size = [], "", 0
+    for piece, n in pieces:
+        if current and size + n > max_tokens:
+            out.append((current, size))
+            current, size = piece, n
+        else:
+            current, size = f"{current} {piece}".strip(), size + n
+    if current:
+        out.append((current, size))
+    return out
+
+
 def distinct_with_index(items):
     """The distinct strings of `items` in first-seen order, and for each item its row among them: a model
     reads each distinct string once and `result[index]` fans the rows back out."""

@@ -47,7 +47,7 @@ def test_each_step_of_model_batches_releases_freed_memory(monkeypatch):
     assert len(released) == 4
 
     classifier = object.__new__(sentiment.SentimentClassifier)
-    classifier.entry = type("Entry", (), {"batch_size": 2})()  # steps of 4 * 2 inputs
+    classifier.batch_size = 2  # steps of 4 * 2 inputs
     classifier._probabilities = lambda texts: np.full((len(texts), 3), 1 / 3)
     released.clear()
     probabilities = classifier.batched_probabilities([f"input {n}" for n in range(20)])
