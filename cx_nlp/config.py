@@ -126,10 +126,12 @@ class ModelEntry(_Strict):
     # CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), with cosines within 1e-4 of float32.
     # Elsewhere it would be emulated and slower, so such a CPU runs float32 and logs why.
     cpu_precision: CpuPrecision = "float32"
-    # On a GPU (CX_DEVICE=auto finds one, or cuda) the weights are cast to this dtype as the model loads:
-    # float16 uses the tensor cores and halves the bytes each layer reads; vectors and probabilities come
-    # back as float32 either way (docs/benchmarks.md, "GPU" has the measured fidelity and speed).
-    gpu_precision: GpuPrecision = "float16"
+    # On a GPU (CX_DEVICE=auto finds one, or cuda) the weights are cast to this dtype as the model loads;
+    # vectors and probabilities come back as float32 either way. For MiniLM on an H200 float32 ran
+    # fastest of the three (the GPU's arithmetic is a sliver of a run: CPU work per batch dominates) and
+    # float16 kept every label and cosines to 1e-5 (docs/benchmarks.md, "GPU"); a larger model may
+    # want float16 or bfloat16 (tensor cores, half the bytes per layer).
+    gpu_precision: GpuPrecision = "float32"
     # Texts per forward pass on a GPU (unset: 8 x batch_size). Inputs are sorted by length, so a large
     # batch pads little; the CPU keeps `batch_size`.
     gpu_batch_size: int | None = Field(default=None, ge=1)
