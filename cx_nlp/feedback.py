@@ -3,12 +3,18 @@ de-duplicate on the record id and on the content)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from cx_nlp.normalise import clean_text, content_hash, detect_language
-from cx_nlp.pii import redact_metadata, redact_pii
+from cx_nlp.pii import names_enabled, redact_metadata, redact_pii
+from cx_nlp.pii_entities import SPACY_MODEL
 from cx_nlp.records import Feedback, QuarantinedRecord, SourceRecord
 from cx_nlp.sources.fields import MAX_ID_CHARS, id_problem, not_unicode
 
@@ -26,15 +32,87 @@ def feedback_id_of(record: SourceRecord) -> str:
     return f"{record.source}:{record.external_id}"
 
 
+# Normalising a record reads the record and, besides it, only this code, these libraries and whether
+# names are redacted: a feedback row stored under the same `normalised_key` is the record normalised
+# again, and a rerun reuses it (language detection and PII redaction were most of a rerun's time).
+_PACKAGE = Path(__file__).resolve().parent
+_NORMALISE_CODE = ("feedback.py", "normalise.py", "pii.py", "pii_entities.py", "pii_patterns.py", "pii_phones.py")
+_NORMALISE_LIBRARIES = ("py3langid", "phonenumbers", "selectolax")
+# Stored payloads: redacted by the same rules, made storable by the warehouse's rows.
+_PAYLOAD_CODE = (_PACKAGE / "warehouse" / "rows.py",)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "absent"
+
+
+@cache
+def normalise_code_digest(names: bool) -> str:
+    """A digest of what normalising reads besides the record (`names`: the optional name detector)."""
+    digest = hashlib.blake2b(digest_size=16)
+    libraries = _NORMALISE_LIBRARIES + (("spacy", SPACY_MODEL.replace("_", "-")) if names else ())
+    for path in [_PACKAGE / name for name in _NORMALISE_CODE] + [_PACKAGE / "sources" / "fields.py"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(repr([(name, _version(name)) for name in libraries] + [("names", names)]).encode())
+    return digest.hexdigest()
+
+
+def normalised_key(record: SourceRecord, code_digest: str) -> str:
+    """What one record's feedback depends on: every field of the record, and the code's digest."""
+    digest = hashlib.blake2b(digest_size=32)
+    values = [getattr(record, item.name) for item in dataclasses.fields(record)]
+    digest.update(repr([code_digest, *values]).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@cache
+def payload_digest(id_column: str, names: bool) -> str:
+    """How a source's raw payloads are stored: the redaction, the storable JSON, the id column kept."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(normalise_code_digest(names).encode())
+    for path in _PAYLOAD_CODE:
+        digest.update(path.read_bytes())
+    digest.update(repr(id_column).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def reused_feedback(record: SourceRecord, key: str, stored: Mapping[str, object]) -> Feedback:
+    """The record's feedback from the row stored under the same key: its text as redacted, hash,
+    language and redactions; everything else is the record's own (the key covers it)."""
+    return Feedback(
+        feedback_id=feedback_id_of(record),
+        source=record.source,
+        external_id=record.external_id,
+        source_kind=record.source_kind,
+        text=stored["text"],
+        content_hash=stored["content_hash"],
+        language=stored["language"],
+        language_confidence=stored["language_confidence"],
+        created_at=record.created_at,
+        rating=record.rating,
+        metadata=stored["metadata"],
+        pii_redactions=stored["pii_redactions"],
+        raw_record_key=record.raw_record_key,
+        normalised_key=key,
+    )
+
+
 def normalise(
     records: Sequence[SourceRecord],
     payloads: dict[tuple[str, str], dict],
     earlier_owner: Callable[[Sequence[str]], dict[str, str]] = lambda hashes: {},
+    stored: Callable[[Sequence[str]], Mapping[str, Mapping[str, object]]] = lambda ids: {},
 ) -> NormaliseResult:
     """Clean, redact PII, hash and detect language; dedupe on (source, id), then on content.
 
     PII is redacted here, before any text is stored in `feedback` or reaches a model.
-    `earlier_owner` maps content hashes to feedback already stored for other intervals.
+    `earlier_owner` maps content hashes to feedback already stored for other intervals; `stored` maps
+    feedback ids to their stored rows (with `normalised_key`): a record whose key matches its row's is
+    not normalised again.
     """
     result = NormaliseResult()
     latest: dict[str, SourceRecord] = {}
@@ -45,8 +123,15 @@ def normalise(
             result.superseded.append(latest[key].raw_record_key)
         latest[key] = record
     candidates: list[Feedback] = []
+    code = normalise_code_digest(names_enabled())
+    rows = stored(list(latest))
     for record in sorted(latest.values(), key=lambda r: (r.created_at, r.source, r.external_id)):
-        outcome = to_feedback(record, payloads.get((record.source, record.raw_record_key), {}))
+        key = normalised_key(record, code)
+        row = rows.get(feedback_id_of(record))
+        if row is not None and row["normalised_key"] == key:
+            candidates.append(reused_feedback(record, key, row))
+            continue
+        outcome = to_feedback(record, payloads.get((record.source, record.raw_record_key), {}), key)
         if isinstance(outcome, QuarantinedRecord):
             result.quarantined.append(outcome)
         else:
@@ -78,7 +163,7 @@ def unfit(record: SourceRecord) -> tuple[str, str] | None:
     return None
 
 
-def to_feedback(record: SourceRecord, payload: dict) -> Feedback | QuarantinedRecord:
+def to_feedback(record: SourceRecord, payload: dict, key: str = "") -> Feedback | QuarantinedRecord:
     """One record cleaned, redacted, hashed and its language detected; quarantined if no text is left."""
     problem = unfit(record)
     if problem:
@@ -109,4 +194,5 @@ def to_feedback(record: SourceRecord, payload: dict) -> Feedback | QuarantinedRe
         metadata=redact_metadata(record.metadata),
         pii_redactions=dict(redaction.counts),
         raw_record_key=record.raw_record_key,
+        normalised_key=key,
     )

@@ -36,7 +36,7 @@ from cx_nlp.report import load_report_data, write_report
 from cx_nlp.settings import Settings
 from cx_nlp.sources.ingest import ingest
 from cx_nlp.sources.streams import MemoryStateStore
-from cx_nlp.warehouse import rows, store
+from cx_nlp.warehouse import reuse, rows, store
 from cx_nlp.warehouse.curation import issue_merges
 from cx_nlp.warehouse.db import make_engine, migrate
 from cx_nlp.warehouse.state import WarehouseStateStore
@@ -141,20 +141,25 @@ def ingest_interval(
         loads, source_failures = ingest(selected, context.settings.home, start, end, bookmarks)
         advance(len(selected.sources))
     records = [r for load in loads for r in load.records]
-    payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
 
     with timer.stage("normalise", len(records)) as advance:
-        with engine.connect() as connection:
-            normalised = normalise(
-                records, payloads, lambda hashes: store.content_owners_outside(connection, hashes, start, end)
-            )
+        normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
         advance(len(records))
     feedback = normalised.feedback
     enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer, rescore)
 
     embedding_ref = (context.registry.embedding.name, context.registry.embedding.version)
     write = rows.ingest_write(
-        run_id, start, end, loads, normalised, enriched.scored, enriched.new_vectors, embedding_ref, rescore
+        run_id,
+        start,
+        end,
+        loads,
+        normalised,
+        enriched.scored,
+        enriched.new_vectors,
+        embedding_ref,
+        rescore,
+        kept_payloads,
     )
     with timer.stage("write", len(feedback)) as advance:
         with engine.begin() as connection:
@@ -164,14 +169,31 @@ def ingest_interval(
     return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
 
 
+def _normalise_interval(engine: Engine, loads, start: date, end: date):
+    """The interval's records normalised, and the raw records whose stored payload stays: records
+    delivered again unchanged reuse their stored feedback and redacted payloads (a rerun)."""
+    records = [r for load in loads for r in load.records]
+    payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
+    with engine.connect() as connection:
+        normalised = normalise(
+            records,
+            payloads,
+            lambda hashes: store.content_owners_outside(connection, hashes, start, end),
+            lambda ids: reuse.stored_feedback(connection, ids),
+        )
+        kept_payloads = reuse.redacted_payloads(connection, rows.raw_payload_digests(loads))
+    return normalised, kept_payloads
+
+
 def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriched) -> dict:
     feedback = normalised.feedback
     rows_read = sum(len(load.raw) for load in loads)
+    rows_stored = len(write.raw_records) + len(write.raw_records_kept)
     return {
-        "raw": len(write.raw_records),
+        "raw": rows_stored,
         "quarantined": sum(len(load.quarantined) for load in loads) + len(normalised.quarantined),
         # Content duplicates plus rows delivered twice byte for byte (they land once).
-        "duplicates": len(normalised.duplicates) + rows_read - len(write.raw_records),
+        "duplicates": len(normalised.duplicates) + rows_read - rows_stored,
         "superseded": len(normalised.superseded),
         "feedback": len(feedback),
         "segments": sum(len(d.segments) for d in enriched.scored),

@@ -86,6 +86,8 @@ class Feedback:
     metadata: dict
     pii_redactions: dict[str, int] = field(default_factory=dict)
     raw_record_key: str = ""
+    # Digest of the source record and the normalising code (cx_nlp.feedback.normalised_key).
+    normalised_key: str = ""
 
 
 @dataclass

@@ -34,6 +34,9 @@ VOLATILE_COLUMNS = {
     "stg_issue_label": {"analyst_label_set_at"},
     # The digest covers the mining code itself: any change to cx_nlp/issues gives another.
     "issue_window": {"mined_at", "inputs_digest"},
+    # Digests that cover the normalising code and the PII libraries' versions (cx_nlp.feedback).
+    "feedback": {"normalised_key"},
+    "raw_record": {"redacted_by"},
 }
 VOLATILE_STATS = {"seconds", "stage_seconds", "documents_per_second"}
 

@@ -6,15 +6,15 @@ import dataclasses
 import json
 import math
 import typing
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 import numpy as np
 
 from cx_nlp.embeddings import from_bytes, to_bytes
-from cx_nlp.feedback import NormaliseResult
+from cx_nlp.feedback import NormaliseResult, payload_digest
 from cx_nlp.issues.records import DayFigures, Issue, MinedWindow, PriorIssue, TouchpointDay, Verbatim
-from cx_nlp.pii import redact_payload, redact_pii
+from cx_nlp.pii import names_enabled, redact_payload, redact_pii
 from cx_nlp.records import QuarantinedRecord, ScoredDocument
 from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
 from cx_nlp.sources.ingest import LoadResult
@@ -92,16 +92,21 @@ def ingest_write(
     new_vectors: dict[str, np.ndarray],
     embedding_ref: tuple[str, str],
     replace_embeddings: bool = False,
+    kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> IngestWrite:
     """Everything one ingest of an interval writes, built before the transaction opens;
-    `replace_embeddings` when the vectors were computed again for texts the cache already held."""
+    `replace_embeddings` when the vectors were computed again for texts the cache already held;
+    `kept_payloads`: (source, record key) of raw records stored already with the payload as it would be
+    redacted now (`raw_payload_digests`), which are not redacted again."""
     quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
     feedback, sentiment, touchpoints = scored_rows(scored, run_id)
+    raw_records = raw_rows(loads, normalised, quarantined, scored, run_id, kept_payloads)
     return IngestWrite(
         run_id=run_id,
         interval_start=start,
         interval_end=end,
-        raw_records=raw_rows(loads, normalised, quarantined, scored, run_id),
+        raw_records=[row for row in raw_records if "payload" in row],
+        raw_records_kept=[row for row in raw_records if "payload" not in row],
         quarantine=quarantine_rows(loads, quarantined, run_id),
         embeddings=embedding_rows(new_vectors, embedding_ref),
         feedback=feedback,
@@ -112,6 +117,13 @@ def ingest_write(
         source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
         replace_embeddings=replace_embeddings,
     )
+
+
+def raw_payload_digests(loads: Sequence[LoadResult]) -> list[tuple[str, str, str]]:
+    """(source, record key, redaction digest) of every raw record delivered: what `kept_payloads` asks
+    the warehouse about."""
+    names = names_enabled()
+    return [(raw.source, raw.record_key, payload_digest(load.id_column, names)) for load in loads for raw in load.raw]
 
 
 def _stored_payload(payload: dict, id_column: str) -> dict:
@@ -127,11 +139,14 @@ def raw_rows(
     quarantined: Sequence[QuarantinedRecord],
     scored: Sequence[ScoredDocument],
     run_id: str,
+    kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> list[dict]:
-    """Every row as a source delivered it, with what became of it: loaded, duplicate, superseded or quarantined."""
+    """Every row as a source delivered it, with what became of it: loaded, duplicate, superseded or
+    quarantined; without its payload where `kept_payloads` keeps the stored one."""
     quarantined_keys = {(q.source, q.record_key) for q in quarantined}
     duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
     superseded = set(normalised.superseded)
+    names = names_enabled()
     loaded_by_raw = {(d.feedback.source, d.feedback.raw_record_key): d.feedback.feedback_id for d in scored}
     rows = []
     for load in loads:
@@ -145,19 +160,20 @@ def raw_rows(
                 status, feedback_id = "superseded", None
             else:
                 status, feedback_id = "loaded", loaded_by_raw.get(key)
-            rows.append(
-                {
-                    "source": raw.source,
-                    "record_key": raw.record_key,
-                    "external_id": _external_id(raw.payload, load.id_column),
-                    "position": raw.position,
-                    "payload": _stored_payload(raw.payload, load.id_column),
-                    "status": status,
-                    "feedback_id": feedback_id,
-                    "first_run_id": run_id,
-                    "last_run_id": run_id,
-                }
-            )
+            row = {
+                "source": raw.source,
+                "record_key": raw.record_key,
+                "external_id": _external_id(raw.payload, load.id_column),
+                "position": raw.position,
+                "status": status,
+                "feedback_id": feedback_id,
+                "first_run_id": run_id,
+                "last_run_id": run_id,
+                "redacted_by": payload_digest(load.id_column, names),
+            }
+            if key not in kept_payloads:
+                row["payload"] = _stored_payload(raw.payload, load.id_column)
+            rows.append(row)
     # The same raw row can appear twice in one file (an exact duplicate line): it lands once.
     return list({(r["source"], r["record_key"]): r for r in rows}.values())
 
@@ -226,6 +242,7 @@ def scored_rows(scored: Sequence[ScoredDocument], run_id: str) -> tuple[list[dic
                 "metadata": storable(f.metadata),
                 "pii_redactions": f.pii_redactions,
                 "raw_record_key": f.raw_record_key,
+                "normalised_key": f.normalised_key or None,
                 "run_id": run_id,
             }
         )

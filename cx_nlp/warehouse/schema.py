@@ -74,6 +74,9 @@ raw_record = Table(
     Column("payload", Json, nullable=False),
     Column("status", String(16), nullable=False),  # loaded | duplicate | quarantined
     Column("feedback_id", String(300)),
+    # Digest of the redaction that made `payload` (cx_nlp.feedback.payload_digest): a rerun under the
+    # same one keeps the stored payload instead of redacting the delivered one again.
+    Column("redacted_by", String(64)),
     Column("first_run_id", String(64), nullable=False),
     Column("last_run_id", String(64), nullable=False),
     Index(None, "source", "external_id"),
@@ -108,6 +111,9 @@ feedback = Table(
     Column("metadata", Json, nullable=False, default=dict),
     Column("pii_redactions", Json, nullable=False, default=dict),
     Column("raw_record_key", String(64), nullable=False),
+    # Digest of the source record and of the code and settings that normalised it
+    # (cx_nlp.feedback.normalised_key): a rerun reuses the row instead of normalising the record again.
+    Column("normalised_key", String(64)),
     Column("run_id", String(64), nullable=False),
     Index(None, "created_day"),
     Index(None, "content_hash"),

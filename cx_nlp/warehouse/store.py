@@ -13,6 +13,7 @@ from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import PriorIssue
 from cx_nlp.records import SentimentScore, WindowDocument, WindowSegment
 from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.reuse import touch_raw_records
 from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
@@ -263,11 +264,14 @@ class IngestWrite:
     source_states: dict[str, dict] = field(default_factory=dict)
     # A forced re-score computed every vector again: they replace the cached ones of the same model version.
     replace_embeddings: bool = False
+    # Raw records whose stored payload stays (delivered again, redacted alike): rows without `payload`.
+    raw_records_kept: list[dict] = field(default_factory=list)
 
 
 def write_ingest(connection: Connection, data: IngestWrite) -> None:
     """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`."""
     upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
+    touch_raw_records(connection, data.raw_records_kept)
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
     write_vectors = upsert if data.replace_embeddings else insert_missing
     write_vectors(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
