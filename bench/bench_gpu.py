@@ -31,23 +31,10 @@ PRECISIONS = ("float16", "bfloat16", "float32")
 
 
 def generated_texts(kind: str, count: int, seed: int) -> list[str]:
-    """`count` generated texts of one length class (bench_pipeline's rule: tweets or tickets)."""
-    from bench_pipeline import END, START, TICKET_WORDS
-    from generate import Generator
+    """`count` generated texts of one length class (bench_pipeline's: tweets or tickets)."""
+    from bench_pipeline import generated_documents
 
-    def wanted(doc) -> bool:
-        if kind == "tweets":
-            return doc.channel == "social"
-        return doc.channel == "complaint" and TICKET_WORDS[0] <= len(doc.text.split()) <= TICKET_WORDS[1]
-
-    generator = Generator(seed, START, (END - START).days)
-    texts, index = [], 0
-    while len(texts) < count:
-        doc = generator.document(index)
-        index += 1
-        if wanted(doc):
-            texts.append(doc.text)
-    return texts
+    return [doc.text for doc in generated_documents(kind, count, seed)]
 
 
 def registry_in(precision: str, base=None):

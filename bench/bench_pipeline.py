@@ -57,13 +57,11 @@ def timed(label: str, count: int, fn):
     return value
 
 
-def generated_corpus(folder: Path, kind: str, count: int, seed: int) -> Path:
-    """`count` generated documents of one length class written as file sources; returns their sources.yaml.
-
-    tweets: the generator's social posts; tickets: its complaint narratives of 150-300 words."""
+def generated_documents(kind: str, count: int, seed: int) -> list:
+    """`count` generated documents of one length class: tweets, the generator's social posts; tickets,
+    its complaint narratives of 150-300 words."""
     sys.path.insert(0, str(ROOT / "bench"))
     from generate import Generator
-    from generate_files import write_files
 
     def wanted(doc) -> bool:
         if kind == "tweets":
@@ -77,7 +75,14 @@ def generated_corpus(folder: Path, kind: str, count: int, seed: int) -> Path:
         index += 1
         if wanted(doc):
             chosen.append(doc)
-    write_files(chosen, folder)
+    return chosen
+
+
+def generated_corpus(folder: Path, kind: str, count: int, seed: int) -> Path:
+    """`generated_documents` written as file sources; returns their sources.yaml."""
+    from generate_files import write_files
+
+    write_files(generated_documents(kind, count, seed), folder)
     return folder / "sources.yaml"
 
 
