@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
@@ -38,10 +37,13 @@ def generated_texts(kind: str, count: int, seed: int) -> list[str]:
 
 
 def registry_in(precision: str, base=None):
-    """The project's registry with both entries' `gpu_precision` set (and float32 on the CPU)."""
+    """The registry the settings name (CX_MODEL_REGISTRY) with both entries' `gpu_precision` set (and
+    float32 on the CPU)."""
     from cx_nlp.config import load_registry
+    from cx_nlp.settings import Settings
 
-    base = base or load_registry(Path(os.environ.get("CX_MODEL_REGISTRY", ROOT / "models" / "registry.yaml")))
+    settings = Settings(home=ROOT)
+    base = base or load_registry(settings.path(settings.model_registry))
     changes = {"gpu_precision": precision, "cpu_precision": "float32"}
     return base.model_copy(
         update={
@@ -148,19 +150,13 @@ def fidelity_sets(path: Path | None, count: int, seed: int) -> dict[str, tuple[l
 
 
 def machine() -> dict:
-    import sentence_transformers
+    """bench_pipeline's record of the machine (CPU, flags, library versions), and the GPU if any."""
     import torch
-    import transformers
+    from bench_pipeline import _machine
 
-    info = {
-        "cpu_cores": len(os.sched_getaffinity(0)),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "sentence-transformers": sentence_transformers.__version__,
-    }
+    info = _machine()
     if torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name(0)
-        info["cuda"] = torch.version.cuda
+        info |= {"gpu": torch.cuda.get_device_name(0), "cuda": torch.version.cuda}
     return info
 
 

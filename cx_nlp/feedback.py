@@ -9,9 +9,9 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from cx_nlp.digests import code_digest, library_version
 from cx_nlp.normalise import clean_text, content_hash, detect_language
 from cx_nlp.pii import names_enabled, redact_metadata, redact_pii
 from cx_nlp.pii_entities import SPACY_MODEL
@@ -42,22 +42,15 @@ _NORMALISE_LIBRARIES = ("py3langid", "phonenumbers", "selectolax")
 _PAYLOAD_CODE = (_PACKAGE / "warehouse" / "rows.py",)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "absent"
-
-
 @cache
 def normalise_code_digest(names: bool) -> str:
     """A digest of what normalising reads besides the record (`names`: the optional name detector)."""
     digest = hashlib.blake2b(digest_size=16)
     libraries = _NORMALISE_LIBRARIES + (("spacy", SPACY_MODEL.replace("_", "-")) if names else ())
-    for path in [_PACKAGE / name for name in _NORMALISE_CODE] + [_PACKAGE / "sources" / "fields.py"]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    digest.update(repr([(name, _version(name)) for name in libraries] + [("names", names)]).encode())
+    digest.update(
+        code_digest([_PACKAGE / name for name in _NORMALISE_CODE] + [_PACKAGE / "sources" / "fields.py"]).encode()
+    )
+    digest.update(repr([(name, library_version(name)) for name in libraries] + [("names", names)]).encode())
     return digest.hexdigest()
 
 
@@ -74,8 +67,7 @@ def payload_digest(id_column: str, names: bool) -> str:
     """How a source's raw payloads are stored: the redaction, the storable JSON, the id column kept."""
     digest = hashlib.blake2b(digest_size=32)
     digest.update(normalise_code_digest(names).encode())
-    for path in _PAYLOAD_CODE:
-        digest.update(path.read_bytes())
+    digest.update(code_digest(_PAYLOAD_CODE).encode())
     digest.update(repr(id_column).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -23,6 +22,7 @@ from sqlalchemy.exc import StatementError
 
 from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
+from cx_nlp.digests import library_version
 from cx_nlp.enrichment import Enriched, enrich
 from cx_nlp.feedback import normalise
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
@@ -140,11 +140,11 @@ def ingest_interval(
             bookmarks = MemoryStateStore({} if backfill else WarehouseStateStore(connection).all())
         loads, source_failures = ingest(selected, context.settings.home, start, end, bookmarks)
         advance(len(selected.sources))
-    records = [r for load in loads for r in load.records]
+    records = sum(len(load.records) for load in loads)
 
-    with timer.stage("normalise", len(records)) as advance:
+    with timer.stage("normalise", records) as advance:
         normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
-        advance(len(records))
+        advance(records)
     feedback = normalised.feedback
     enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer, rescore)
 
@@ -211,7 +211,7 @@ def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriche
 def mining_settings(context: PipelineContext) -> dict:
     """What besides the window's data decides its issues: settings, the embedding entry, library versions."""
     settings = context.settings
-    versions = {name: _version(name) for name in ("numpy", "scikit-learn", "scipy", "umap-learn", "pynndescent")}
+    versions = {name: library_version(name) for name in ("numpy", "scikit-learn", "scipy", "umap-learn", "pynndescent")}
     return {
         "issue_reducer": settings.issue_reducer,
         "issue_grouping": settings.issue_grouping,
@@ -219,13 +219,6 @@ def mining_settings(context: PipelineContext) -> dict:
         "embedding": context.registry.embedding.model_dump(mode="json"),
         "libraries": versions,
     }
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def mine_window(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cx_nlp.digests import code_digest
 from cx_nlp.issues.records import IssueWindow
 
 # The modules whose code decides what a window's issues are: a change to any of them mines afresh.
@@ -24,11 +25,7 @@ _MINING_CODE = sorted(Path(__file__).resolve().parent.glob("*.py"))
 
 
 def mining_code_digest(paths: Iterable[Path] = _MINING_CODE) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return code_digest(paths)
 
 
 def _vector(digest, vector: np.ndarray | None) -> None:
