@@ -52,6 +52,7 @@ METRIC_KEYS = (
     "issues_found",
     "gold_issues",
     "stability",
+    "membership_stability",
     "kmeans_nmi",
     "kmeans_ari",
     "kmeans_all_documents_nmi",
@@ -152,6 +153,16 @@ def _memberships(engine) -> dict[str, str]:
         return dict(connection.execute(query).all())
 
 
+def _member_pairs(engine) -> set[tuple[str, str]]:
+    """(feedback id, issue id) of every issue a feedback is in, one per problem it raises."""
+    from sqlalchemy import select
+
+    from cx_nlp.warehouse.schema import issue_member as m
+
+    with engine.connect() as connection:
+        return set(connection.execute(select(m.c.feedback_id, m.c.issue_id)).all())
+
+
 def _read_back(engine, embedding_ref: tuple[str, str]) -> dict[str, dict]:
     """external id -> sentiment label, embedding and content hash of each stored feedback row."""
     from sqlalchemy import select
@@ -219,6 +230,7 @@ class _Nights:
 
     first_night: dict[str, str]
     second_night: dict[str, str]
+    second_night_pairs: set[tuple[str, str]]  # (feedback id, issue id) of every membership
     issues_found: int
     stored: dict[str, dict]
     descriptions: np.ndarray
@@ -255,7 +267,7 @@ def evaluate(
         metrics.update(baselines.issue_baselines(rows, gold, nights.descriptions, seed))
         metrics.update(baselines.kmeans_silhouette_metrics(rows, gold, seed))
         metrics.update(baselines.bertopic_metrics(rows, gold, nights.embedder, seed))
-        metrics["stability"] = _stability(frame, holdout, labelled, nights)
+        metrics.update(_stability(frame, holdout, labelled, nights))
     return metrics
 
 
@@ -308,6 +320,7 @@ def _run_nights(frame, holdout: np.ndarray, settings: Settings, models: Models |
             return _Nights(
                 first_night=first_night,
                 second_night=_memberships(engine),
+                second_night_pairs=_member_pairs(engine),
                 issues_found=len(second.issues),
                 stored=_read_back(engine, (context.registry.embedding.name, context.registry.embedding.version)),
                 descriptions=_description_vectors(context, engine),
@@ -352,12 +365,19 @@ def _issue_metrics(gold: list[str], predicted: list[str]) -> dict:
     }
 
 
-def _stability(frame, holdout: np.ndarray, labelled: list, nights: _Nights) -> float | None:
-    """Of the labelled documents the first night put in an issue, the share the second night keeps there."""
+def _stability(frame, holdout: np.ndarray, labelled: list, nights: _Nights) -> dict:
+    """Of the labelled documents the first night put in an issue (scored under their closest one): the
+    share the second night keeps there as their closest issue (`stability`), and the share still in
+    that issue at all (`membership_stability`). They differ only for feedback in several issues, whose
+    closest one can change while every issue keeps it: what an analyst who saw it under an issue finds."""
     held = dict(zip(frame["id"], holdout))
-    kept = [
-        nights.second_night.get(doc["feedback_id"]) == nights.first_night[doc["feedback_id"]]
+    first = [
+        (doc["feedback_id"], nights.first_night[doc["feedback_id"]])
         for row, doc in labelled
         if not held[row.id] and doc["feedback_id"] in nights.first_night
     ]
-    return round(sum(kept) / len(kept), 4) if kept else None
+    if not first:
+        return {"stability": None, "membership_stability": None}
+    closest = sum(nights.second_night.get(feedback_id) == issue_id for feedback_id, issue_id in first)
+    member = sum(pair in nights.second_night_pairs for pair in first)
+    return {"stability": round(closest / len(first), 4), "membership_stability": round(member / len(first), 4)}

@@ -56,6 +56,7 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
         "issue_purity",
         "outlier_share",
         "stability",
+        "membership_stability",
         "kmeans_nmi",
         "kmeans_all_documents_nmi",
         "hdbscan_all_documents_nmi",
@@ -67,6 +68,8 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
         "vader_macro_f1",
     ):
         assert 0.0 <= metrics[key] <= 1.0, key
+    # Still in its issue whenever that issue is still its closest one.
+    assert metrics["membership_stability"] >= metrics["stability"]
     # k-means not told k: k from 2 .. 60 // 5 by silhouette.
     assert 2 <= metrics["kmeans_silhouette_k"] <= 12
     for key in ("issue_ari", "kmeans_ari"):
@@ -124,3 +127,24 @@ def test_shipped_evaluation_sets_are_what_their_generators_write(script, csv_nam
     monkeypatch.setattr(generator, "HERE", tmp_path)
     generator.main()
     assert (tmp_path / csv_name).read_bytes() == (folder / csv_name).read_bytes()
+
+
+def test_a_feedback_whose_closest_issue_changes_but_stays_in_it_counts_for_membership_only():
+    import pandas as pd
+
+    from cx_nlp.evaluate import _Nights, _stability
+
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"]})
+    labelled = [(row, {"feedback_id": f"f-{row.id}"}) for row in frame.itertuples()]
+    nights = _Nights(
+        first_night={"f-a": "I1", "f-b": "I2", "f-c": "I3", "f-d": "I1"},
+        # a: same closest issue; b: another issue is closer now, still in I2; c: left I3; d: held out.
+        second_night={"f-a": "I1", "f-b": "I4", "f-c": "I5", "f-d": "I9"},
+        second_night_pairs={("f-a", "I1"), ("f-b", "I4"), ("f-b", "I2"), ("f-c", "I5"), ("f-d", "I9")},
+        issues_found=4,
+        stored={},
+        descriptions=np.zeros((0, 2)),
+        embedder=None,
+    )
+    held_out = np.array([False, False, False, True])
+    assert _stability(frame, held_out, labelled, nights) == {"stability": 0.3333, "membership_stability": 0.6667}

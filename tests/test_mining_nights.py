@@ -102,3 +102,24 @@ def test_the_tracker_tells_the_miner_which_feedback_is_new_since_the_last_mined_
         window = IssueWindow(documents, [], start, end, "run", mined_through=mined_through)
         IssueTracker(miner_factory=Recording, embedding_languages=["en"]).track(window)
     assert seen == [None, [False, True, True, True]]
+
+
+def test_a_member_far_from_its_issue_centre_stays_in_it_the_next_night(corpus):
+    """A density cluster holds members further from its centre than a new document may join from
+    (`known_threshold`); such a member keeps its issue while it is `stay_threshold` close, and leaves
+    below that."""
+    texts, _, embeddings = corpus
+    late = _centre(embeddings[:20])
+    aside = np.linalg.qr(np.stack([late, embeddings[20]], axis=1))[0][:, 1]  # unit vector orthogonal to late
+
+    def night(cosine, **options):
+        member = cosine * late + np.sqrt(1 - cosine**2) * aside  # cosine to the late-delivery centre
+        previous = np.array([-1] * 20 + [0])
+        miner = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5), **options).fit(
+            [*texts[:20], texts[20]], np.vstack([embeddings[:20], member]), late[None, :], previous=previous
+        )
+        return int(miner.labels_[20])
+
+    assert night(0.4) == 0  # a member at 0.4: it stays
+    assert night(0.4, stay_threshold=0.5) == -1  # held to the joining bar it would leave
+    assert night(0.2) == -1  # too far from what the issue is about
