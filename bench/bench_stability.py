@@ -19,6 +19,7 @@ from pathlib import Path
 import bench_env  # sets what numpy and the models read when they load: first
 from sqlalchemy import select
 
+from cx_nlp.evaluate import issue_memberships
 from cx_nlp.pipeline import PipelineContext, run_interval
 from cx_nlp.settings import Settings
 from cx_nlp.warehouse import schema as t
@@ -27,13 +28,6 @@ from cx_nlp.warehouse.db import make_engine, migrate
 ROOT = bench_env.ROOT
 
 FIRST_NIGHT = date(2026, 10, 19)
-
-
-def closest_issues(connection) -> dict[str, str]:
-    """feedback id -> the issue its closest segment is in (a feedback in several issues has one row each)."""
-    m = t.issue_member
-    query = select(m.c.feedback_id, m.c.issue_id).order_by(m.c.feedback_id, m.c.similarity, m.c.issue_id)
-    return dict(connection.execute(query).all())  # ordered by similarity: the closest one stays
 
 
 def main() -> None:
@@ -53,11 +47,10 @@ def main() -> None:
             start = FIRST_NIGHT + timedelta(days=night)
             run_interval(context, engine, start, start + timedelta(days=1))
             with engine.connect() as connection:
-                for feedback_id, issue_id in closest_issues(connection).items():
+                for feedback_id, issue_id in issue_memberships(connection)[0].items():
                     first_id.setdefault(feedback_id, issue_id)
         with engine.connect() as connection:
-            final = closest_issues(connection)
-            final_pairs = set(connection.execute(select(t.issue_member.c.feedback_id, t.issue_member.c.issue_id)))
+            final, final_pairs = issue_memberships(connection)
             issues = connection.execute(select(t.issue.c.status)).scalars().all()
             labels = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.label)).all())
             events = (

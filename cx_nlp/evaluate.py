@@ -140,27 +140,18 @@ def _write_source(frame, holdout: np.ndarray, new_day: date, folder: Path) -> Pa
     return sources_path
 
 
-def _memberships(engine) -> dict[str, str]:
-    """feedback id -> the issue it belongs to; a feedback in several issues (one per problem it
-    raises) is scored under the one its segment is closest to."""
+def issue_memberships(connection) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """The warehouse's issue memberships: feedback id -> its closest issue (a feedback in several issues,
+    one per problem it raises, is scored under the one its segment is closest to), and every
+    (feedback id, issue id) pair."""
     from sqlalchemy import select
 
     from cx_nlp.warehouse.schema import issue_member as m
 
     query = select(m.c.feedback_id, m.c.issue_id).order_by(m.c.feedback_id, m.c.similarity, m.c.issue_id)
-    with engine.connect() as connection:
-        # Ordered by similarity, so the closest issue is the one the dict keeps.
-        return dict(connection.execute(query).all())
-
-
-def _member_pairs(engine) -> set[tuple[str, str]]:
-    """(feedback id, issue id) of every issue a feedback is in, one per problem it raises."""
-    from sqlalchemy import select
-
-    from cx_nlp.warehouse.schema import issue_member as m
-
-    with engine.connect() as connection:
-        return set(connection.execute(select(m.c.feedback_id, m.c.issue_id)).all())
+    rows = [tuple(row) for row in connection.execute(query)]
+    # Ordered by similarity, so the closest issue is the one the dict keeps.
+    return dict(rows), set(rows)
 
 
 def _read_back(engine, embedding_ref: tuple[str, str]) -> dict[str, dict]:
@@ -315,12 +306,15 @@ def _run_nights(frame, holdout: np.ndarray, settings: Settings, models: Models |
         try:
             migrate(engine, run_settings.path(run_settings.sql_dir))
             run_interval(context, engine, first_day, end)
-            first_night = _memberships(engine)
+            with engine.connect() as connection:
+                first_night, _ = issue_memberships(connection)
             second = run_interval(context, engine, end, end + timedelta(days=1))
+            with engine.connect() as connection:
+                second_night, second_night_pairs = issue_memberships(connection)
             return _Nights(
                 first_night=first_night,
-                second_night=_memberships(engine),
-                second_night_pairs=_member_pairs(engine),
+                second_night=second_night,
+                second_night_pairs=second_night_pairs,
                 issues_found=len(second.issues),
                 stored=_read_back(engine, (context.registry.embedding.name, context.registry.embedding.version)),
                 descriptions=_description_vectors(context, engine),
