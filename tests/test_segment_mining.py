@@ -83,6 +83,10 @@ def test_a_feedback_feeds_every_issue_it_raises_and_is_counted_once_in_each(mine
     positions = {m.feedback_id: m.segment_position for m in coupon.members}
     assert positions["f10"] == 1 and positions["f19"] == 0
     assert {m.segment_position for m in late.members} <= {0, 1}
+    # ... and every segment it holds: f0's two late-parcel segments, so the next night finds both.
+    held = {m.feedback_id: m.segment_positions for m in late.members}
+    assert held["f0"] == (0, 1) and held["f5"] == (0,)
+    assert {m.feedback_id: m.segment_positions for m in coupon.members}["f10"] == (1,)
     assert mined.outlier_share == 0.0
 
 

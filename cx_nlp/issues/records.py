@@ -109,6 +109,9 @@ class IssueMember:
     similarity: float
     method: str  # known (joined a prior issue) | cluster | nearest (an outlier pulled in)
     segment_position: int | None = None  # the segment that put the feedback in; None: the whole feedback
+    # Every segment of the feedback the issue holds, that one among them (None: the whole feedback), so
+    # that the next night finds each where it was (`IssueWindow.memberships`).
+    segment_positions: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -281,8 +281,19 @@ def _mined_issue(
         window_end=window.end,
         run_id=window.run_id,
     )
+    held: dict[str, list[int]] = {}
+    for index in cluster.members:
+        if group[index].position is not None:
+            held.setdefault(group[index].document.feedback_id, []).append(group[index].position)
     members = [
-        IssueMember(issue_id, unit.document.feedback_id, round(similarity, 4), method, unit.position)
+        IssueMember(
+            issue_id,
+            unit.document.feedback_id,
+            round(similarity, 4),
+            method,
+            unit.position,
+            tuple(sorted(held[unit.document.feedback_id])) if unit.position is not None else None,
+        )
         for unit, similarity, method in closest
     ]
     return MinedIssue(issue, members, daily_figures(documents), documents)
@@ -357,13 +368,21 @@ def fold_aliases(
 def _union(
     kept: list[IssueMember], kept_documents: list[WindowDocument], more: list[IssueMember], more_documents
 ) -> tuple[list[IssueMember], list[WindowDocument]]:
-    """Two issues' members as one: a feedback in both counts once, through its closer segment."""
+    """Two issues' members as one: a feedback in both counts once, through its closer segment, and
+    holds the segments of both."""
     chosen = _closest_per_feedback(
         [*zip(kept, kept_documents), *zip(more, more_documents)],
         feedback_id=lambda pair: pair[0].feedback_id,
         similarity=lambda pair: pair[0].similarity,
     )
-    return [m for m, _ in chosen], [d for _, d in chosen]
+    segments: dict[str, set[int]] = {}
+    for member in [*kept, *more]:
+        segments.setdefault(member.feedback_id, set()).update(member.segment_positions or ())
+    members = [
+        replace(m, segment_positions=tuple(sorted(segments[m.feedback_id])) if m.segment_positions else None)
+        for m, _ in chosen
+    ]
+    return members, [d for _, d in chosen]
 
 
 def _closest_per_feedback(items: Sequence, feedback_id: Callable, similarity: Callable) -> list:

@@ -224,6 +224,9 @@ issue_member = Table(
     Column("method", String(16), nullable=False),  # known (joined a prior issue) | cluster | nearest
     # The feedback's segment that put it in the issue (its closest one); None: the whole feedback.
     Column("segment_position", Integer, nullable=True),
+    # Every segment of the feedback that the issue holds (a JSON list, segment_position among them), so
+    # the next night keeps each in its issue; NULL: only segment_position is known.
+    Column("segment_positions", Json, nullable=True),
     Index(None, "feedback_id"),
 )
 

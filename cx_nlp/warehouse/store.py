@@ -231,8 +231,8 @@ def window_issue_rows(connection: Connection, window_end: date) -> list[dict]:
 def prior_memberships(connection: Connection) -> dict[tuple[str, int | None], str]:
     """Where the latest mined window put each unit: (feedback id, segment position) -> issue id."""
     m = t.issue_member
-    rows = connection.execute(select(m.c.feedback_id, m.c.segment_position, m.c.issue_id))
-    return {(feedback_id, position): issue_id for feedback_id, position, issue_id in rows}
+    rows = connection.execute(select(m.c.feedback_id, m.c.segment_positions, m.c.segment_position, m.c.issue_id))
+    return {(feedback_id, p): issue_id for feedback_id, every, one, issue_id in rows for p in every or [one]}
 
 
 def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
