@@ -66,3 +66,19 @@ def test_every_segment_an_issue_holds_is_read_back_as_the_night_before(warehouse
         ("short", None): "delivery-0001",
         ("older", 1): "billing-0001",
     }
+
+
+def test_a_feedback_mined_whole_has_no_segment_list(warehouse_url):
+    """SQL NULL, not a JSON null, so `segment_positions IS NULL` finds the feedback mined whole."""
+    from sqlalchemy import text
+
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(t.feedback.insert(), [_feedback("short")])
+        connection.execute(t.issue.insert(), [_issue("delivery-0001")])
+        row = {"issue_id": "delivery-0001", "feedback_id": "short", "similarity": 0.9, "method": "cluster"}
+        connection.execute(t.issue_member.insert(), [row | {"segment_position": None, "segment_positions": None}])
+        whole = connection.execute(text("SELECT COUNT(*) FROM issue_member WHERE segment_positions IS NULL"))
+        assert whole.scalar_one() == 1
+    engine.dispose()

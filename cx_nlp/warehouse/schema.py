@@ -225,8 +225,8 @@ issue_member = Table(
     # The feedback's segment that put it in the issue (its closest one); None: the whole feedback.
     Column("segment_position", Integer, nullable=True),
     # Every segment of the feedback that the issue holds (a JSON list, segment_position among them), so
-    # the next night keeps each in its issue; NULL: only segment_position is known.
-    Column("segment_positions", Json, nullable=True),
+    # the next night keeps each in its issue; NULL: the whole feedback is the unit, or the row predates it.
+    Column("segment_positions", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")),
     Index(None, "feedback_id"),
 )
 
