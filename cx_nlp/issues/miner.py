@@ -115,7 +115,7 @@ class IssueMiner:
         self.clusterer = clusterer if clusterer is not None else HDBSCANClusterer()
         self.outlier_threshold = outlier_threshold
         self.known_threshold = known_threshold
-        self.stay_threshold = min(stay_threshold, known_threshold)
+        self.stay_threshold = min(stay_threshold, known_threshold)  # never stricter than joining
         self.min_cohesion = min_cohesion
         self.n_keywords = n_keywords
         self.n_representatives = n_representatives
