@@ -22,7 +22,7 @@ from cx_nlp.model_runtime import (
     release_freed_memory,
     resolve_model_path,
 )
-from cx_nlp.textprep import additive_counter, chunk_many, distinct_with_index
+from cx_nlp.textprep import additive_counter, chunk_many, distinct_with_index, prepare_for_embedding
 
 
 class _ChunkedEmbedder:
@@ -48,7 +48,8 @@ class _ChunkedEmbedder:
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        chunked, _ = chunk_many(list(texts), self._count_tokens, self.max_tokens, self._count_many)
+        texts = [prepare_for_embedding(t) for t in texts]
+        chunked, _ = chunk_many(texts, self._count_tokens, self.max_tokens, self._count_many)
         # Each distinct chunk is embedded once: a long text's chunk can be another text of the call (a
         # segment that is a whole sentence), and long templated texts share chunks. A chunk's vector
         # depends only on its string.

@@ -29,9 +29,11 @@ class Settings(BaseSettings):
     report_dir: Path = Path("warehouse/reports")
     sql_dir: Path = Path("sql")
     issue_window_days: int = Field(default=28, ge=1)
-    # How problems are grouped before clustering: per touchpoint, across touchpoints, or chosen per
-    # night ("auto": across when one touchpoint holds half the problems; cx_nlp.issues.tracking).
-    issue_grouping: Literal["touchpoint", "across", "auto"] = "auto"
+    # How problems are grouped before clustering: across touchpoints (each issue then reported under
+    # the touchpoint most of its feedback names), per touchpoint, or chosen per night ("auto": across
+    # when one touchpoint holds half the problems; cx_nlp.issues.tracking). Across found issues closer
+    # to the labels on every set measured, real and the project's own (docs/quality.md).
+    issue_grouping: Literal["touchpoint", "across", "auto"] = "across"
     # What reduces embeddings before density clustering: "pca", "umap" (slower; better where problems
     # are many and close), or "auto": UMAP for problems clustered across touchpoints, PCA per
     # touchpoint (docs/quality.md, "Mining segments").

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cx_nlp.config import ModelEntry, load_taxonomy
-from cx_nlp.textprep import chunk_by_tokens
+from cx_nlp.textprep import chunk_by_tokens, prepare_for_embedding
 from cx_nlp.touchpoints import TouchpointAssigner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,22 @@ def test_embeddings_are_normalised_and_meaningful(models):
     assert np.isclose(np.linalg.norm(long_vector), 1.0, atol=1e-5)
     # Averaged over its chunks, the long text still embeds like the same content read in one pass.
     assert long_vector @ short_vector > 0.9
+
+
+def test_handles_and_links_are_not_embedded_so_tweets_group_by_problem_not_account(models):
+    tweets = [
+        "@SkyJet my bag never arrived in Denver https://t.co/x1",
+        "@SkyJet @help_desk my flight was cancelled again",
+        "@BlueWings my bag never arrived in Denver",
+    ]
+    vectors = models.embedder.encode([*tweets, "my bag never arrived in Denver", "@SkyJet"])
+    # The same complaint to two airlines embeds alike, and as the complaint alone.
+    assert vectors[0] @ vectors[2] > 0.999 and vectors[0] @ vectors[3] > 0.999
+    # Two problems to one airline do not: the handle no longer pulls them together.
+    assert vectors[0] @ vectors[1] < 0.5
+    # A text that is nothing but a handle keeps it, rather than embedding an empty string.
+    assert prepare_for_embedding("@SkyJet") == "@SkyJet" and vectors[4] @ vectors[3] < 0.5
+    assert prepare_for_embedding("see www.example.com or http://a.b/c  now @x") == "see or now"
 
 
 @pytest.fixture(scope="module")

@@ -66,8 +66,8 @@ def load_report_data(
 
 # Said in the report when issues were clustered across touchpoints (IssueTracker grouping "across").
 ACROSS_NOTE = (
-    "Most problems fell under one touchpoint, so the taxonomy did not separate them: issues were found "
-    "across touchpoints, and each is shown under the touchpoint most of its feedback names. "
+    "Issues were found across touchpoints: each is shown under the touchpoint most of its feedback names, "
+    "so one problem that customers tell under two touchpoints is one issue. "
     "`cx-nlp taxonomy suggest` proposes touchpoints for what the taxonomy misses."
 )
 
