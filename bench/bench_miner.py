@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_miner.py                                   # 10k, 100k, 1M
     .venv/bin/python bench/bench_miner.py --sizes 10000 --output /tmp/miner.json
+    .venv/bin/python bench/bench_miner.py --reducer umap        # as the pipeline clusters across touchpoints
 
 What `IssueMiner.fit` costs for one group (one touchpoint, or all of them clustered across), on
 vectors with the structure of real feedback embeddings: bench_clustering.base_vectors (all-MiniLM-L6-v2
@@ -44,6 +45,7 @@ from bench_clustering import base_vectors, peak_rss_mib, resample
 from bench_pipeline import _machine, write_results
 
 from cx_nlp.issues import IssueMiner
+from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
 
 ROOT = bench_env.ROOT
 
@@ -71,9 +73,17 @@ def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
     return {"vectors": vectors, "topics": topics[pick], "pick": pick, "day": day}
 
 
+# What reduces vectors before HDBSCAN (`--reducer`): PCA per touchpoint, UMAP across touchpoints (the
+# pipeline's default grouping, CX_ISSUE_REDUCER=auto).
+REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
+REDUCER = os.environ.get("CX_BENCH_MINER_REDUCER", "pca")
+
+
 def mine(texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
     started = time.perf_counter()
-    miner = IssueMiner().fit(texts, vectors, known_centroids=known, previous=previous, new=new)
+    miner = IssueMiner(reducer=REDUCERS[REDUCER]()).fit(
+        texts, vectors, known_centroids=known, previous=previous, new=new
+    )
     return miner, time.perf_counter() - started
 
 
@@ -104,7 +114,7 @@ def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed:
     base, topics = base_vectors("minilm", POOL, POOL_SEED)
     texts_of = pool_texts()
     window = documents(n, seed, base, topics)
-    out: dict = {"documents": n}
+    out: dict = {"documents": n, "reducer": REDUCER}
     order = np.argsort(window["day"], kind="stable")  # oldest first: the tranches of a built-up window
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
@@ -196,10 +206,12 @@ def main() -> None:
     parser.add_argument("--build-nights", type=int, default=10)
     parser.add_argument("--bertopic-limit", type=int, default=100_000, help="Run BERTopic up to this window size.")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reducer", choices=sorted(REDUCERS), default=REDUCER)
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    os.environ["CX_BENCH_MINER_REDUCER"] = args.reducer  # read by the children as they import
     if args.child:
         result = run_size(
             args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 import numpy as np
 
 from cx_nlp.issues.clustering import members_by_label
+from cx_nlp.textprep import without_handles_and_links
 
 # Words every complaint uses whatever it is about: they would top every cluster's keywords.
 FEEDBACK_STOP_WORDS = frozenset(
@@ -36,8 +37,9 @@ def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
 
 
 def _words(text: str) -> str:
-    # Letters of every alphabet survive ("créneau", "Lieferung"); digits and punctuation do not.
-    return re.sub(r"[^\w\s]|[\d_]", " ", text.lower())
+    # Letters of every alphabet survive ("créneau", "Lieferung"); digits, punctuation, @handles and links
+    # do not.
+    return re.sub(r"[^\w\s]|[\d_]", " ", without_handles_and_links(text).lower())
 
 
 def class_term_counts(
