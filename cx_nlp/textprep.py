@@ -9,6 +9,7 @@ import numpy as np
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
+_HANDLE_OR_LINK = re.compile(r"[ \t]*(?:https?://\S+|www\.\S+|(?<![\w@])@\w+)")
 
 
 def prepare_for_model(text: str) -> str:
@@ -29,7 +30,9 @@ def prepare_for_embedding(text: str) -> str:
 def without_handles_and_links(text: str) -> str:
     """The text with @handles and links taken out (issue keywords skip them too: "usairways" and
     "http" say nothing of the problem)."""
-    return _SPACE.sub(" ", _MENTION.sub(" ", _URL.sub(" ", text))).strip()
+    # Each handle or link goes with the spaces before it; line breaks stay, since long texts are chunked
+    # on them (a text without handles or links is returned as it is, so its vector does not change).
+    return _HANDLE_OR_LINK.sub("", text).strip()
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
