@@ -123,11 +123,9 @@ class IssueMiner:
         self.full_residual_limit = full_residual_limit
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
-        # Two established issues merge only on stronger evidence than a new cluster joining one: every
-        # merge of known ids moves documents analysts have already seen under the absorbed id (0.80 ->
-        # 0.85: CFPB narratives kept 0.902 -> 0.977 of members the next night; 0.85 -> 0.90: airline
-        # tweets clustered across touchpoints 0.918 -> 0.998, four vague "worst airline" issues had
-        # merged on a night adding 10% new tweets; docs/quality.md).
+        # Known issues merge only on stronger evidence than a new cluster joins one: it moves what analysts
+        # saw under the absorbed id (0.80 -> 0.85 -> 0.90: CFPB members kept the next night 0.902 -> 0.977,
+        # airline tweets 0.918 -> 0.998 where four vague issues had merged; docs/quality.md).
         self.known_merge_similarity = max(known_merge_similarity, merge_similarity or 0.0)
         self.split_similarity = split_similarity
         self.stop_words = frozenset(stop_words)  # of languages besides English (`stop_words_for`)
