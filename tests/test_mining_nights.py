@@ -13,6 +13,7 @@ from synthetic import planted_embeddings
 from test_issues import COUPON_WORDING, GOLD, TEMPLATE, TEXTS, _centre
 
 from cx_nlp.issues import HDBSCANClusterer, IssueMiner, IssueTracker, IssueWindow
+from cx_nlp.issues.clustering import PCAReducer
 from cx_nlp.records import WindowDocument
 
 
@@ -123,3 +124,27 @@ def test_a_member_far_from_its_issue_centre_stays_in_it_the_next_night(corpus):
     assert night(0.4) == 0  # a member at 0.4: it stays
     assert night(0.4, stay_threshold=0.5) == -1  # held to the joining bar it would leave
     assert night(0.2) == -1  # too far from what the issue is about
+
+
+def test_a_split_is_looked_for_with_pca_whatever_reduces_the_group(corpus):
+    """UMAP over each issue a night's documents joined cost most of a night (bench_miner --reducer umap),
+    so the split check reduces with PCA; the group's own reducer still clusters the leftovers."""
+    texts, _, embeddings = corpus
+
+    class CountingReducer:
+        def __init__(self):
+            self.calls = 0
+
+        def fit_transform(self, points):
+            self.calls += 1
+            return PCAReducer().fit_transform(points)
+
+    blur = _centre(embeddings)[None, :]
+    reducer = CountingReducer()
+    miner = IssueMiner(reducer=reducer, clusterer=HDBSCANClusterer(min_cluster_size=5), known_threshold=0.0).fit(
+        texts, embeddings, known_centroids=blur
+    )
+    # The blurred known issue still splits into its two problems, without the group's reducer.
+    assert [c.split_from for c in miner.clusters_].count(0) == 1 and reducer.calls == 0
+    leftovers = IssueMiner(reducer=reducer, clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(texts, embeddings)
+    assert reducer.calls >= 1 and len(leftovers.clusters_) >= 2
