@@ -45,7 +45,7 @@ SPLIT_EARLIER = 200
 SPLIT_ARRIVED = 1_000
 # A split is looked for among a few hundred members of one issue, reduced with PCA whatever reduces the
 # group: UMAP there cost 8.6 s of a 9.4 s night at 10,000 documents (bench/bench_miner.py --reducer umap).
-SPLIT_REDUCER = PCAReducer()
+SPLIT_REDUCER = PCAReducer
 
 
 @dataclass
@@ -315,7 +315,7 @@ class IssueMiner:
             members = self._sample_of_issue(by_label.get(k, np.array([], dtype=int)), new)
             if len(members) < 2 * self.min_documents:
                 continue
-            parts = sorted(self._clusters_among(embeddings, members, SPLIT_REDUCER), key=len, reverse=True)
+            parts = sorted(self._clusters_among(embeddings, members, SPLIT_REDUCER()), key=len, reverse=True)
             if len(parts) < 2:
                 continue
             main = centre(embeddings[parts[0]])
