@@ -110,6 +110,9 @@ RUNTIME_MODULES: dict[str, tuple[str, ...]] = {
 
 class ModelEntry(_Strict):
     name: str
+    # Scores and vectors are cached and stored under name + version: change it whenever what the model
+    # outputs changes, the pipeline's text preparation included (embedding versions end "+no-handles" since
+    # texts are embedded without @handles and links), or `--rescore` once.
     version: str
     # A folder (relative to the project), 'packaged:all-MiniLM-L6-v2', 'packaged:multilingual-e5-small'
     # (embedding only; needs the `multilingual` extra), or a hub id already in the local cache.
