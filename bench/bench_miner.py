@@ -76,7 +76,7 @@ def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
 # What reduces vectors before HDBSCAN (`--reducer`): PCA per touchpoint, UMAP across touchpoints (the
 # pipeline's default grouping, CX_ISSUE_REDUCER=auto).
 REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
-REDUCER = os.environ.get("CX_BENCH_MINER_REDUCER", "pca")
+REDUCER = "pca"  # set from --reducer; each size's child process gets it on its command line
 
 
 def mine(texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
@@ -199,6 +199,7 @@ def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
 
 
 def main() -> None:
+    global REDUCER
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--new-share", type=float, default=0.1)
@@ -211,7 +212,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ["CX_BENCH_MINER_REDUCER"] = args.reducer  # read by the children as they import
+    REDUCER = args.reducer
     if args.child:
         result = run_size(
             args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit
@@ -225,7 +226,7 @@ def main() -> None:
     for n in args.sizes:
         command = [sys.executable, __file__, "--child", str(n), "--new-share", str(args.new_share)]
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
-        command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit)]
+        command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", REDUCER]
         try:
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
             lines = done.stdout.strip().splitlines()

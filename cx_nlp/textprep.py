@@ -9,7 +9,8 @@ import numpy as np
 _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
-_HANDLE_OR_LINK = re.compile(r"[ \t]*(?:https?://\S+|www\.\S+|(?<![\w@])@\w+)")
+# A link as _URL reads it, or a handle not inside an e-mail address; with the spaces before it.
+_HANDLE_OR_LINK = re.compile(rf"[ \t]*(?:{_URL.pattern}|(?<![\w@])@\w+)")
 
 
 def prepare_for_model(text: str) -> str:
