@@ -10,12 +10,14 @@ ENV OPENBLAS_CORETYPE=Haswell \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     CX_HOME=/opt/cx-nlp \
-    CX_MODEL_CACHE=/opt/cx-nlp/model-cache
+    CX_MODEL_CACHE=/opt/cx-nlp/model-cache \
+    NUMBA_CACHE_DIR=/opt/cx-nlp/model-cache/numba
 # Created and handed to airflow before WORKDIR and COPY: Docker creates a missing WORKDIR owned by root,
 # and `COPY --chown` never changes the owner of a folder that already exists. Group 0 may write too, so
 # an arbitrary uid in group 0 (OpenShift, Kubernetes runAsUser) can still write reports and the default
-# SQLite warehouse.
-RUN mkdir -p /opt/cx-nlp/warehouse/reports /opt/cx-nlp/model-cache \
+# SQLite warehouse. NUMBA_CACHE_DIR keeps what numba compiles for UMAP between task processes
+# (cx_nlp.issues.clustering.cache_compiled_umap) in a folder any such uid can write.
+RUN mkdir -p /opt/cx-nlp/warehouse/reports /opt/cx-nlp/model-cache/numba \
  && chown -R airflow:0 /opt/cx-nlp \
  && chmod -R g+rwX /opt/cx-nlp
 WORKDIR /opt/cx-nlp

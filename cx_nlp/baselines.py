@@ -141,7 +141,9 @@ def bertopic_metrics(rows: list, gold: list[str], embedder, seed: int) -> dict:
     """BERTopic as a notebook runs it, on every document and the pipeline's stored embeddings.
 
     Its defaults throughout (UMAP 15 neighbours, 5 components, min_dist 0, cosine; HDBSCAN min
-    cluster size 10; c-TF-IDF), UMAP seeded so the figure repeats. Then `reduce_outliers` with its
+    cluster size 10; c-TF-IDF), UMAP seeded. Its spectral start, BERTopic's default, is kept although it
+    can lay the same vectors out differently between runs where identical texts form a neighbour-graph
+    component of their own (`cx_nlp.issues.clustering.UMAPReducer`). Then `reduce_outliers` with its
     default strategy ("distributions": each outlier to the topic of its highest c-TF-IDF topic
     distribution) and `update_topics`. NMI on the gold-issue rows before and after the reduction, and
     the share of gold-issue rows the fit left as outliers.
