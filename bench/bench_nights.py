@@ -149,7 +149,7 @@ def _time_finish_parts() -> dict[str, float]:
     """Seconds of what a run does outside its timed stages, by part: reading the issue window, building and
     writing its issue tables, and the HTML report (the rest is the run's own rows)."""
     from cx_nlp import pipeline
-    from cx_nlp.warehouse import rows, store
+    from cx_nlp.warehouse import rows, store, windows
 
     seconds: dict[str, float] = {}
 
@@ -165,7 +165,8 @@ def _time_finish_parts() -> dict[str, float]:
 
         setattr(module, name, wrapper)
 
-    for name in ("window_documents", "prior_issues", "taken_issue_ids", "prior_memberships"):
+    timed(windows, "window_documents", "issue_window_read")
+    for name in ("prior_issues", "taken_issue_ids", "prior_memberships"):
         timed(store, name, "issue_window_read")
     timed(rows, "issues_write", "issue_rows")
     timed(store, "write_issues", "issue_tables_write")

@@ -21,7 +21,7 @@ from cx_nlp.pipeline import write_run_report
 from cx_nlp.settings import Settings
 from cx_nlp.sources.catalog import SourceRow, describe_sources
 from cx_nlp.sources.source_config import SourceConfig
-from cx_nlp.warehouse import curation, schema, store
+from cx_nlp.warehouse import curation, schema, store, windows
 from cx_nlp.warehouse.db import make_engine
 from cx_nlp.warehouse.state import WarehouseStateStore
 
@@ -226,7 +226,7 @@ def _latest_days(settings: Settings, days: int, embedding_model: tuple[str, str]
             if newest is None:
                 raise ValueError("the warehouse holds no feedback yet; run `cx-nlp run` first")
             end = (newest if isinstance(newest, date) else date.fromisoformat(str(newest))) + timedelta(days=1)
-            return end, store.window_documents(connection, end - timedelta(days=days), end, embedding_model)
+            return end, windows.window_documents(connection, end - timedelta(days=days), end, embedding_model)
     finally:
         engine.dispose()
 

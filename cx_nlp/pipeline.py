@@ -29,6 +29,7 @@ from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReduc
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
 from cx_nlp.issues.inputs import window_digest
+from cx_nlp.issues.units import unit_hashes
 from cx_nlp.progress import StageTimer
 from cx_nlp.records import UNSCORED
 from cx_nlp.registry import Models
@@ -36,7 +37,7 @@ from cx_nlp.report import load_report_data, write_report
 from cx_nlp.settings import Settings
 from cx_nlp.sources.ingest import ingest
 from cx_nlp.sources.streams import MemoryStateStore
-from cx_nlp.warehouse import reuse, rows, store
+from cx_nlp.warehouse import reuse, rows, store, windows
 from cx_nlp.warehouse.curation import issue_merges
 from cx_nlp.warehouse.db import make_engine, migrate
 from cx_nlp.warehouse.state import WarehouseStateStore
@@ -234,7 +235,10 @@ def mine_window(
     timer = timer or StageTimer(False)
     with engine.connect() as connection:
         window = IssueWindow(
-            documents=store.window_documents(connection, window_start, end, (embedding.name, embedding.version)),
+            # Only the vectors mining reads: a window's positive segments carry none.
+            documents=windows.window_documents(
+                connection, window_start, end, (embedding.name, embedding.version), vectors_for=unit_hashes
+            ),
             prior=store.prior_issues(connection, end),
             start=window_start,
             end=end,

@@ -111,6 +111,11 @@ class TouchpointAssignment:
     method: str
 
 
+# A stored vector that a window read left unread (`cx_nlp.warehouse.windows`): not None, because the
+# text has a vector; empty, because nothing that reads it was meant to.
+NOT_READ = np.zeros(0, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class WindowSegment:
     """A stored segment of a window's feedback (cx_nlp.segments), with its own tone and touchpoint."""

@@ -89,3 +89,14 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
 
 def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = True) -> list[MiningUnit]:
     return [unit for document in documents for unit in problem_units(document, neutral_segments)]
+
+
+def unit_hashes(documents: Iterable[WindowDocument]) -> set[str]:
+    """The content hashes of every text that may be a mining unit (neutral segments included): the
+    vectors issue mining reads. Decided without the vectors themselves, only whether each is stored."""
+    hashes = set()
+    for document in documents:
+        positions = {s.position: s.content_hash for s in document.segments}
+        for unit in problem_units(document):
+            hashes.add(document.content_hash if unit.position is None else positions[unit.position])
+    return hashes

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import PriorIssue
-from cx_nlp.records import SentimentScore, WindowDocument, WindowSegment
+from cx_nlp.records import SentimentScore
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.reuse import touch_raw_records
 from cx_nlp.warehouse.state import WarehouseStateStore
@@ -88,110 +88,6 @@ def content_owners_outside(connection: Connection, hashes: Sequence[str], start:
             if content_hash not in owners or candidate < owners[content_hash]:
                 owners[content_hash] = candidate
     return {h: owner[1] for h, owner in owners.items()}
-
-
-def window_documents(
-    connection: Connection,
-    window_start: date,
-    window_end: date,
-    embedding_model: tuple[str, str],
-) -> list[WindowDocument]:
-    """Stored feedback of the window with its scores, primary touchpoint and embedding."""
-    f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
-    query = (
-        select(
-            f.c.feedback_id,
-            f.c.text,
-            f.c.content_hash,
-            f.c.created_day,
-            f.c.rating,
-            f.c.source_kind,
-            s.c.label,
-            s.c.score,
-            tp.c.touchpoint,
-            e.c.vector,
-            f.c.metadata,
-            f.c.language,
-        )
-        .join(s, s.c.feedback_id == f.c.feedback_id)
-        .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
-        .outerjoin(
-            e,
-            and_(
-                e.c.content_hash == f.c.content_hash,
-                e.c.model_name == embedding_model[0],
-                e.c.model_version == embedding_model[1],
-            ),
-        )
-        .where(
-            f.c.created_day >= window_start,
-            f.c.created_day < window_end,
-        )
-        .order_by(f.c.created_at, f.c.feedback_id)
-    )
-    segments = window_segments(connection, window_start, window_end, embedding_model)
-    return [
-        WindowDocument(
-            feedback_id=row.feedback_id,
-            text=row.text,
-            content_hash=row.content_hash,
-            created_day=row.created_day,
-            rating=row.rating,
-            source_kind=row.source_kind,
-            label=row.label,
-            score=row.score,
-            touchpoint=row.touchpoint,
-            embedding=from_bytes(row.vector) if row.vector is not None else None,
-            score_type=(row.metadata or {}).get("score_type"),
-            language=row.language,
-            segments=segments.get(row.feedback_id, ()),
-        )
-        for row in connection.execute(query)
-    ]
-
-
-def window_segments(
-    connection: Connection, window_start: date, window_end: date, embedding_model: tuple[str, str]
-) -> dict[str, tuple[WindowSegment, ...]]:
-    """The segments of the window's feedback with their tone, touchpoint and embedding, in order."""
-    f, seg, e = t.feedback, t.feedback_segment, t.embedding
-    query = (
-        select(
-            seg.c.feedback_id,
-            seg.c.position,
-            seg.c.text,
-            seg.c.content_hash,
-            seg.c.label,
-            seg.c.score,
-            seg.c.touchpoint,
-            e.c.vector,
-        )
-        .join(f, f.c.feedback_id == seg.c.feedback_id)
-        .outerjoin(
-            e,
-            and_(
-                e.c.content_hash == seg.c.content_hash,
-                e.c.model_name == embedding_model[0],
-                e.c.model_version == embedding_model[1],
-            ),
-        )
-        .where(f.c.created_day >= window_start, f.c.created_day < window_end)
-        .order_by(seg.c.feedback_id, seg.c.position)
-    )
-    found: dict[str, list[WindowSegment]] = {}
-    for row in connection.execute(query):
-        found.setdefault(row.feedback_id, []).append(
-            WindowSegment(
-                position=row.position,
-                text=row.text,
-                content_hash=row.content_hash,
-                label=row.label,
-                score=row.score,
-                touchpoint=row.touchpoint,
-                embedding=from_bytes(row.vector) if row.vector is not None else None,
-            )
-        )
-    return {feedback_id: tuple(parts) for feedback_id, parts in found.items()}
 
 
 def prior_issues(connection: Connection, window_end: date) -> list[PriorIssue]:

@@ -1,0 +1,152 @@
+"""The issue window read back: stored feedback of a span of days with its scores, segments and vectors.
+
+A window holds every segment of every feedback, but issue mining reads the vectors of its units only
+(`cx_nlp.issues.units`: negative and neutral segments, short complaints whole). `vectors_for` lets the
+caller name the vectors it reads once it has seen the rest; a stored vector it does not name stays
+`NOT_READ`, so a window no longer carries a 384-float vector per positive segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+from sqlalchemy import Connection, and_, select
+
+from cx_nlp.embeddings import from_bytes
+from cx_nlp.records import NOT_READ, WindowDocument, WindowSegment
+from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.store import cached_embeddings
+
+# Given the window's documents (stored vectors as NOT_READ), the content hashes whose vectors to read.
+VectorsFor = Callable[[Sequence[WindowDocument]], set[str]]
+
+
+def window_documents(
+    connection: Connection,
+    window_start: date,
+    window_end: date,
+    embedding_model: tuple[str, str],
+    vectors_for: VectorsFor | None = None,
+) -> list[WindowDocument]:
+    """Stored feedback of the window with its scores, primary touchpoint, segments and embeddings.
+
+    Without `vectors_for` every stored vector is read; with it, only those of the content hashes it
+    returns (an identical text's vector is read once and shared). A text without a stored vector has
+    `embedding` None either way.
+    """
+    lazy = vectors_for is not None
+    f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
+    query = (
+        select(
+            f.c.feedback_id,
+            f.c.text,
+            f.c.content_hash,
+            f.c.created_day,
+            f.c.rating,
+            f.c.source_kind,
+            s.c.label,
+            s.c.score,
+            tp.c.touchpoint,
+            _vector_column(e, lazy),
+            f.c.metadata,
+            f.c.language,
+        )
+        .join(s, s.c.feedback_id == f.c.feedback_id)
+        .join(tp, and_(tp.c.feedback_id == f.c.feedback_id, tp.c.is_primary.is_(True)))
+        .outerjoin(e, _embedding_of(e, f.c.content_hash, embedding_model))
+        .where(f.c.created_day >= window_start, f.c.created_day < window_end)
+        .order_by(f.c.created_at, f.c.feedback_id)
+    )
+    segments = window_segments(connection, window_start, window_end, embedding_model, lazy)
+    documents = [
+        WindowDocument(
+            feedback_id=row.feedback_id,
+            text=row.text,
+            content_hash=row.content_hash,
+            created_day=row.created_day,
+            rating=row.rating,
+            source_kind=row.source_kind,
+            label=row.label,
+            score=row.score,
+            touchpoint=row.touchpoint,
+            embedding=_vector(row.vector, lazy),
+            score_type=(row.metadata or {}).get("score_type"),
+            language=row.language,
+            segments=segments.get(row.feedback_id, ()),
+        )
+        for row in connection.execute(query)
+    ]
+    if not lazy:
+        return documents
+    vectors = cached_embeddings(connection, sorted(vectors_for(documents)), *embedding_model)
+    return [_with_vectors(document, vectors) for document in documents]
+
+
+def window_segments(
+    connection: Connection,
+    window_start: date,
+    window_end: date,
+    embedding_model: tuple[str, str],
+    lazy: bool = False,
+) -> dict[str, tuple[WindowSegment, ...]]:
+    """The segments of the window's feedback with their tone, touchpoint and embedding, in order
+    (`lazy`: a stored vector as NOT_READ)."""
+    f, seg, e = t.feedback, t.feedback_segment, t.embedding
+    query = (
+        select(
+            seg.c.feedback_id,
+            seg.c.position,
+            seg.c.text,
+            seg.c.content_hash,
+            seg.c.label,
+            seg.c.score,
+            seg.c.touchpoint,
+            _vector_column(e, lazy),
+        )
+        .join(f, f.c.feedback_id == seg.c.feedback_id)
+        .outerjoin(e, _embedding_of(e, seg.c.content_hash, embedding_model))
+        .where(f.c.created_day >= window_start, f.c.created_day < window_end)
+        .order_by(seg.c.feedback_id, seg.c.position)
+    )
+    found: dict[str, list[WindowSegment]] = {}
+    for row in connection.execute(query):
+        found.setdefault(row.feedback_id, []).append(
+            WindowSegment(
+                position=row.position,
+                text=row.text,
+                content_hash=row.content_hash,
+                label=row.label,
+                score=row.score,
+                touchpoint=row.touchpoint,
+                embedding=_vector(row.vector, lazy),
+            )
+        )
+    return {feedback_id: tuple(parts) for feedback_id, parts in found.items()}
+
+
+def _embedding_of(e, content_hash, embedding_model: tuple[str, str]):
+    return and_(
+        e.c.content_hash == content_hash, e.c.model_name == embedding_model[0], e.c.model_version == embedding_model[1]
+    )
+
+
+def _vector_column(e, lazy: bool):
+    # Lazy: whether a vector is stored (its key), not its bytes.
+    return (e.c.content_hash if lazy else e.c.vector).label("vector")
+
+
+def _vector(value, lazy: bool) -> np.ndarray | None:
+    if value is None:
+        return None
+    return NOT_READ if lazy else from_bytes(value)
+
+
+def _with_vectors(document: WindowDocument, vectors: dict[str, np.ndarray]) -> WindowDocument:
+    def read(content_hash: str, embedding: np.ndarray | None) -> np.ndarray | None:
+        return vectors.get(content_hash, embedding) if embedding is NOT_READ else embedding
+
+    segments = tuple(replace(s, embedding=read(s.content_hash, s.embedding)) for s in document.segments)
+    return replace(document, embedding=read(document.content_hash, document.embedding), segments=segments)

@@ -1,0 +1,50 @@
+"""The issue window reads the vectors issue mining reads and no others: the sample, real models, on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from cx_nlp.issues.units import unit_hashes, window_units
+from cx_nlp.pipeline import PipelineContext, run_interval
+from cx_nlp.records import NOT_READ
+from cx_nlp.warehouse import windows
+from cx_nlp.warehouse.db import make_engine, migrate
+
+START, END = date(2026, 10, 19), date(2026, 11, 16)
+
+
+def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings_factory, models, warehouse_url):
+    context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    run_interval(context, engine, date(2026, 11, 2), END)
+    model = (context.registry.embedding.name, context.registry.embedding.version)
+    with engine.connect() as connection:
+        every = windows.window_documents(connection, START, END, model)
+        read = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
+
+    def units(documents):
+        return {(u.document.feedback_id, u.position): u for u in window_units(documents)}
+
+    mined_every, mined_read = units(every), units(read)
+    assert mined_read.keys() == mined_every.keys() and len(mined_read) > 50
+    for key, unit in mined_every.items():
+        np.testing.assert_array_equal(mined_read[key].embedding, unit.embedding)
+        assert mined_read[key].text == unit.text and mined_read[key].label == unit.label
+
+    # What stays unread is what no unit is: praise in positive feedback, the whole of segmented
+    # feedback, the sentences of a short complaint mined whole.
+    texts = [(d, None) for d in read] + [(d, s) for d in read for s in d.segments]
+    unread = [(d, s) for d, s in texts if (s or d).embedding is NOT_READ]
+    assert len(unread) > len(texts) // 4
+    assert not {(d.feedback_id, s.position if s else None) for d, s in unread} & mined_read.keys()
+    negative = [d for d, s in unread if s is not None and s.label == "negative"]
+    assert negative and all((d.feedback_id, None) in mined_read for d in negative)
+    assert {s.label for d, s in unread if s is not None} >= {"positive"}
+    # Everything else matches the full read, field by field.
+    assert [(d.feedback_id, d.text, d.label, [s.text for s in d.segments]) for d in read] == [
+        (d.feedback_id, d.text, d.label, [s.text for s in d.segments]) for d in every
+    ]
