@@ -76,12 +76,11 @@ def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
 # What reduces vectors before HDBSCAN (`--reducer`): PCA per touchpoint, UMAP across touchpoints (the
 # pipeline's default grouping, CX_ISSUE_REDUCER=auto).
 REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
-REDUCER = "pca"  # set from --reducer; each size's child process gets it on its command line
 
 
-def mine(texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
+def mine(reducer: str, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
     started = time.perf_counter()
-    miner = IssueMiner(reducer=REDUCERS[REDUCER]()).fit(
+    miner = IssueMiner(reducer=REDUCERS[reducer]()).fit(
         texts, vectors, known_centroids=known, previous=previous, new=new
     )
     return miner, time.perf_counter() - started
@@ -110,11 +109,13 @@ def issue_of(miner: IssueMiner, n: int) -> np.ndarray:
     return out
 
 
-def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed: int, bertopic_limit: int) -> dict:
+def run_size(
+    n: int, new_share: float, cold_limit: int, build_nights: int, seed: int, bertopic_limit: int, reducer: str
+) -> dict:
     base, topics = base_vectors("minilm", POOL, POOL_SEED)
     texts_of = pool_texts()
     window = documents(n, seed, base, topics)
-    out: dict = {"documents": n, "reducer": REDUCER}
+    out: dict = {"documents": n, "reducer": reducer}
     order = np.argsort(window["day"], kind="stable")  # oldest first: the tranches of a built-up window
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
@@ -122,7 +123,7 @@ def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed:
 
     reset_peak_rss()
     if n <= cold_limit:
-        miner, seconds = mine(texts, window["vectors"])
+        miner, seconds = mine(reducer, texts, window["vectors"])
         out["cold"] = describe(miner, seconds, window["topics"])
     else:
         bounds = np.linspace(0, n, build_nights + 1).astype(int)
@@ -131,7 +132,9 @@ def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed:
             known = np.array([c.centroid for c in miner.clusters_]) if miner else None
             previous = np.concatenate([issue_of(miner, low), np.full(high - low, -1)]) if miner else None
             new = np.arange(high) >= low
-            miner, seconds = mine(texts[:high], window["vectors"][:high], known, previous, new if night else None)
+            miner, seconds = mine(
+                reducer, texts[:high], window["vectors"][:high], known, previous, new if night else None
+            )
             total += seconds
             steps.append({"window": int(high), **describe(miner, seconds, window["topics"][:high])})
             print(f"  built up to {high}: {seconds:.1f} s", flush=True)
@@ -153,7 +156,7 @@ def run_size(n: int, new_share: float, cold_limit: int, build_nights: int, seed:
         if mark is None and n > cold_limit:
             continue
         reset_peak_rss()
-        miner, seconds = mine(night_texts, vectors, centroids, previous, mark)
+        miner, seconds = mine(reducer, night_texts, vectors, centroids, previous, mark)
         out[phase] = describe(miner, seconds, night_topics)
         after = issue_of(miner, len(vectors))
         known_after = np.array([c.known if c.known is not None else -2 for c in miner.clusters_] + [-1])[after]
@@ -199,7 +202,6 @@ def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
 
 
 def main() -> None:
-    global REDUCER
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--new-share", type=float, default=0.1)
@@ -207,15 +209,14 @@ def main() -> None:
     parser.add_argument("--build-nights", type=int, default=10)
     parser.add_argument("--bertopic-limit", type=int, default=100_000, help="Run BERTopic up to this window size.")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reducer", choices=sorted(REDUCERS), default=REDUCER)
+    parser.add_argument("--reducer", choices=sorted(REDUCERS), default="pca")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    REDUCER = args.reducer
     if args.child:
         result = run_size(
-            args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit
+            args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit, args.reducer
         )
         print(json.dumps(result))
         return
@@ -226,7 +227,7 @@ def main() -> None:
     for n in args.sizes:
         command = [sys.executable, __file__, "--child", str(n), "--new-share", str(args.new_share)]
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
-        command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", REDUCER]
+        command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", args.reducer]
         try:
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
             lines = done.stdout.strip().splitlines()

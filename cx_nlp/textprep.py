@@ -10,7 +10,7 @@ _MENTION = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
 # A link as _URL reads it, or a handle not inside an e-mail address; with the spaces before it.
-_HANDLE_OR_LINK = re.compile(rf"[ \t]*(?:{_URL.pattern}|(?<![\w@])@\w+)")
+_HANDLE_OR_LINK = re.compile(rf"[ \t]*(?:{_URL.pattern}|(?<![\w@]){_MENTION.pattern})")
 
 
 def prepare_for_model(text: str) -> str:
