@@ -1,10 +1,15 @@
-"""The model stages over one batch of feedback: sentiment, embedding and touchpoints of each feedback
+"""The model stages over an interval's feedback: sentiment, embedding and touchpoints of each feedback
 and of each of its segments, reusing what the warehouse already holds for the same text and model
-version, so a rerun loads no model at all (unless asked to re-score: `rescore`)."""
+version, so a rerun loads no model at all (unless asked to re-score: `rescore`).
+
+The feedback goes through the models in chunks (`enrich_interval`): each chunk's new vectors are
+stored in the warehouse's embedding cache as soon as the chunk is done, so what the interval holds in
+memory is its feedback, tones and touchpoints, never its vectors. The cache is keyed by text and model
+version, not by interval: vectors stored by a run that fails later serve its rerun."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import Engine
@@ -17,18 +22,26 @@ from cx_nlp.registry import Models
 from cx_nlp.segments import Segment, split_segments
 from cx_nlp.tone import ToneCalibration
 from cx_nlp.touchpoints import TouchpointAssigner
-from cx_nlp.warehouse import store
+from cx_nlp.warehouse import rows, store
 
 
 @dataclass
 class Enriched:
     scored: list[ScoredDocument]
-    new_vectors: dict[str, np.ndarray]  # embeddings computed now, not read from the cache
     scored_texts: int  # feedback and segment texts scored now
-    embedded_texts: int
+    embedded_texts: int  # texts embedded now (their vectors are stored), not read from the cache
 
 
-def enrich(
+@dataclass
+class _Computed:
+    """What this run computed so far, shared by its chunks: a text seen in an earlier chunk is not
+    scored or embedded again (its vector is in the cache; with `rescore`, only these are read from it)."""
+
+    sentiments: dict[str, SentimentScore] = field(default_factory=dict)
+    embedded: set[str] = field(default_factory=set)
+
+
+def enrich_interval(
     registry: ModelRegistry,
     taxonomy: Taxonomy,
     models: Models,
@@ -36,12 +49,50 @@ def enrich(
     feedback: list[Feedback],
     timer: StageTimer,
     rescore: bool = False,
+    chunk_documents: int = 2000,
 ) -> Enriched:
-    """Each feedback and each of its segments with sentiment, embedding and touchpoints.
+    """Each feedback and each of its segments with sentiment and touchpoints; the vectors of texts
+    embedded now are stored in the embedding cache chunk by chunk (each chunk in a transaction of its
+    own) and not returned. `chunk_documents` feedback go through the models at a time: the interval's
+    memory follows it, and a chunk's texts are still many enough for the models' length-sorted
+    batches to pad little.
 
     `rescore` reads nothing from the cache: every text, the taxonomy phrases included, is scored and
     embedded again, for when a model's weights changed under the same version (the cache is keyed by
-    model name and version, so a new version re-scores without it). Every vector is then new."""
+    model name and version, so a new version re-scores without it), and the new vectors replace the
+    stored ones."""
+    if chunk_documents < 1:
+        raise ValueError(f"chunk_documents must be at least 1, not {chunk_documents}")
+    computed = _Computed()
+    enriched = Enriched([], 0, 0)
+    embedding_ref = (registry.embedding.name, registry.embedding.version)
+    # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
+    for offset in range(0, max(len(feedback), 1), chunk_documents):
+        part = feedback[offset : offset + chunk_documents]
+        scored, new_vectors, scored_texts = _enrich_chunk(
+            registry, taxonomy, models, engine, part, timer, rescore, computed
+        )
+        with engine.begin() as connection:
+            store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
+        computed.embedded |= new_vectors.keys()
+        enriched.scored.extend(scored)
+        enriched.scored_texts += scored_texts
+        enriched.embedded_texts += len(new_vectors)
+    return enriched
+
+
+def _enrich_chunk(
+    registry: ModelRegistry,
+    taxonomy: Taxonomy,
+    models: Models,
+    engine: Engine,
+    feedback: list[Feedback],
+    timer: StageTimer,
+    rescore: bool,
+    computed: _Computed,
+) -> tuple[list[ScoredDocument], dict[str, np.ndarray], int]:
+    """One chunk's documents scored and assigned, the vectors it embedded now and how many texts it
+    scored now."""
     assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
     segments = {f.feedback_id: split_segments(f.text) for f in feedback}
     segment_hashes = {key: [content_hash(s.text) for s in parts] for key, parts in segments.items()}
@@ -49,21 +100,21 @@ def enrich(
     # Taxonomy phrases share the embedding cache with feedback.
     phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
-    sentiments: dict[str, SentimentScore] = {}
-    vectors: dict[str, np.ndarray] = {}
-    if not rescore:
-        with engine.connect() as connection:
-            sentiments = store.cached_sentiment(
-                connection, list(texts), registry.sentiment.name, registry.sentiment.version
+    sentiments = {h: computed.sentiments[h] for h in texts if h in computed.sentiments}
+    wanted = [h for h in [*texts, *phrase_hashes] if not rescore or h in computed.embedded]
+    with engine.connect() as connection:
+        if not rescore:
+            unknown = [h for h in texts if h not in sentiments]
+            sentiments |= store.cached_sentiment(
+                connection, unknown, registry.sentiment.name, registry.sentiment.version
             )
-            vectors = store.cached_embeddings(
-                connection, list(texts) + list(phrase_hashes), registry.embedding.name, registry.embedding.version
-            )
+        vectors = store.cached_embeddings(connection, wanted, registry.embedding.name, registry.embedding.version)
     unread = set()
     for item in feedback:
         if not registry.sentiment.reads(item.language):
             unread |= {item.content_hash, *segment_hashes[item.feedback_id]}
     scored_texts = _score_sentiment(registry, models, texts, unread, sentiments, timer)
+    computed.sentiments |= sentiments
     new_vectors = _embed(models, texts | phrase_hashes, vectors, timer)
     documents, segment_touchpoints = _assign_touchpoints(assigner, feedback, segments, segment_hashes, vectors, timer)
     scored = []
@@ -76,8 +127,8 @@ def enrich(
             tone = document_tone(tone, parts, calibration)
             # A segment that is the whole text has the document's tone, however the cache last held it.
             parts = [replace(p, sentiment=tone) if p.content_hash == item.content_hash else p for p in parts]
-        scored.append(ScoredDocument(item, tone, vectors[item.content_hash], assignments, parts))
-    return Enriched(scored, new_vectors, scored_texts, len(new_vectors))
+        scored.append(ScoredDocument(item, tone, assignments, parts))
+    return scored, new_vectors, scored_texts
 
 
 def document_tone(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import StatementError
 from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
 from cx_nlp.digests import library_version
-from cx_nlp.enrichment import Enriched, enrich
+from cx_nlp.enrichment import Enriched, enrich_interval
 from cx_nlp.feedback import normalise
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
 from cx_nlp.issues.clustering import UMAPReducer
@@ -147,21 +147,17 @@ def ingest_interval(
         normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
         advance(records)
     feedback = normalised.feedback
-    enriched = enrich(context.registry, context.taxonomy, context.models, engine, feedback, timer, rescore)
-
-    embedding_ref = (context.registry.embedding.name, context.registry.embedding.version)
-    write = rows.ingest_write(
-        run_id,
-        start,
-        end,
-        loads,
-        normalised,
-        enriched.scored,
-        enriched.new_vectors,
-        embedding_ref,
+    enriched = enrich_interval(
+        context.registry,
+        context.taxonomy,
+        context.models,
+        engine,
+        feedback,
+        timer,
         rescore,
-        kept_payloads,
+        chunk_documents=context.settings.chunk_documents,
     )
+    write = rows.ingest_write(run_id, start, end, loads, normalised, enriched.scored, kept_payloads)
     with timer.stage("write", len(feedback)) as advance:
         with engine.begin() as connection:
             store.write_ingest(connection, write)

@@ -8,12 +8,16 @@ from contextlib import contextmanager
 
 
 class StageTimer:
-    """Per-stage wall time, documents and a rich progress bar (or none, for tests and Airflow logs)."""
+    """Per-stage wall time, documents and a rich progress bar (or none, for tests and Airflow logs).
+
+    A stage entered again (the model stages run once per chunk of an interval) adds its seconds and
+    documents to the stage's, and its work to the same bar."""
 
     def __init__(self, show: bool):
         self.show = show
         self.seconds: dict[str, float] = {}
         self.documents: dict[str, int] = {}
+        self._tasks: dict[str, object] = {}
         self._progress = None
         if show:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +37,7 @@ class StageTimer:
 
     @contextmanager
     def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
-        task = self._progress.add_task(name, total=max(total, 1)) if self._progress else None
+        task = self._bar(name, total)
         started = time.perf_counter()
 
         def advance(n: int = 1) -> None:
@@ -43,10 +47,19 @@ class StageTimer:
         try:
             yield advance
         finally:
-            self.seconds[name] = round(time.perf_counter() - started, 3)
-            self.documents[name] = total
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+            self.documents[name] = self.documents.get(name, 0) + total
             if task is not None:
-                self._progress.update(task, completed=max(total, 1))
+                self._progress.update(task, completed=max(self.documents[name], 1))
+
+    def _bar(self, name: str, total: int):
+        if self._progress is None:
+            return None
+        if name not in self._tasks:
+            self._tasks[name] = self._progress.add_task(name, total=max(total, 1))
+        else:
+            self._progress.update(self._tasks[name], total=max(self.documents.get(name, 0) + total, 1))
+        return self._tasks[name]
 
     def rates(self) -> dict[str, float]:
         return {n: round(self.documents[n] / s, 1) for n, s in self.seconds.items() if s > 0 and self.documents[n]}

@@ -151,11 +151,11 @@ class WindowDocument:
 
 @dataclass
 class ScoredDocument:
-    """A feedback with what the model stages made of it: sentiment, embedding and touchpoints."""
+    """A feedback with what the model stages made of it: sentiment and touchpoints (its vector is in
+    the warehouse's embedding cache, under its content hash)."""
 
     feedback: Feedback
     sentiment: SentimentScore
-    embedding: np.ndarray
     touchpoints: list[TouchpointAssignment]
     segments: list[ScoredSegment] = field(default_factory=list)
 

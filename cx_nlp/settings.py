@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # touchpoint (docs/quality.md, "Mining segments").
     issue_reducer: Literal["pca", "umap", "auto"] = "auto"
     batch_size: int = Field(default=32, ge=1)
+    # Feedback per pass through the models (cx_nlp.enrichment): an interval's memory follows this, not
+    # the interval's size; each chunk's vectors go to the embedding cache when it is done.
+    chunk_documents: int = Field(default=2000, ge=1, description="Feedback per pass through the models")
     # Where the models run: "auto" takes the first CUDA GPU torch sees and the CPU otherwise; "cpu",
     # "cuda", "cuda:N" or "mps" by name (a named GPU that is missing stops the run at the first model).
     device: str = Field(

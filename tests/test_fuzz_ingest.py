@@ -13,7 +13,6 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -146,7 +145,7 @@ def warehouse(warehouse_url):
 def fake_scored(feedback) -> list[ScoredDocument]:
     sentiment = SentimentScore("neutral", 0.2, 0.6, 0.2, 0.0, 1, "fake-sentiment", "0")
     touchpoint = [TouchpointAssignment("other", 1.0, "fallback")]
-    return [ScoredDocument(f, sentiment, np.full(4, 0.5, dtype=np.float32), touchpoint) for f in feedback]
+    return [ScoredDocument(f, sentiment, touchpoint) for f in feedback]
 
 
 def same(stored, written) -> bool:
@@ -169,7 +168,7 @@ def same(stored, written) -> bool:
 def land(engine, loads: list[LoadResult], normalised) -> None:
     """Write as `ingest_interval` does, then read every row back as it was written."""
     scored = fake_scored(normalised.feedback)
-    write = rows.ingest_write("fuzz", START, END, loads, normalised, scored, {}, ("fake-embedding", "0"))
+    write = rows.ingest_write("fuzz", START, END, loads, normalised, scored)
     with engine.begin() as connection:
         for table in (t.feedback_touchpoint, t.feedback_sentiment, t.feedback, t.quarantine, t.raw_record):
             connection.execute(delete(table))

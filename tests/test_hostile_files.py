@@ -11,7 +11,6 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 
 from cx_nlp.config import FileSourceConfig
@@ -120,13 +119,13 @@ def fake_scored(feedback) -> list[ScoredDocument]:
     """What the model stages would add, without a model."""
     sentiment = SentimentScore("neutral", 0.2, 0.6, 0.2, 0.0, 1, "fake-sentiment", "0")
     touchpoint = [TouchpointAssignment("other", 1.0, "fallback")]
-    return [ScoredDocument(f, sentiment, np.full(4, 0.5, dtype=np.float32), touchpoint) for f in feedback]
+    return [ScoredDocument(f, sentiment, touchpoint) for f in feedback]
 
 
 def land(url: str, loads: list[LoadResult]) -> None:
     """Loads normalised and written as `ingest_interval` writes them, with fake scores."""
     normalised = normalise([r for load in loads for r in load.records], {})
-    write = rows.ingest_write("run", START, END, loads, normalised, fake_scored(normalised.feedback), {}, ("e", "0"))
+    write = rows.ingest_write("run", START, END, loads, normalised, fake_scored(normalised.feedback))
     engine = make_engine(url)
     with engine.begin() as connection:
         store.write_ingest(connection, write)

@@ -89,13 +89,10 @@ def ingest_write(
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
     scored: Sequence[ScoredDocument],
-    new_vectors: dict[str, np.ndarray],
-    embedding_ref: tuple[str, str],
-    replace_embeddings: bool = False,
     kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> IngestWrite:
-    """Everything one ingest of an interval writes, built before the transaction opens;
-    `replace_embeddings` when the vectors were computed again for texts the cache already held;
+    """Everything one ingest of an interval writes, built before the transaction opens (the vectors
+    are in the embedding cache already: `cx_nlp.enrichment.enrich_interval`);
     `kept_payloads`: (source, record key) of raw records stored already with the payload as it would be
     redacted now (`raw_payload_digests`), which are not redacted again."""
     quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
@@ -108,14 +105,12 @@ def ingest_write(
         raw_records=[row for row in raw_records if "payload" in row],
         raw_records_kept=[row for row in raw_records if "payload" not in row],
         quarantine=quarantine_rows(loads, quarantined, run_id),
-        embeddings=embedding_rows(new_vectors, embedding_ref),
         feedback=feedback,
         sentiment=sentiment,
         touchpoints=touchpoints,
         segments=segment_rows(scored),
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
         source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
-        replace_embeddings=replace_embeddings,
     )
 
 

@@ -73,6 +73,13 @@ def cached_embeddings(
     return found
 
 
+def write_embeddings(connection: Connection, rows: list[dict], replace: bool = False) -> None:
+    """Store vectors in the embedding cache; `replace`: a forced re-score computed them again, and they
+    replace the stored ones of the same text and model version (else those stay)."""
+    write = upsert if replace else insert_missing
+    write(connection, t.embedding, rows, ["content_hash", "model_name", "model_version"])
+
+
 def content_owners_outside(connection: Connection, hashes: Sequence[str], start: date, end: date) -> dict[str, str]:
     """Feedback ids, from other intervals, that already carry these texts (cross-night duplicates)."""
     f = t.feedback
@@ -150,7 +157,6 @@ class IngestWrite:
     interval_end: date
     raw_records: list[dict]
     quarantine: list[dict]
-    embeddings: list[dict]
     feedback: list[dict]
     sentiment: list[dict]
     touchpoints: list[dict]
@@ -158,8 +164,6 @@ class IngestWrite:
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
-    # A forced re-score computed every vector again: they replace the cached ones of the same model version.
-    replace_embeddings: bool = False
     # Raw records whose stored payload stays (delivered again, redacted alike): rows without `payload`.
     raw_records_kept: list[dict] = field(default_factory=list)
 
@@ -169,8 +173,6 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
     touch_raw_records(connection, data.raw_records_kept)
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
-    write_vectors = upsert if data.replace_embeddings else insert_missing
-    write_vectors(connection, t.embedding, data.embeddings, ["content_hash", "model_name", "model_version"])
 
     in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
     # The rows this write replaces: the interval of every snapshot source, and any feedback an
