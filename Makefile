@@ -89,6 +89,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/bench_onnx.py --per-corpus 50 --speed-texts 128 --rounds 3 --output $(BENCH_OUT)/onnx.json
 	$(PYTHON) bench/bench_dedupe.py --rounds 1 --tickets 100 --mix 0 --output $(BENCH_OUT)/dedupe.json
 	$(PYTHON) bench/bench_nights.py --documents 2000 --rounds 1 --output $(BENCH_OUT)/nights_2k.json
+	$(PYTHON) bench/bench_memory.py --documents 2000 --issue-steps --folder $(BENCH_OUT)/memory > $(BENCH_OUT)/memory_2k.json
 	$(PYTHON) bench/bench_paths.py --tweets 300 --tickets 60 --rounds 1 --output $(BENCH_OUT)/paths.json
 
 clean:

@@ -1,0 +1,163 @@
+"""Peak RSS of each stage of a cold run on generated feedback (docs/benchmarks.md, "The interval
+through the models in chunks").
+
+    .venv/bin/python bench/bench_memory.py --documents 10000 --ingest-only
+    .venv/bin/python bench/bench_memory.py --documents 20000 --chunk-documents 100000
+
+The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
+`--folder`. One cold `run_interval` (or its ingest alone, `--ingest-only`) into a fresh SQLite
+warehouse, in this process; a thread samples the process's RSS every 0.2 s and files each reading
+under the stage the run is in (the stage timer's names; `after-X` between stages), and with
+`--issue-steps` under the issue stage's steps too (window read, units, UMAP, PCA, HDBSCAN, merge,
+description). Prints JSON: stage seconds, peak MiB per stage, the process's peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import bench_env  # sets what numpy and the models read when they load: first
+
+ROOT = bench_env.ROOT
+START, END = date(2026, 10, 19), date(2026, 11, 16)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+class StageMemory:
+    """Peak RSS per label; `label` is what the run is doing now."""
+
+    def __init__(self, every: float = 0.2):
+        self.label = "setup"
+        self.peaks: dict[str, float] = {}
+        self._every = every
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            label, now = self.label, rss_mib()
+            self.peaks[label] = max(self.peaks.get(label, 0.0), now)
+            time.sleep(self._every)
+
+    @contextmanager
+    def within(self, label: str) -> Iterator[None]:
+        before, self.label = self.label, label
+        try:
+            yield
+        finally:
+            self.label = before
+
+    def wrap(self, owner, name: str, label: str) -> None:
+        """Files what `owner.name` does under `label`."""
+        function = getattr(owner, name)
+
+        def labelled(*args, **kwargs):
+            with self.within(label):
+                return function(*args, **kwargs)
+
+        setattr(owner, name, labelled)
+
+
+def watch_stages(memory: StageMemory) -> None:
+    from cx_nlp import progress
+
+    stage = progress.StageTimer.stage
+
+    @contextmanager
+    def labelled(timer, name: str, total: int):
+        memory.label = name
+        with stage(timer, name, total) as advance:
+            yield advance
+        memory.label = f"after-{name}"
+
+    progress.StageTimer.stage = labelled
+
+
+def watch_issue_steps(memory: StageMemory) -> None:
+    from cx_nlp import pipeline
+    from cx_nlp.issues import clustering, miner, tracking
+
+    memory.wrap(pipeline.windows, "window_documents", "issues: read window")
+    memory.wrap(tracking, "window_units", "issues: units")
+    memory.wrap(clustering.UMAPReducer, "fit_transform", "issues: UMAP")
+    memory.wrap(clustering.PCAReducer, "fit_transform", "issues: PCA")
+    memory.wrap(clustering.HDBSCANClusterer, "fit_predict", "issues: HDBSCAN")
+    memory.wrap(miner.IssueMiner, "_merge_near_duplicates", "issues: merge")
+    memory.wrap(miner.IssueMiner, "_describe", "issues: describe")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=10000)
+    parser.add_argument("--chunk-documents", type=int, help="feedback per pass through the models (default: settings')")
+    parser.add_argument("--ingest-only", action="store_true", help="stop after the interval's write")
+    parser.add_argument("--issue-steps", action="store_true", help="peaks of the issue stage's steps too")
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
+    args = parser.parse_args()
+
+    memory = StageMemory()
+    corpus = args.folder / f"corpus-{args.documents}"
+    if not (corpus / "sources.yaml").exists():
+        from bench_nights import write_corpus
+
+        corpus.mkdir(parents=True, exist_ok=True)
+        write_corpus(corpus, args.documents, 0.1, 13)
+    from cx_nlp import pipeline
+    from cx_nlp.progress import StageTimer
+    from cx_nlp.settings import Settings
+
+    database = args.folder / f"warehouse-{args.documents}.db"
+    database.unlink(missing_ok=True)
+    overrides = {} if args.chunk_documents is None else {"chunk_documents": args.chunk_documents}
+    settings = Settings(
+        home=ROOT,
+        progress=False,
+        sources_config=corpus / "sources.yaml",
+        report_dir=args.folder / "reports",
+        warehouse_url=f"sqlite:///{database}",
+        **overrides,
+    )
+    watch_stages(memory)
+    if args.issue_steps:
+        watch_issue_steps(memory)
+    context, engine = pipeline.open_pipeline(settings)
+    started = time.perf_counter()
+    if args.ingest_only:
+        with StageTimer(False) as timer:
+            stats = pipeline.ingest_interval(context, engine, START, END, timer=timer).stats
+        stats["stage_seconds"] = timer.seconds
+    else:
+        stats = pipeline.run_interval(context, engine, START, END).stats
+    seconds = round(time.perf_counter() - started, 1)
+    print(
+        json.dumps(
+            {
+                "command": f"bench/bench_memory.py {' '.join(f'{k}={v}' for k, v in vars(args).items())}",
+                "documents": args.documents,
+                "feedback": stats["feedback"],
+                "chunk_documents": settings.chunk_documents,
+                "seconds": seconds,
+                "stage_seconds": stats["stage_seconds"],
+                "peak_mib_by_stage": {label: round(peak) for label, peak in memory.peaks.items()},
+                "rss_at_end_mib": round(rss_mib()),
+                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
