@@ -5,9 +5,9 @@ through the models in chunks").
     .venv/bin/python bench/bench_memory.py --documents 20000 --chunk-documents 100000
 
 The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
-`--folder`. One cold `run_interval` (or its ingest alone, `--ingest-only`) into a fresh SQLite
-warehouse, in this process; a thread samples the process's RSS every 0.2 s and files each reading
-under the stage the run is in (the stage timer's names; `after-X` between stages), and with
+`--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`), or its ingest alone
+(`--ingest-only`), into a fresh SQLite warehouse, in this process; a thread samples the process's RSS
+every 0.2 s and files each reading under the stage the run is in (the stage timer's names; `after-X` between stages), and with
 `--issue-steps` under the issue stage's steps too (window read, units, UMAP, PCA, HDBSCAN, merge,
 description). Prints JSON: stage seconds, peak MiB per stage, the process's peak.
 """
@@ -139,7 +139,8 @@ def main() -> None:
             stats = pipeline.ingest_interval(context, engine, START, END, timer=timer).stats
         stats["stage_seconds"] = timer.seconds
     else:
-        stats = pipeline.run_interval(context, engine, START, END).stats
+        # As `cx-nlp run` does: the models are released before the interval's issue mining.
+        stats = pipeline.run_intervals(context, engine, START, END, per_day=False)[0].stats
     seconds = round(time.perf_counter() - started, 1)
     print(
         json.dumps(

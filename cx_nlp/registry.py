@@ -4,11 +4,12 @@ cx_nlp/onnx_runtime.py)."""
 
 from __future__ import annotations
 
+import gc
 from functools import cached_property
 from pathlib import Path
 
 from cx_nlp.config import ModelRegistry
-from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5
+from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5, release_freed_memory
 
 
 class Models:
@@ -58,3 +59,11 @@ class Models:
 
             return OnnxEmbedder(entry, prepared_folder(entry, self.home, "embedding"))
         return Embedder(entry, self.home, self.device)
+
+    def release(self) -> None:
+        """Drop the loaded models and hand their memory back; they load again on next use. For a process
+        whose models are done before its heaviest stage: the last interval's issue mining."""
+        for name in ("sentiment", "embedder"):
+            self.__dict__.pop(name, None)
+        gc.collect()
+        release_freed_memory()

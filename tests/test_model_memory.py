@@ -52,3 +52,38 @@ def test_each_step_of_model_batches_releases_freed_memory(monkeypatch):
     released.clear()
     probabilities = classifier.batched_probabilities([f"input {n}" for n in range(20)])
     assert len(released) == 3 and probabilities.shape == (20, 3)
+
+
+@pytest.mark.models
+def test_released_models_are_freed_and_load_again_on_use():
+    import weakref
+
+    from cx_nlp.config import load_registry
+    from cx_nlp.registry import Models
+    from cx_nlp.settings import project_root
+
+    models = Models(load_registry(project_root() / "models" / "registry.yaml"), project_root())
+    first = models.embedder.encode(["The parcel came late."])
+    gone = weakref.ref(models.embedder)
+    models.release()
+    # Nothing else holds the model: its weights are freed, not only unnamed.
+    assert gone() is None
+    assert np.allclose(models.embedder.encode(["The parcel came late."]), first, atol=1e-6)
+
+
+def test_a_backfill_keeps_the_models_across_its_days_and_releases_them_for_the_last(monkeypatch):
+    from datetime import date
+
+    from cx_nlp import pipeline
+
+    released = []
+    monkeypatch.setattr(
+        pipeline,
+        "run_interval",
+        lambda context, engine, start, end, rescore, release_models: released.append((start.day, release_models)),
+    )
+    pipeline.run_intervals(None, None, date(2026, 11, 1), date(2026, 11, 4), per_day=True)
+    assert released == [(1, False), (2, False), (3, True)]
+    released.clear()
+    pipeline.run_intervals(None, None, date(2026, 11, 1), date(2026, 11, 4), per_day=False)
+    assert released == [(1, True)]
