@@ -49,7 +49,8 @@ def enrich_interval(
     feedback: list[Feedback],
     timer: StageTimer,
     rescore: bool = False,
-    chunk_documents: int = 2000,
+    *,
+    chunk_documents: int,
 ) -> Enriched:
     """Each feedback and each of its segments with sentiment and touchpoints; the vectors of texts
     embedded now are stored in the embedding cache chunk by chunk (each chunk in a transaction of its
