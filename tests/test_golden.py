@@ -1,4 +1,5 @@
-"""The bundled sample's every row, id and report, held against the copy recorded in tests/golden/.
+"""The bundled sample's every row, id and report, held against the copy recorded in
+tests/golden/FAMILY/ on this machine's CPU family (`golden.cpu_family`).
 
 Any change that alters what a run writes fails here, on SQLite and on PostgreSQL alike: a
 restructuring must leave this green, and a deliberate change of behaviour records the files again
@@ -8,7 +9,7 @@ restructuring must leave this green, and a deliberate change of behaviour record
 from __future__ import annotations
 
 import pytest
-from golden import differences, dump_warehouse, normalised_report, read_golden
+from golden import cpu_family, differences, dump_warehouse, normalised_report, read_golden
 from golden_scenarios import SCENARIOS, float32_models
 
 from cx_nlp.warehouse.db import make_engine
@@ -32,3 +33,17 @@ def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, 
         found = differences(expected_dump[table], dump[table], table)
         assert not found, "\n".join(found)
     assert normalised_report(report) == expected_report
+
+
+@pytest.mark.parametrize(
+    ("vendor", "flags", "family"),
+    [
+        ("GenuineIntel", "fpu sse2 avx2 avx512f avx512_bf16 amx_bf16 amx_tile", "intel-amx"),
+        ("AuthenticAMD", "fpu sse2 avx2 avx512f avx512_bf16", "amd-avx512bf16"),
+        ("AuthenticAMD", "fpu sse2 avx2 avx512f", "amd-avx512"),
+        ("GenuineIntel", "fpu sse2 avx2", "intel-avx2"),
+    ],
+)
+def test_recordings_are_kept_per_cpu_vendor_and_widest_vector_unit(vendor, flags, family):
+    cpuinfo = f"processor\t: 0\nvendor_id\t: {vendor}\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
+    assert cpu_family(cpuinfo) == family
