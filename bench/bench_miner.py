@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_miner.py                                   # 10k, 100k, 1M
     .venv/bin/python bench/bench_miner.py --sizes 10000 --output /tmp/miner.json
     .venv/bin/python bench/bench_miner.py --reducer umap        # as the pipeline clusters across touchpoints
+    .venv/bin/python bench/bench_miner.py --cluster-limit 0     # cluster every leftover, however many
 
 What `IssueMiner.fit` costs for one group (one touchpoint, or all of them clustered across), on
 vectors with the structure of real feedback embeddings: bench_clustering.base_vectors (all-MiniLM-L6-v2
@@ -21,6 +22,9 @@ Per size, in a fresh process (peak RSS reset between phases):
 4. real BERTopic with its defaults over the cold window's texts and the same vectors (UMAP seeded,
    HDBSCAN minimum topic size 10, c-TF-IDF, then `reduce_outliers` and `update_topics`, as `evaluate`
    runs it), up to `--bertopic-limit` documents: a notebook re-fits it on the whole window every night.
+
+Every fit clusters at most `--cluster-limit` leftovers (the miner's default; 0: no limit), a seeded
+sample above it, the rest joining by nearest centre.
 
 Each phase reports seconds (and the miner's own split: join known, split, cluster, merge, pull in,
 describe), residual size, clusters, outlier share, adjusted Rand index against the generator's topics,
@@ -46,6 +50,7 @@ from bench_pipeline import _machine, write_results
 
 from cx_nlp.issues import IssueMiner
 from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
+from cx_nlp.issues.miner import CLUSTER_LIMIT
 
 ROOT = bench_env.ROOT
 
@@ -78,9 +83,11 @@ def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
 REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
 
 
-def mine(reducer: str, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
+def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
+    """`options`: "reducer" (a REDUCERS name) and "cluster_limit" (0: none)."""
     started = time.perf_counter()
-    miner = IssueMiner(reducer=REDUCERS[reducer]()).fit(
+    reducer = REDUCERS[options["reducer"]]()
+    miner = IssueMiner(reducer=reducer, cluster_limit=options["cluster_limit"] or None).fit(
         texts, vectors, known_centroids=known, previous=previous, new=new
     )
     return miner, time.perf_counter() - started
@@ -93,6 +100,7 @@ def describe(miner: IssueMiner, seconds: float, topics: np.ndarray) -> dict:
         "seconds": round(seconds, 2),
         "steps_s": {k: round(v, 2) for k, v in miner.timings_.items()},
         "residual": int(miner.residual_size_),
+        "clustered": int(miner.clustered_size_),
         "clusters": len(miner.clusters_),
         "new_clusters": sum(c.known is None for c in miner.clusters_),
         "outlier_share": round(float(miner.outlier_share_), 4),
@@ -110,12 +118,12 @@ def issue_of(miner: IssueMiner, n: int) -> np.ndarray:
 
 
 def run_size(
-    n: int, new_share: float, cold_limit: int, build_nights: int, seed: int, bertopic_limit: int, reducer: str
+    n: int, new_share: float, cold_limit: int, build_nights: int, seed: int, bertopic_limit: int, options: dict
 ) -> dict:
     base, topics = base_vectors("minilm", POOL, POOL_SEED)
     texts_of = pool_texts()
     window = documents(n, seed, base, topics)
-    out: dict = {"documents": n, "reducer": reducer}
+    out: dict = {"documents": n, **options}
     order = np.argsort(window["day"], kind="stable")  # oldest first: the tranches of a built-up window
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
@@ -123,7 +131,7 @@ def run_size(
 
     reset_peak_rss()
     if n <= cold_limit:
-        miner, seconds = mine(reducer, texts, window["vectors"])
+        miner, seconds = mine(options, texts, window["vectors"])
         out["cold"] = describe(miner, seconds, window["topics"])
     else:
         bounds = np.linspace(0, n, build_nights + 1).astype(int)
@@ -133,7 +141,7 @@ def run_size(
             previous = np.concatenate([issue_of(miner, low), np.full(high - low, -1)]) if miner else None
             new = np.arange(high) >= low
             miner, seconds = mine(
-                reducer, texts[:high], window["vectors"][:high], known, previous, new if night else None
+                options, texts[:high], window["vectors"][:high], known, previous, new if night else None
             )
             total += seconds
             steps.append({"window": int(high), **describe(miner, seconds, window["topics"][:high])})
@@ -156,7 +164,7 @@ def run_size(
         if mark is None and n > cold_limit:
             continue
         reset_peak_rss()
-        miner, seconds = mine(reducer, night_texts, vectors, centroids, previous, mark)
+        miner, seconds = mine(options, night_texts, vectors, centroids, previous, mark)
         out[phase] = describe(miner, seconds, night_topics)
         after = issue_of(miner, len(vectors))
         known_after = np.array([c.known if c.known is not None else -2 for c in miner.clusters_] + [-1])[after]
@@ -210,13 +218,20 @@ def main() -> None:
     parser.add_argument("--bertopic-limit", type=int, default=100_000, help="Run BERTopic up to this window size.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reducer", choices=sorted(REDUCERS), default="pca")
+    parser.add_argument("--cluster-limit", type=int, default=CLUSTER_LIMIT, help="Most leftovers clustered (0: all).")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         result = run_size(
-            args.child, args.new_share, args.cold_limit, args.build_nights, args.seed, args.bertopic_limit, args.reducer
+            args.child,
+            args.new_share,
+            args.cold_limit,
+            args.build_nights,
+            args.seed,
+            args.bertopic_limit,
+            {"reducer": args.reducer, "cluster_limit": args.cluster_limit},
         )
         print(json.dumps(result))
         return
@@ -228,6 +243,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", str(n), "--new-share", str(args.new_share)]
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
         command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", args.reducer]
+        command += ["--cluster-limit", str(args.cluster_limit)]
         try:
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
             lines = done.stdout.strip().splitlines()

@@ -212,6 +212,7 @@ def mining_settings(context: PipelineContext) -> dict:
     return {
         "issue_reducer": settings.issue_reducer,
         "issue_grouping": settings.issue_grouping,
+        "issue_cluster_limit": settings.issue_cluster_limit,
         "issue_window_days": settings.issue_window_days,
         "embedding": context.registry.embedding.model_dump(mode="json"),
         "libraries": versions,
@@ -283,6 +284,7 @@ def _tracker(context: PipelineContext) -> IssueTracker:
             reducer=UMAPReducer() if context.settings.issue_reducer == "umap" else PCAReducer(),
             similarity=embedding.similarity,
             centre_similarity=embedding.centre_similarity,
+            cluster_limit=context.settings.issue_cluster_limit,
         ),
         match_threshold=embedding.centre_similarity(0.8),
         embedding_languages=embedding.languages,

@@ -63,3 +63,16 @@ class StageTimer:
 
     def rates(self) -> dict[str, float]:
         return {n: round(self.documents[n] / s, 1) for n, s in self.seconds.items() if s > 0 and self.documents[n]}
+
+
+class Stopwatch:
+    """Seconds per named step of a fit, for logs and benchmarks (`IssueMiner.timings_`)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + now - self.started
+        self.started = now

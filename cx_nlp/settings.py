@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # are many and close), or "auto": UMAP for problems clustered across touchpoints, PCA per
     # touchpoint (docs/quality.md, "Mining segments").
     issue_reducer: Literal["pca", "umap", "auto"] = "auto"
+    # Most problem units density-clustered in one mining fit; above it a seeded sample is clustered and
+    # the rest join by nearest centre, so a cold window's memory and time stop growing with it.
+    issue_cluster_limit: int = Field(default=50_000, ge=100, description="Most units clustered in one mining fit")
     batch_size: int = Field(default=32, ge=1)
     # Feedback per pass through the models (cx_nlp.enrichment): an interval's memory follows this, not
     # the interval's size; each chunk's vectors go to the embedding cache when it is done.

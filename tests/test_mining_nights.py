@@ -148,3 +148,55 @@ def test_a_split_is_looked_for_with_pca_whatever_reduces_the_group(corpus):
     assert [c.split_from for c in miner.clusters_].count(0) == 1 and reducer.calls == 0
     leftovers = IssueMiner(reducer=reducer, clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(texts, embeddings)
     assert reducer.calls >= 1 and len(leftovers.clusters_) >= 2
+
+
+def test_a_residual_above_the_cluster_limit_is_clustered_as_a_sample_and_the_rest_join_by_nearest_centre():
+    """A cold window larger than `cluster_limit` units: the reducer and clusterer see a seeded sample of
+    that size, every planted problem still becomes one issue, and the units left out of the sample join
+    their problem's issue by nearest centre; the same window gives the same sample."""
+    problems = np.repeat(np.arange(4), 100)
+    embeddings = planted_embeddings(problems, np.arange(400) % 5, seed=3)
+    texts = [f"problem {p} report {i}" for i, p in enumerate(problems)]
+    seen = []
+
+    class Recording(HDBSCANClusterer):
+        def fit_predict(self, points):
+            seen.append(len(points))
+            return super().fit_predict(points)
+
+    def mine(limit):
+        seen.clear()
+        return IssueMiner(clusterer=Recording(min_cluster_size=5), cluster_limit=limit).fit(texts, embeddings)
+
+    sampled = mine(120)
+    assert (sampled.residual_size_, sampled.clustered_size_) == (400, 120)
+    assert max(seen) == 120
+    assert len(sampled.clusters_) == 4
+    for cluster in sampled.clusters_:
+        assert len(set(problems[cluster.members].tolist())) == 1  # one planted problem per issue
+    assert (sampled.labels_ >= 0).mean() >= 0.95  # left out of the sample is not left out of the issues
+    assert "nearest" in {m for c in sampled.clusters_ for m in c.methods}
+    assert mine(120).labels_.tolist() == sampled.labels_.tolist()
+
+    whole = mine(None)
+    assert whole.clustered_size_ == 400 and max(seen) == 400
+
+
+def test_a_cluster_limit_too_small_for_an_issue_is_refused():
+    with pytest.raises(ValueError, match="cluster_limit 10"):
+        IssueMiner(cluster_limit=10, min_documents=8)
+
+
+def test_the_pipeline_clusters_up_to_the_miners_own_limit_unless_told_otherwise(tmp_path):
+    from cx_nlp.issues.miner import CLUSTER_LIMIT
+    from cx_nlp.pipeline import PipelineContext, _tracker, mining_settings
+    from cx_nlp.settings import Settings
+
+    default = PipelineContext.from_settings(Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}"))
+    assert _tracker(default).miner_factory().cluster_limit == CLUSTER_LIMIT
+    told = PipelineContext.from_settings(
+        Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}", issue_cluster_limit=300)
+    )
+    assert _tracker(told).miner_factory().cluster_limit == 300
+    # Another limit may give other issues: a rerun under it mines the window again.
+    assert mining_settings(told)["issue_cluster_limit"] == 300 != mining_settings(default)["issue_cluster_limit"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ from cx_nlp.issues.keywords import (
     term_idf,
     term_weights,
 )
+from cx_nlp.progress import Stopwatch
 
 # How many times a loose cluster is clustered again on its own before its documents count as outliers.
 RECLUSTER_DEPTH = 2
@@ -34,6 +34,9 @@ RECLUSTER_DEPTH = 2
 # beyond it, only the new units and their nearest earlier leftovers are: density clustering grows about
 # as n^1.6-1.9 (docs/benchmarks.md), so a night must not pay for the whole window's leftovers again.
 FULL_RESIDUAL_LIMIT = 20_000
+# Most units reduced and density-clustered in one fit (a cold window, a backfill's first night): UMAP
+# takes about 8.7 KiB a unit and HDBSCAN's time grows as n^1.6-1.9 (docs/benchmarks.md).
+CLUSTER_LIMIT = 50_000
 # Each new leftover brings at most this many of its nearest earlier leftovers into the night's clustering:
 # enough for a problem that recurred below the minimum cluster size on earlier nights to reach it now.
 EARLIER_NEIGHBOURS = 10
@@ -72,6 +75,7 @@ class IssueMiner:
     reducer (or None to cluster the raw embeddings) and any with `fit_predict` as the clusterer.
     """
 
+    # Long: one keyword per threshold, each mapped onto the embedding model's scale here.
     def __init__(
         self,
         reducer: object | None = None,
@@ -84,6 +88,7 @@ class IssueMiner:
         n_representatives: int = 3,
         min_documents: int = 8,
         full_residual_limit: int = FULL_RESIDUAL_LIMIT,
+        cluster_limit: int | None = CLUSTER_LIMIT,
         merge_similarity: float | None = 0.75,
         merge_term_similarity: float = 0.1,
         known_merge_similarity: float = 0.9,
@@ -124,6 +129,9 @@ class IssueMiner:
         self.n_representatives = n_representatives
         self.min_documents = min_documents
         self.full_residual_limit = full_residual_limit
+        if cluster_limit is not None and cluster_limit < 2 * min_documents:
+            raise ValueError(f"cluster_limit {cluster_limit} leaves no room for issues of {min_documents} documents")
+        self.cluster_limit = cluster_limit
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
         # Known issues merge only on stronger evidence than a new cluster joins one: it moves what analysts
@@ -151,10 +159,11 @@ class IssueMiner:
         `new` marks the documents no earlier night mined (None: all of them). With it, a night's cost
         follows what arrived rather than the window: only known issues that gained `min_documents` new
         documents are checked for a split, and a large residual is clustered as its new documents plus
-        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). `timings_` holds
-        the seconds of each step.
+        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). Whatever the night,
+        at most `cluster_limit` of the residual are clustered (a seeded sample), the rest joining the
+        issues found by nearest centre. `timings_` holds the seconds of each step.
         """
-        watch = _Stopwatch()
+        watch = Stopwatch()
         self.timings_ = watch.laps
         # Divided even when unit length: HDBSCAN and UMAP amplify 1e-7 (docs/quality.md, restaurants).
         embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
@@ -169,8 +178,7 @@ class IssueMiner:
             split_from = self._split_known(embeddings, labels, len(known), self._gained(labels, len(known), new), new)
             methods[np.isin(labels, list(split_from))] = "cluster"
         watch.lap("split_known")
-        rest = self._residual(embeddings, np.flatnonzero(labels == -1), new)
-        self.residual_size_ = len(rest)
+        rest = self._to_cluster(embeddings, labels, new)
         next_label = len(known)
         for members in self._cohesive_clusters(embeddings, rest, depth=RECLUSTER_DEPTH):
             labels[members] = next_label
@@ -239,6 +247,18 @@ class IssueMiner:
             close = np.take_along_axis(similarity, nearest, axis=1) >= self.outlier_threshold
             chosen[nearest[close]] = True
         return np.sort(np.concatenate([arrived, earlier[chosen]]))
+
+    def _to_cluster(self, embeddings: np.ndarray, labels: np.ndarray, new: np.ndarray | None) -> np.ndarray:
+        """The residual (`_residual`), or a sample of `cluster_limit` of it (seeded by its size: the same
+        window, the same sample). A problem frequent enough to be an issue shows in a uniform sample as
+        in the whole; what is left out joins the issues found by nearest centre (`_pull_in`)."""
+        rest = self._residual(embeddings, np.flatnonzero(labels == -1), new)
+        self.residual_size_ = len(rest)
+        if self.cluster_limit is not None and len(rest) > self.cluster_limit:
+            chosen = np.random.default_rng(len(rest)).choice(len(rest), size=self.cluster_limit, replace=False)
+            rest = rest[np.sort(chosen)]
+        self.clustered_size_ = len(rest)
+        return rest
 
     def _join_known(
         self, embeddings: np.ndarray, known: np.ndarray, previous: np.ndarray | None
@@ -478,16 +498,3 @@ class IssueMiner:
                 )
             )
         return clusters
-
-
-class _Stopwatch:
-    """Seconds per named step of a fit, for logs and benchmarks (`IssueMiner.timings_`)."""
-
-    def __init__(self):
-        self.laps: dict[str, float] = {}
-        self.started = time.perf_counter()
-
-    def lap(self, step: str) -> None:
-        now = time.perf_counter()
-        self.laps[step] = self.laps.get(step, 0.0) + now - self.started
-        self.started = now
