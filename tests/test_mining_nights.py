@@ -200,3 +200,20 @@ def test_the_pipeline_clusters_up_to_the_miners_own_limit_unless_told_otherwise(
     assert _tracker(told).miner_factory().cluster_limit == 300
     # Another limit may give other issues: a rerun under it mines the window again.
     assert mining_settings(told)["issue_cluster_limit"] == 300 != mining_settings(default)["issue_cluster_limit"]
+
+
+def test_the_nearest_centre_of_some_rows_is_found_in_place_block_by_block(monkeypatch):
+    """Outliers are pulled in by index (a million-unit window's outliers would be a gigabyte copied
+    out): the same nearest centres and cosines as those rows copied out, across block boundaries."""
+    import cx_nlp.issues.clustering as clustering
+
+    monkeypatch.setattr(clustering, "BLOCK_ROWS", 7)
+    rng = np.random.default_rng(5)
+    vectors = clustering.normalise_rows(rng.normal(size=(60, 16)).astype(np.float32))
+    centres = clustering.normalise_rows(rng.normal(size=(4, 16)).astype(np.float32))
+    rows = np.sort(rng.choice(60, size=23, replace=False))
+    in_place = clustering.nearest_centre(vectors, centres, rows=rows)
+    copied = clustering.nearest_centre(vectors[rows], centres)
+    assert in_place[0].tolist() == copied[0].tolist()
+    assert np.allclose(in_place[1], copied[1])
+    assert in_place[0].tolist() == (vectors[rows] @ centres.T).argmax(1).tolist()

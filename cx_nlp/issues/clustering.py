@@ -30,12 +30,18 @@ def centre(vectors: np.ndarray) -> np.ndarray:
 BLOCK_ROWS = 65_536
 
 
-def nearest_centre(vectors: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's nearest centre (index) and its cosine, in blocks of rows (unit vectors in and out)."""
-    nearest = np.empty(len(vectors), dtype=np.int64)
-    best = np.empty(len(vectors), dtype=np.float32)
-    for start in range(0, len(vectors), BLOCK_ROWS):
-        similarity = vectors[start : start + BLOCK_ROWS] @ centres.T
+def nearest_centre(
+    vectors: np.ndarray, centres: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's nearest centre (index) and its cosine, in blocks of rows (unit vectors in and out).
+    With `rows`, only those rows of `vectors`, without copying them all out first (a million-unit
+    window's outliers are a gigabyte and more)."""
+    count = len(vectors) if rows is None else len(rows)
+    nearest = np.empty(count, dtype=np.int64)
+    best = np.empty(count, dtype=np.float32)
+    for start in range(0, count, BLOCK_ROWS):
+        block = vectors[start : start + BLOCK_ROWS] if rows is None else vectors[rows[start : start + BLOCK_ROWS]]
+        similarity = block @ centres.T
         nearest[start : start + len(similarity)] = similarity.argmax(1)
         best[start : start + len(similarity)] = similarity.max(1)
     return nearest, best

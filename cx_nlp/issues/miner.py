@@ -219,7 +219,7 @@ class IssueMiner:
             return
         by_label = members_by_label(labels)
         centroids = np.array([centre(embeddings[by_label[g]]) for g in group_ids])
-        nearest, best = nearest_centre(embeddings[outliers], centroids)
+        nearest, best = nearest_centre(embeddings, centroids, rows=outliers)
         close = best >= self.outlier_threshold
         labels[outliers[close]] = np.array(group_ids)[nearest[close]]
         methods[outliers[close]] = "nearest"
