@@ -5,6 +5,7 @@ Planted synthetic embeddings of the late-delivery and coupon corpus of test_issu
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import numpy as np
@@ -150,7 +151,7 @@ def test_a_split_is_looked_for_with_pca_whatever_reduces_the_group(corpus):
     assert reducer.calls >= 1 and len(leftovers.clusters_) >= 2
 
 
-def test_a_residual_above_the_cluster_limit_is_clustered_as_a_sample_and_the_rest_join_by_nearest_centre():
+def test_a_residual_above_the_cluster_limit_is_clustered_as_a_sample_and_the_rest_join_by_nearest_centre(caplog):
     """A cold window larger than `cluster_limit` units: the reducer and clusterer see a seeded sample of
     that size, every planted problem still becomes one issue, and the units left out of the sample join
     their problem's issue by nearest centre; the same window gives the same sample."""
@@ -168,8 +169,10 @@ def test_a_residual_above_the_cluster_limit_is_clustered_as_a_sample_and_the_res
         seen.clear()
         return IssueMiner(clusterer=Recording(min_cluster_size=5), cluster_limit=limit).fit(texts, embeddings)
 
-    sampled = mine(120)
+    with caplog.at_level(logging.INFO, logger="cx_nlp.issues.miner"):
+        sampled = mine(120)
     assert (sampled.residual_size_, sampled.clustered_size_) == (400, 120)
+    assert "400 leftover units: clustering a sample of 120" in caplog.text  # a run's log says so
     assert max(seen) == 120
     assert len(sampled.clusters_) == 4
     for cluster in sampled.clusters_:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,14 +29,15 @@ from cx_nlp.issues.keywords import (
 )
 from cx_nlp.progress import Stopwatch
 
+log = logging.getLogger(__name__)
+
 # How many times a loose cluster is clustered again on its own before its documents count as outliers.
 RECLUSTER_DEPTH = 2
 # With `new` given, a residual (what no known issue takes) of up to this many units is clustered whole;
 # beyond it, only the new units and their nearest earlier leftovers are: density clustering grows about
 # as n^1.6-1.9 (docs/benchmarks.md), so a night must not pay for the whole window's leftovers again.
 FULL_RESIDUAL_LIMIT = 20_000
-# Most units reduced and density-clustered in one fit (a cold window, a backfill's first night): UMAP
-# takes about 8.7 KiB a unit and HDBSCAN's time grows as n^1.6-1.9 (docs/benchmarks.md).
+# Most units reduced and clustered in one fit (a cold window): UMAP takes about 8.7 KiB a unit.
 CLUSTER_LIMIT = 50_000
 # Each new leftover brings at most this many of its nearest earlier leftovers into the night's clustering:
 # enough for a problem that recurred below the minimum cluster size on earlier nights to reach it now.
@@ -227,12 +229,9 @@ class IssueMiner:
     def _residual(self, embeddings: np.ndarray, rest: np.ndarray, new: np.ndarray | None) -> np.ndarray:
         """The leftovers to cluster tonight: all of them, or, when they are many and `new` says which
         arrived tonight, the new ones and each one's EARLIER_NEIGHBOURS nearest earlier leftovers that
-        are close enough to join an issue with it.
-
-        Earlier leftovers were clustered on the nights they arrived and formed nothing; they can only
-        form an issue now together with what is new, and a new problem's earlier reports lie next to
-        its new ones, so the rest of the window's leftovers need not be clustered again.
-        """
+        are close enough to join an issue with it. Earlier leftovers were clustered on the nights they
+        arrived and formed nothing; they can only form an issue now together with what is new, and a
+        new problem's earlier reports lie next to its new ones."""
         if new is None or len(rest) <= self.full_residual_limit:
             return rest
         arrived, earlier = rest[new[rest]], rest[~new[rest]]
@@ -255,6 +254,7 @@ class IssueMiner:
         rest = self._residual(embeddings, np.flatnonzero(labels == -1), new)
         self.residual_size_ = len(rest)
         if self.cluster_limit is not None and len(rest) > self.cluster_limit:
+            log.info("%d leftover units: clustering a sample of %d (cluster_limit)", len(rest), self.cluster_limit)
             chosen = np.random.default_rng(len(rest)).choice(len(rest), size=self.cluster_limit, replace=False)
             rest = rest[np.sort(chosen)]
         self.clustered_size_ = len(rest)
