@@ -26,10 +26,10 @@ Per size, in a fresh process (peak RSS reset between phases):
 Every fit clusters at most `--cluster-limit` leftovers (the miner's default; 0: no limit), a seeded
 sample above it, the rest joining by nearest centre.
 
-Each phase reports seconds (and the miner's own split: join known, split, cluster, merge, pull in,
-describe), residual size, clusters, outlier share, adjusted Rand index against the generator's topics,
-stability (the documents that stay in the window and were in an issue: share still in the same one)
-and peak RSS. Results in bench/results/miner.json.
+Each phase reports seconds and peak RSS (and the miner's own split of both: join known, split,
+cluster, merge, pull in, describe), residual size, clusters, outlier share, adjusted Rand index
+against the generator's topics and stability (the documents that stay in the window and were in an
+issue: share still in the same one). Results in bench/results/miner.json.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from bench_pipeline import _machine, write_results
 from cx_nlp.issues import IssueMiner
 from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
 from cx_nlp.issues.miner import CLUSTER_LIMIT
+from cx_nlp.progress import Stopwatch
 
 ROOT = bench_env.ROOT
 
@@ -83,8 +84,26 @@ def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
 REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
 
 
+# Peak RSS of each step of the fit running now (join known, split, cluster, merge, pull in, describe):
+# the miner's stopwatch is wrapped so that every lap reads the peak since the last one and starts anew.
+STEP_PEAKS: dict[str, float] = {}
+
+
+def _lap_reading_memory(lap):
+    def recording(self, step: str) -> None:
+        lap(self, step)
+        STEP_PEAKS[step] = max(STEP_PEAKS.get(step, 0.0), peak_rss_mib())
+        reset_peak_rss()
+
+    return recording
+
+
+Stopwatch.lap = _lap_reading_memory(Stopwatch.lap)
+
+
 def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
     """`options`: "reducer" (a REDUCERS name) and "cluster_limit" (0: none)."""
+    STEP_PEAKS.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
     miner = IssueMiner(reducer=reducer, cluster_limit=options["cluster_limit"] or None).fit(
@@ -105,7 +124,8 @@ def describe(miner: IssueMiner, seconds: float, topics: np.ndarray) -> dict:
         "new_clusters": sum(c.known is None for c in miner.clusters_),
         "outlier_share": round(float(miner.outlier_share_), 4),
         "ari_vs_topics": round(float(adjusted_rand_score(topics, miner.labels_)), 4),
-        "peak_rss_mib": round(peak_rss_mib()),
+        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.values()])),
+        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.items()},
     }
 
 
@@ -205,7 +225,8 @@ def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
         "topics": len(set(reduced) - {-1}),
         "raw_outlier_share": round(float(np.mean(np.array(raw) == -1)), 4),
         "ari_vs_topics": round(float(adjusted_rand_score(topics, reduced)), 4),
-        "peak_rss_mib": round(peak_rss_mib()),
+        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.values()])),
+        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.items()},
     }
 
 

@@ -20,3 +20,21 @@ def test_keywords_skip_handles_and_links():
     words = {term for phrase in vocabulary for term in phrase.split()}
     assert {"bag", "lost", "seat", "broken"} <= words
     assert not words & {"skyjet", "helpdesk", "http", "https", "abcd", "wxyz", "www", "example"}
+
+
+def test_the_unclustered_are_counted_piece_by_piece_with_the_same_word_counts(monkeypatch):
+    """A cold window leaves hundreds of thousands unclustered before they are pulled in; joined into one
+    string they made the tokenizer hold every word at once. Counted a piece at a time and added up, the
+    unclustered row's word counts are those of one piece, and the clusters' rows are untouched."""
+    import cx_nlp.issues.keywords as keywords
+
+    texts = ["late parcel again", "parcel never came", "refund still missing", "refund not paid"]
+    texts += [f"strange noise number {n} from fridge door" for n in range(7)] + ["fridge door broke", "noise"]
+    labels = np.array([0, 0, 1, 1] + [-1] * 9)
+    whole, whole_words = class_term_counts(texts, labels, [0, 1], ngrams=(1, 1))
+    monkeypatch.setattr(keywords, "UNCLUSTERED_PIECE", 2)
+    pieces, piece_words = class_term_counts(texts, labels, [0, 1], ngrams=(1, 1))
+    assert piece_words.tolist() == whole_words.tolist()
+    assert pieces.shape == whole.shape == (3, len(whole_words))
+    assert (pieces != whole).nnz == 0
+    assert pieces[2, whole_words.tolist().index("fridge")] == 8

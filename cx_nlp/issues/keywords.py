@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from cx_nlp.issues.clustering import members_by_label
 from cx_nlp.textprep import without_handles_and_links
@@ -23,6 +24,10 @@ FEEDBACK_STOP_WORDS = frozenset(
 # Keywords of a cluster are read from at most this many of its members (those closest to its centre):
 # c-TF-IDF over every member of a large window costs a pass over all its text each night.
 KEYWORD_MEMBERS = 500
+# The unclustered texts read are joined and counted this many at a time, then added up: a cold window's
+# hundreds of thousands joined into one string made the tokenizer hold every word of them at once
+# (+2.7 GB in one mining fit over 1,000,000 units). Below it, one piece, as before.
+UNCLUSTERED_PIECE = 5_000
 
 
 def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
@@ -57,7 +62,10 @@ def class_term_counts(
 
     members = members_by_label(labels)
     empty = np.array([], dtype=int)
-    documents = [" ".join(_words(texts[i]) for i in members.get(c, empty)) for c in [*cluster_ids, -1]]
+    documents = [" ".join(_words(texts[i]) for i in members.get(c, empty)) for c in cluster_ids]
+    unclustered = members.get(-1, empty)
+    pieces = range(0, max(len(unclustered), 1), UNCLUSTERED_PIECE)
+    documents += [" ".join(_words(texts[i]) for i in unclustered[s : s + UNCLUSTERED_PIECE]) for s in pieces]
     vectorizer = CountVectorizer(
         ngram_range=ngrams,
         stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS | frozenset(stop_words)),
@@ -68,6 +76,8 @@ def class_term_counts(
         counts = vectorizer.fit_transform(documents).astype(float)
     except ValueError:  # every word was a stop word
         return None, np.array([])
+    if len(pieces) > 1:
+        counts = sparse.vstack([counts[: len(cluster_ids)], sparse.csr_matrix(counts[len(cluster_ids) :].sum(0))])
     return counts.tocsr(), vectorizer.get_feature_names_out()
 
 
