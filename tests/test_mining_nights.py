@@ -220,3 +220,18 @@ def test_the_nearest_centre_of_some_rows_is_found_in_place_block_by_block(monkey
     assert in_place[0].tolist() == copied[0].tolist()
     assert np.allclose(in_place[1], copied[1])
     assert in_place[0].tolist() == (vectors[rows] @ centres.T).argmax(1).tolist()
+
+
+def test_a_miner_told_it_owns_the_vectors_divides_them_in_place_with_the_same_issues(corpus):
+    """The tracker copies each group's vectors out of the window for one fit, so the miner may make them
+    unit length in place instead of holding a second copy (a million units: 1.5 GB); the issues are the
+    same, and a caller that did not say so keeps its array as it was."""
+    texts, _, embeddings = corpus
+    scaled = embeddings * np.linspace(0.5, 2.0, len(embeddings), dtype=np.float32)[:, None]
+    kept, owned = scaled.copy(), scaled.copy()
+    copying = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5)).fit(texts, kept)
+    in_place = IssueMiner(clusterer=HDBSCANClusterer(min_cluster_size=5), copy_embeddings=False).fit(texts, owned)
+    assert in_place.labels_.tolist() == copying.labels_.tolist()
+    assert [c.centroid.tolist() for c in in_place.clusters_] == [c.centroid.tolist() for c in copying.clusters_]
+    assert np.array_equal(kept, scaled)  # left alone
+    assert np.allclose(np.linalg.norm(owned, axis=1), 1.0) and not np.allclose(owned, scaled)

@@ -7,9 +7,10 @@ import sys
 import numpy as np
 
 
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+def normalise_rows(matrix: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Each row divided by its norm; with `out=matrix`, in place (the same values, no second copy)."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.clip(norms, 1e-12, None)
+    return np.divide(matrix, np.clip(norms, 1e-12, None), out=out)
 
 
 def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:

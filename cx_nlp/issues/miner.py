@@ -91,6 +91,7 @@ class IssueMiner:
         min_documents: int = 8,
         full_residual_limit: int = FULL_RESIDUAL_LIMIT,
         cluster_limit: int | None = CLUSTER_LIMIT,
+        copy_embeddings: bool = True,
         merge_similarity: float | None = 0.75,
         merge_term_similarity: float = 0.1,
         known_merge_similarity: float = 0.9,
@@ -134,6 +135,7 @@ class IssueMiner:
         if cluster_limit is not None and cluster_limit < 2 * min_documents:
             raise ValueError(f"cluster_limit {cluster_limit} leaves no room for issues of {min_documents} documents")
         self.cluster_limit = cluster_limit
+        self.copy_embeddings = copy_embeddings  # False: fit divides the float32 rows it is given in place
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
         # Known issues merge only on stronger evidence than a new cluster joins one: it moves what analysts
@@ -161,14 +163,13 @@ class IssueMiner:
         `new` marks the documents no earlier night mined (None: all of them). With it, a night's cost
         follows what arrived rather than the window: only known issues that gained `min_documents` new
         documents are checked for a split, and a large residual is clustered as its new documents plus
-        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). Whatever the night,
-        at most `cluster_limit` of the residual are clustered (a seeded sample), the rest joining the
-        issues found by nearest centre. `timings_` holds the seconds of each step.
-        """
+        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). At most
+        `cluster_limit` are clustered (a seeded sample; the rest join by nearest centre)."""
         watch = Stopwatch()
         self.timings_ = watch.laps
         # Divided even when unit length: HDBSCAN and UMAP amplify 1e-7 (docs/quality.md, restaurants).
-        embeddings = normalise_rows(np.asarray(embeddings, dtype=np.float32))
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        embeddings = normalise_rows(embeddings, out=None if self.copy_embeddings else embeddings)
         new = None if new is None else np.asarray(new, dtype=bool)
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
@@ -248,9 +249,8 @@ class IssueMiner:
         return np.sort(np.concatenate([arrived, earlier[chosen]]))
 
     def _to_cluster(self, embeddings: np.ndarray, labels: np.ndarray, new: np.ndarray | None) -> np.ndarray:
-        """The residual (`_residual`), or a sample of `cluster_limit` of it (seeded by its size: the same
-        window, the same sample). A problem frequent enough to be an issue shows in a uniform sample as
-        in the whole; what is left out joins the issues found by nearest centre (`_pull_in`)."""
+        """The residual (`_residual`), or a sample of `cluster_limit` of it, seeded by its size. A problem
+        frequent enough to be an issue shows in a sample as in the whole; the rest join by `_pull_in`."""
         rest = self._residual(embeddings, np.flatnonzero(labels == -1), new)
         self.residual_size_ = len(rest)
         if self.cluster_limit is not None and len(rest) > self.cluster_limit:

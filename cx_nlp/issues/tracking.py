@@ -174,11 +174,14 @@ class IssueTracker:
         position = {c.issue_id: i for i, c in enumerate(candidates)}
         previous = [position.get(window.memberships.get((u.document.feedback_id, u.position)), -1) for u in group]
         options = {"reducer": self.across_reducer} if touchpoint == ACROSS and self.across_reducer else {}
+        # The vectors are copied out of the window for this fit alone: the miner may divide them in place.
         miner = self.miner_factory(
-            stop_words=stop_words_for(code for code, count in spoken.items() if count >= 0.1 * len(group)), **options
+            stop_words=stop_words_for(code for code, count in spoken.items() if count >= 0.1 * len(group)),
+            copy_embeddings=False,
+            **options,
         ).fit(
             [u.text for u in group],
-            np.array([u.embedding for u in group]),
+            np.array([u.embedding for u in group], dtype=np.float32),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
             new=None
