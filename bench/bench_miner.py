@@ -106,9 +106,12 @@ def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> 
     STEP_PEAKS.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
-    miner = IssueMiner(reducer=reducer, cluster_limit=options["cluster_limit"] or None).fit(
-        texts, vectors, known_centroids=known, previous=previous, new=new
-    )
+    # --vectors-in-place: the miner divides the window's vectors in place (as the tracker lets it divide
+    # the array it copies out for a fit), so the process holds them once; later phases read them divided.
+    in_place = options.get("vectors_in_place", False)
+    miner = IssueMiner(
+        reducer=reducer, cluster_limit=options["cluster_limit"] or None, copy_embeddings=not in_place
+    ).fit(texts, vectors, known_centroids=known, previous=previous, new=new)
     return miner, time.perf_counter() - started
 
 
@@ -240,6 +243,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reducer", choices=sorted(REDUCERS), default="pca")
     parser.add_argument("--cluster-limit", type=int, default=CLUSTER_LIMIT, help="Most leftovers clustered (0: all).")
+    parser.add_argument("--vectors-in-place", action="store_true", help="Let the miner divide the vectors in place.")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -252,7 +256,7 @@ def main() -> None:
             args.build_nights,
             args.seed,
             args.bertopic_limit,
-            {"reducer": args.reducer, "cluster_limit": args.cluster_limit},
+            {"reducer": args.reducer, "cluster_limit": args.cluster_limit, "vectors_in_place": args.vectors_in_place},
         )
         print(json.dumps(result))
         return
@@ -264,7 +268,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", str(n), "--new-share", str(args.new_share)]
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
         command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", args.reducer]
-        command += ["--cluster-limit", str(args.cluster_limit)]
+        command += ["--cluster-limit", str(args.cluster_limit)] + ["--vectors-in-place"] * args.vectors_in_place
         try:
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
             lines = done.stdout.strip().splitlines()
