@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
+from bench_clustering import peak_rss_mib
 
 ROOT = bench_env.ROOT
 START, END = date(2026, 10, 19), date(2026, 11, 16)
@@ -153,7 +153,7 @@ def main() -> None:
                 "stage_seconds": stats["stage_seconds"],
                 "peak_mib_by_stage": {label: round(peak) for label, peak in memory.peaks.items()},
                 "rss_at_end_mib": round(rss_mib()),
-                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mib": round(peak_rss_mib()),
             },
             indent=1,
         )

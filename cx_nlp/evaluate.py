@@ -181,27 +181,16 @@ def _read_back(engine, embedding_ref: tuple[str, str]) -> dict[str, dict]:
 
 def _description_vectors(context, engine) -> np.ndarray:
     """Embeddings of the touchpoint descriptions, from the cache the touchpoint stage filled."""
-    from sqlalchemy import select
-
-    from cx_nlp.embeddings import from_bytes
     from cx_nlp.normalise import content_hash
-    from cx_nlp.warehouse.schema import embedding
+    from cx_nlp.warehouse.store import cached_embeddings
 
     descriptions = [t.description for t in context.taxonomy.touchpoints]
     hashes = [content_hash(d) for d in descriptions]
     ref = context.registry.embedding
     with engine.connect() as connection:
-        cached = dict(
-            connection.execute(
-                select(embedding.c.content_hash, embedding.c.vector).where(
-                    embedding.c.content_hash.in_(hashes),
-                    embedding.c.model_name == ref.name,
-                    embedding.c.model_version == ref.version,
-                )
-            ).all()
-        )
+        cached = cached_embeddings(connection, hashes, ref.name, ref.version)
     if all(h in cached for h in hashes):
-        return np.array([from_bytes(cached[h]) for h in hashes])
+        return np.array([cached[h] for h in hashes])
     return np.asarray(context.models.embedder.encode(descriptions))
 
 
