@@ -41,6 +41,21 @@ class _Computed:
     embedded: set[str] = field(default_factory=set)
 
 
+@dataclass
+class _Interval:
+    """What the chunks of one interval share: the models, the warehouse, the run's choices, what earlier
+    chunks computed, and the touchpoint assigner, fitted on the taxonomy's phrases by the first chunk."""
+
+    registry: ModelRegistry
+    taxonomy: Taxonomy
+    models: Models
+    engine: Engine
+    timer: StageTimer
+    rescore: bool
+    computed: _Computed = field(default_factory=_Computed)
+    assigner: TouchpointAssigner | None = None
+
+
 def enrich_interval(
     registry: ModelRegistry,
     taxonomy: Taxonomy,
@@ -64,46 +79,35 @@ def enrich_interval(
     stored ones."""
     if chunk_documents < 1:
         raise ValueError(f"chunk_documents must be at least 1, not {chunk_documents}")
-    computed = _Computed()
+    run = _Interval(registry, taxonomy, models, engine, timer, rescore)
     enriched = Enriched([], 0, 0)
     embedding_ref = (registry.embedding.name, registry.embedding.version)
     # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
     for offset in range(0, max(len(feedback), 1), chunk_documents):
-        part = feedback[offset : offset + chunk_documents]
-        scored, new_vectors, scored_texts = _enrich_chunk(
-            registry, taxonomy, models, engine, part, timer, rescore, computed
-        )
+        scored, new_vectors, scored_texts = _enrich_chunk(run, feedback[offset : offset + chunk_documents])
         with engine.begin() as connection:
             store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
-        computed.embedded |= new_vectors.keys()
+        run.computed.embedded |= new_vectors.keys()
         enriched.scored.extend(scored)
         enriched.scored_texts += scored_texts
         enriched.embedded_texts += len(new_vectors)
     return enriched
 
 
-def _enrich_chunk(
-    registry: ModelRegistry,
-    taxonomy: Taxonomy,
-    models: Models,
-    engine: Engine,
-    feedback: list[Feedback],
-    timer: StageTimer,
-    rescore: bool,
-    computed: _Computed,
-) -> tuple[list[ScoredDocument], dict[str, np.ndarray], int]:
+def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[ScoredDocument], dict[str, np.ndarray], int]:
     """One chunk's documents scored and assigned, the vectors it embedded now and how many texts it
     scored now."""
-    assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
+    registry, computed, rescore = run.registry, run.computed, run.rescore
     segments = {f.feedback_id: split_segments(f.text) for f in feedback}
     segment_hashes = {key: [content_hash(s.text) for s in parts] for key, parts in segments.items()}
     segment_texts = {h: s.text for key, parts in segments.items() for s, h in zip(parts, segment_hashes[key])}
-    # Taxonomy phrases share the embedding cache with feedback.
-    phrase_hashes = {content_hash(p): p for p in assigner.phrases()}
+    # Taxonomy phrases share the embedding cache with feedback; the first chunk reads (or embeds) them.
+    phrases = [] if run.assigner is not None else TouchpointAssigner(run.taxonomy).phrases()
+    phrase_hashes = {content_hash(p): p for p in phrases}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
     sentiments = {h: computed.sentiments[h] for h in texts if h in computed.sentiments}
     wanted = [h for h in [*texts, *phrase_hashes] if not rescore or h in computed.embedded]
-    with engine.connect() as connection:
+    with run.engine.connect() as connection:
         if not rescore:
             unknown = [h for h in texts if h not in sentiments]
             sentiments |= store.cached_sentiment(
@@ -114,12 +118,12 @@ def _enrich_chunk(
     for item in feedback:
         if not registry.sentiment.reads(item.language):
             unread |= {item.content_hash, *segment_hashes[item.feedback_id]}
-    scored_texts = _score_sentiment(registry, models, texts, unread, sentiments, timer)
+    scored_texts = _score_sentiment(registry, run.models, texts, unread, sentiments, run.timer)
     computed.sentiments |= sentiments
-    new_vectors = _embed(models, texts | phrase_hashes, vectors, timer)
-    documents, segment_touchpoints = _assign_touchpoints(assigner, feedback, segments, segment_hashes, vectors, timer)
+    new_vectors = _embed(run.models, texts | phrase_hashes, vectors, run.timer)
+    documents, segment_touchpoints = _assign_touchpoints(run, feedback, segments, segment_hashes, vectors)
     scored = []
-    calibration = models.tone_calibration if registry.sentiment.tone_calibration else None
+    calibration = run.models.tone_calibration if registry.sentiment.tone_calibration else None
     for item, assignments, part_touchpoints in zip(feedback, documents, segment_touchpoints):
         key = item.feedback_id
         parts = _scored_segments(segments[key], segment_hashes[key], part_touchpoints, sentiments, assignments[0])
@@ -184,17 +188,19 @@ def _embed(
 
 
 def _assign_touchpoints(
-    assigner: TouchpointAssigner,
+    run: _Interval,
     feedback: list[Feedback],
     segments: dict[str, list[Segment]],
     segment_hashes: dict[str, list[str]],
     vectors: dict[str, np.ndarray],
-    timer: StageTimer,
 ) -> tuple[list[list[TouchpointAssignment]], list[list[TouchpointAssignment]]]:
     """Each feedback's touchpoints, best first, and each of its segments' best touchpoint: every
     feedback in one pass over the taxonomy's phrases, every segment in another."""
-    with timer.stage("touchpoints", len(feedback)) as advance:
-        assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
+    with run.timer.stage("touchpoints", len(feedback)) as advance:
+        if run.assigner is None:
+            assigner = TouchpointAssigner(run.taxonomy, similarity=run.registry.embedding.similarity)
+            run.assigner = assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
+        assigner = run.assigner
         # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
         if not feedback:
             return [], []
