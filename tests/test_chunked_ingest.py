@@ -140,6 +140,16 @@ def test_a_text_in_several_chunks_is_scored_and_embedded_once(settings_factory, 
 
     monkeypatch.setattr(models.sentiment, "score", recorder("score", models.sentiment.score))
     monkeypatch.setattr(models.embedder, "encode", recorder("encode", models.embedder.encode))
+    fitted, read = [], []
+    fit, cached_embeddings = enrichment.TouchpointAssigner.fit, enrichment.store.cached_embeddings
+    monkeypatch.setattr(
+        enrichment.TouchpointAssigner, "fit", lambda self, encode: fitted.append(1) or fit(self, encode)
+    )
+    monkeypatch.setattr(
+        enrichment.store,
+        "cached_embeddings",
+        lambda c, hashes, *model: read.extend(hashes) or cached_embeddings(c, hashes, *model),
+    )
     enriched = enrichment.enrich_interval(
         context.registry, context.taxonomy, models, engine, feedback, StageTimer(False), chunk_documents=1
     )
@@ -149,6 +159,9 @@ def test_a_text_in_several_chunks_is_scored_and_embedded_once(settings_factory, 
     assert len(asked["score"]) == len(set(asked["score"])) == enriched.scored_texts == 9
     tones = {repr(s.sentiment) for d in enriched.scored for s in d.segments if s.segment.text == shared}
     assert len(tones) == 1 and sum(len(d.segments) for d in enriched.scored) == 8
+    # The taxonomy's phrases are looked up and the assigner fitted by the first chunk only.
+    phrases = [content_hash(p) for p in enrichment.TouchpointAssigner(context.taxonomy).phrases()]
+    assert len(fitted) == 1 and all(read.count(h) == 1 for h in phrases)
 
 
 def test_a_failed_chunk_leaves_the_vectors_of_those_before_and_the_rerun_embeds_the_rest(
