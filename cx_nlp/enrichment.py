@@ -47,13 +47,16 @@ class _Interval:
     chunks computed, and the touchpoint assigner, fitted on the taxonomy's phrases by the first chunk."""
 
     registry: ModelRegistry
-    taxonomy: Taxonomy
     models: Models
     engine: Engine
     timer: StageTimer
     rescore: bool
+    assigner: TouchpointAssigner
     computed: _Computed = field(default_factory=_Computed)
-    assigner: TouchpointAssigner | None = None
+
+    @property
+    def assigner_fitted(self) -> bool:
+        return hasattr(self.assigner, "phrase_vectors_")
 
 
 def enrich_interval(
@@ -79,7 +82,8 @@ def enrich_interval(
     stored ones."""
     if chunk_documents < 1:
         raise ValueError(f"chunk_documents must be at least 1, not {chunk_documents}")
-    run = _Interval(registry, taxonomy, models, engine, timer, rescore)
+    assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
+    run = _Interval(registry, models, engine, timer, rescore, assigner)
     enriched = Enriched([], 0, 0)
     embedding_ref = (registry.embedding.name, registry.embedding.version)
     # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
@@ -102,7 +106,7 @@ def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[Scored
     segment_hashes = {key: [content_hash(s.text) for s in parts] for key, parts in segments.items()}
     segment_texts = {h: s.text for key, parts in segments.items() for s, h in zip(parts, segment_hashes[key])}
     # Taxonomy phrases share the embedding cache with feedback; the first chunk reads (or embeds) them.
-    phrases = [] if run.assigner is not None else TouchpointAssigner(run.taxonomy).phrases()
+    phrases = [] if run.assigner_fitted else run.assigner.phrases()
     phrase_hashes = {content_hash(p): p for p in phrases}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
     sentiments = {h: computed.sentiments[h] for h in texts if h in computed.sentiments}
@@ -197,10 +201,9 @@ def _assign_touchpoints(
     """Each feedback's touchpoints, best first, and each of its segments' best touchpoint: every
     feedback in one pass over the taxonomy's phrases, every segment in another."""
     with run.timer.stage("touchpoints", len(feedback)) as advance:
-        if run.assigner is None:
-            assigner = TouchpointAssigner(run.taxonomy, similarity=run.registry.embedding.similarity)
-            run.assigner = assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
         assigner = run.assigner
+        if not run.assigner_fitted:
+            assigner.fit(lambda phrases: np.array([vectors[content_hash(p)] for p in phrases]))
         # A quiet night (or a failed source) can bring no feedback at all: nothing to assign.
         if not feedback:
             return [], []
