@@ -35,6 +35,7 @@ from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
 import numpy as np
+from memory_peaks import peak_rss_mib
 
 from cx_nlp.issues.clustering import HDBSCANClusterer, PCAReducer, normalise_rows
 
@@ -138,15 +139,6 @@ def run_child(method: str, points: Path, new_points: Path) -> dict:
     np.save(points.with_suffix(f".{method}.labels.npy"), labels)
     out["peak_rss_mib"] = peak_rss_mib()
     return out
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. Not getrusage's ru_maxrss: Linux carries that over from the parent
-    across fork and exec, so a child would report the benchmark driver's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def predict_new(model, labels: np.ndarray, reduced: np.ndarray, new: np.ndarray) -> dict:

@@ -6,10 +6,11 @@ through the models in chunks").
 
 The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
 `--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`), or its ingest alone
-(`--ingest-only`), into a fresh SQLite warehouse, in this process; a thread samples the process's RSS
-every 0.2 s and files each reading under the stage the run is in (the stage timer's names; `after-X` between stages), and with
-`--issue-steps` under the issue stage's steps too (window read, units, UMAP, PCA, HDBSCAN, merge,
-description). Prints JSON: stage seconds, peak MiB per stage, the process's peak.
+(`--ingest-only`), into a fresh SQLite warehouse, in this process. The peak RSS of each stage (the
+stage timer's names; `after-X` between stages) is the process's high-water mark read as the stage
+ends and reset as it begins (`memory_peaks.StepPeaks`; results before it existed sampled RSS every
+0.2 s instead, which can miss a short peak), and with `--issue-steps` of the issue stage's steps too
+(window read, units, UMAP, PCA, HDBSCAN, merge, description). Prints JSON: stage seconds, peak MiB per stage, the process's peak.
 """
 
 from __future__ import annotations
@@ -17,75 +18,34 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
-from bench_clustering import peak_rss_mib
+from memory_peaks import StepPeaks, rss_mib
 
 ROOT = bench_env.ROOT
 START, END = date(2026, 10, 19), date(2026, 11, 16)
 
 
-def rss_mib() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
-
-
-class StageMemory:
-    """Peak RSS per label; `label` is what the run is doing now."""
-
-    def __init__(self, every: float = 0.2):
-        self.label = "setup"
-        self.peaks: dict[str, float] = {}
-        self._every = every
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def _sample(self) -> None:
-        while True:
-            label, now = self.label, rss_mib()
-            self.peaks[label] = max(self.peaks.get(label, 0.0), now)
-            time.sleep(self._every)
-
-    @contextmanager
-    def within(self, label: str) -> Iterator[None]:
-        before, self.label = self.label, label
-        try:
-            yield
-        finally:
-            self.label = before
-
-    def wrap(self, owner, name: str, label: str) -> None:
-        """Files what `owner.name` does under `label`."""
-        function = getattr(owner, name)
-
-        def labelled(*args, **kwargs):
-            with self.within(label):
-                return function(*args, **kwargs)
-
-        setattr(owner, name, labelled)
-
-
-def watch_stages(memory: StageMemory) -> None:
+def watch_stages(memory: StepPeaks) -> None:
     from cx_nlp import progress
 
     stage = progress.StageTimer.stage
 
     @contextmanager
     def labelled(timer, name: str, total: int):
-        memory.label = name
+        memory.enter(name)
         with stage(timer, name, total) as advance:
             yield advance
-        memory.label = f"after-{name}"
+        memory.enter(f"after-{name}")
 
     progress.StageTimer.stage = labelled
 
 
-def watch_issue_steps(memory: StageMemory) -> None:
+def watch_issue_steps(memory: StepPeaks) -> None:
     from cx_nlp import pipeline
     from cx_nlp.issues import clustering, miner, tracking
 
@@ -107,7 +67,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
 
-    memory = StageMemory()
+    memory = StepPeaks()
     corpus = args.folder / f"corpus-{args.documents}"
     if not (corpus / "sources.yaml").exists():
         from bench_nights import write_corpus
@@ -142,6 +102,7 @@ def main() -> None:
         # As `cx-nlp run` does: the models are released before the interval's issue mining.
         stats = pipeline.run_intervals(context, engine, START, END, per_day=False)[0].stats
     seconds = round(time.perf_counter() - started, 1)
+    peaks = memory.read()
     print(
         json.dumps(
             {
@@ -151,9 +112,9 @@ def main() -> None:
                 "chunk_documents": settings.chunk_documents,
                 "seconds": seconds,
                 "stage_seconds": stats["stage_seconds"],
-                "peak_mib_by_stage": {label: round(peak) for label, peak in memory.peaks.items()},
+                "peak_mib_by_stage": {label: round(peak) for label, peak in peaks.items()},
                 "rss_at_end_mib": round(rss_mib()),
-                "peak_rss_mib": round(peak_rss_mib()),
+                "peak_rss_mib": round(max(peaks.values())),
             },
             indent=1,
         )

@@ -45,8 +45,9 @@ from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
 import numpy as np
-from bench_clustering import base_vectors, peak_rss_mib, resample
+from bench_clustering import base_vectors, resample
 from bench_pipeline import _machine, write_results
+from memory_peaks import StepPeaks, peak_rss_mib, reset_peak_rss
 
 from cx_nlp.issues import IssueMiner
 from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
@@ -68,11 +69,6 @@ def pool_texts() -> list[str]:
     return [d.text for d in docs]
 
 
-def reset_peak_rss() -> None:
-    """Start a new peak: Linux resets VmHWM when 5 is written to clear_refs."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
 def documents(n: int, seed: int, base: np.ndarray, topics: np.ndarray) -> dict:
     vectors, pick = resample(base, n, seed)  # `pick`: the base vector, so the text, each one copies
     day = np.random.default_rng(seed + 10_000).integers(0, DAYS, n)
@@ -85,25 +81,22 @@ REDUCERS = {"pca": PCAReducer, "umap": UMAPReducer}
 
 
 # Peak RSS of each step of the fit running now (join known, split, cluster, merge, pull in, describe):
-# the miner's stopwatch is wrapped so that every lap reads the peak since the last one and starts anew.
-STEP_PEAKS: dict[str, float] = {}
+# every lap of the miner's stopwatch files the peak since the last one under the step it ends.
+STEP_PEAKS = StepPeaks()
+_lap = Stopwatch.lap
 
 
-def _lap_reading_memory(lap):
-    def recording(self, step: str) -> None:
-        lap(self, step)
-        STEP_PEAKS[step] = max(STEP_PEAKS.get(step, 0.0), peak_rss_mib())
-        reset_peak_rss()
-
-    return recording
+def _lap_reading_memory(self, step: str) -> None:
+    _lap(self, step)
+    STEP_PEAKS.close(step)
 
 
-Stopwatch.lap = _lap_reading_memory(Stopwatch.lap)
+Stopwatch.lap = _lap_reading_memory
 
 
 def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
     """`options`: "reducer" (a REDUCERS name) and "cluster_limit" (0: none)."""
-    STEP_PEAKS.clear()
+    STEP_PEAKS.peaks.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
     # --vectors-in-place: the miner divides the window's vectors in place (as the tracker lets it divide
@@ -127,8 +120,8 @@ def describe(miner: IssueMiner, seconds: float, topics: np.ndarray) -> dict:
         "new_clusters": sum(c.known is None for c in miner.clusters_),
         "outlier_share": round(float(miner.outlier_share_), 4),
         "ari_vs_topics": round(float(adjusted_rand_score(topics, miner.labels_)), 4),
-        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.values()])),
-        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.items()},
+        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.peaks.values()])),
+        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.peaks.items()},
     }
 
 
@@ -228,8 +221,8 @@ def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
         "topics": len(set(reduced) - {-1}),
         "raw_outlier_share": round(float(np.mean(np.array(raw) == -1)), 4),
         "ari_vs_topics": round(float(adjusted_rand_score(topics, reduced)), 4),
-        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.values()])),
-        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.items()},
+        "peak_rss_mib": round(max([peak_rss_mib(), *STEP_PEAKS.peaks.values()])),
+        "steps_peak_rss_mib": {step: round(peak) for step, peak in STEP_PEAKS.peaks.items()},
     }
 
 

@@ -163,8 +163,8 @@ class IssueMiner:
         `new` marks the documents no earlier night mined (None: all of them). With it, a night's cost
         follows what arrived rather than the window: only known issues that gained `min_documents` new
         documents are checked for a split, and a large residual is clustered as its new documents plus
-        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). At most
-        `cluster_limit` are clustered (a seeded sample; the rest join by nearest centre)."""
+        their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). At most `cluster_limit`
+        are clustered (a seeded sample; the rest join by nearest centre). Seconds per step: `timings_`."""
         watch = Stopwatch()
         self.timings_ = watch.laps
         # Divided even when unit length: HDBSCAN and UMAP amplify 1e-7 (docs/quality.md, restaurants).
