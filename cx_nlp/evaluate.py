@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -63,6 +64,9 @@ METRIC_KEYS = (
     "bertopic_nmi",
     "bertopic_raw_nmi",
     "bertopic_outlier_share",
+    # issue_nmi minus the better of bertopic_nmi and kmeans_silhouette_nmi: what a user gains over the
+    # notebook they would otherwise run (None where neither baseline ran).
+    "issue_nmi_over_best_baseline",
     "vader_macro_f1",
     "issue_breakdown",
 )
@@ -248,7 +252,46 @@ def evaluate(
         metrics.update(baselines.kmeans_silhouette_metrics(rows, gold, seed))
         metrics.update(baselines.bertopic_metrics(rows, gold, nights.embedder, seed))
         metrics.update(_stability(frame, holdout, labelled, nights))
+        best = [metrics[k] for k in ("bertopic_nmi", "kmeans_silhouette_nmi") if metrics[k] is not None]
+        if best:
+            metrics["issue_nmi_over_best_baseline"] = rounded(metrics["issue_nmi"] - max(best))
     return metrics
+
+
+def evaluate_seeds(
+    dataset: Path | str,
+    settings: Settings,
+    seeds: Sequence[int],
+    models: Models | None = None,
+    sample: int | None = None,
+) -> dict:
+    """`evaluate` at each seed (its held-out rows, its baselines' seeds, its `sample`), with what is
+    spread over the seeds: the mean, least and most of every figure.
+
+    The models read each distinct text once for all seeds (`MemoisedModels`): the seeds differ in what
+    the pipeline and the baselines do with the same scores and vectors, and the first seed's figures
+    are those `evaluate` gives at that seed alone."""
+    from cx_nlp.config import load_registry
+    from cx_nlp.registry import MemoisedModels
+
+    if not seeds:
+        raise ValueError("seeds: expected at least one")
+    if models is None:
+        models = Models(load_registry(settings.path(settings.model_registry)), settings.home, settings.device)
+    shared = MemoisedModels(models)
+    per_seed = [evaluate(dataset, settings, shared, seed=seed, sample=sample) for seed in seeds]
+    return {"seeds": list(seeds), "summary": summarise_seeds(per_seed), "per_seed": per_seed}
+
+
+def summarise_seeds(per_seed: Sequence[dict]) -> dict[str, dict]:
+    """Mean, least and most of each single-figure metric over the seeds that have it (mean rounded to
+    4 places); metrics that no seed measured are left out."""
+    summary = {}
+    for key in METRIC_KEYS:
+        values = [m[key] for m in per_seed if isinstance(m.get(key), (int, float)) and key not in DETAIL_KEYS]
+        if values:
+            summary[key] = {"mean": round(float(np.mean(values)), 4), "min": min(values), "max": max(values)}
+    return summary
 
 
 def _evaluation_frame(dataset: Path | str, settings: Settings, seed: int, sample: int | None):

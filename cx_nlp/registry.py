@@ -8,6 +8,8 @@ import gc
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from cx_nlp.config import ModelRegistry
 from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5, release_freed_memory
 
@@ -67,3 +69,57 @@ class Models:
             self.__dict__.pop(name, None)
         gc.collect()
         release_freed_memory()
+
+
+class _TextMemo:
+    """One model's batch call (`score` or `encode`) answered from what earlier calls computed for the
+    same text; everything else is the model's own."""
+
+    def __init__(self, model, call: str, gather):
+        self._model = model
+        self._compute = getattr(model, call)
+        self._gather = gather
+        self._known: dict[str, object] = {}
+        setattr(self, call, self._memoised)
+
+    def _memoised(self, texts, progress=None):
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            self._known.update(zip(missing, self._compute(missing, progress=progress)))
+        if progress and len(texts) > len(missing):
+            progress(len(texts) - len(missing))
+        return self._gather([self._known[t] for t in texts])
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)
+
+
+class MemoisedModels:
+    """`models` with every distinct text scored and embedded once for the life of this object, for
+    runs that read the same texts again in fresh warehouses (an evaluation at several seeds: each
+    seed's throwaway warehouse would otherwise score and embed the whole set again).
+
+    A model's output for a text is its first call's: batched with other texts, it can differ from
+    another batching's in the last bits, so the later runs reuse exactly what the first computed."""
+
+    def __init__(self, models: Models):
+        self.models = models
+
+    @cached_property
+    def sentiment(self):
+        return _TextMemo(self.models.sentiment, "score", list)
+
+    @cached_property
+    def embedder(self):
+        dimensions = self.models.embedder.dimensions
+
+        def stack(rows: list) -> np.ndarray:
+            return np.array(rows, dtype=np.float32).reshape(len(rows), dimensions)
+
+        return _TextMemo(self.models.embedder, "encode", stack)
+
+    def release(self) -> None:
+        """Kept loaded: the next run reads the same texts (`Models.release` drops them)."""
+
+    def __getattr__(self, name: str):
+        return getattr(self.models, name)

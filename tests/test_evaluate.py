@@ -12,7 +12,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from typer.testing import CliRunner
 
 from cx_nlp.cli import app
-from cx_nlp.evaluate import METRIC_KEYS, evaluate
+from cx_nlp.evaluate import METRIC_KEYS, evaluate, evaluate_seeds
 
 pytestmark = pytest.mark.models
 
@@ -74,6 +74,8 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
     assert 2 <= metrics["kmeans_silhouette_k"] <= 12
     for key in ("issue_ari", "kmeans_ari"):
         assert -1.0 <= metrics[key] <= 1.0, key
+    best_baseline = max(metrics["bertopic_nmi"], metrics["kmeans_silhouette_nmi"])
+    assert metrics["issue_nmi_over_best_baseline"] == pytest.approx(metrics["issue_nmi"] - best_baseline, abs=1e-4)
     confusion = np.array(metrics["sentiment_confusion"])
     assert confusion.shape == (3, 3) and confusion.sum() == 60
     assert metrics["issues_found"] >= 1
@@ -85,12 +87,74 @@ def test_issues_carry_signal_beyond_chance(subset_metrics):
     assert metrics["issue_nmi"] > normalized_mutual_info_score(gold, shuffled) + 0.1
 
 
+class _CountingSentiment:
+    """The session's models, recording every text their sentiment model is asked to score."""
+
+    def __init__(self, models):
+        self.models = models
+        self.scored: list[str] = []
+
+    @property
+    def sentiment(self):
+        counting, classifier = self, self.models.sentiment
+
+        class Recording:
+            def score(self, texts, progress=None):
+                counting.scored.extend(texts)
+                return classifier.score(texts, progress=progress)
+
+            def __getattr__(self, name):
+                return getattr(classifier, name)
+
+        return Recording()
+
+    def __getattr__(self, name):
+        return getattr(self.models, name)
+
+
+def test_several_seeds_score_each_text_once_and_summarise_every_figure(
+    subset_metrics, models, settings_factory, tmp_path
+):
+    path = _subset(tmp_path, per_issue=12, no_issue=12)
+    counting = _CountingSentiment(models)
+    results = evaluate_seeds(path, settings_factory(touchpoints_config=TELECOM), [13, 1], counting)
+
+    assert results["seeds"] == [13, 1] and len(results["per_seed"]) == 2
+    # The first seed is what evaluate gives at that seed alone; the second reads the same texts again,
+    # from what the first computed: no text reaches the model twice.
+    assert results["per_seed"][0] == subset_metrics[0]
+    assert counting.scored and len(counting.scored) == len(set(counting.scored))
+    # Another held-out tenth: the second night (and so stability) rests on other rows.
+    for key, spread in results["summary"].items():
+        values = [m[key] for m in results["per_seed"]]
+        assert spread["min"] == min(values) and spread["max"] == max(values), key
+        assert spread["mean"] == pytest.approx(sum(values) / 2, abs=1e-4), key
+    assert {"issue_nmi", "bertopic_nmi", "issue_nmi_over_best_baseline", "stability"} <= set(results["summary"])
+    assert "issue_breakdown" not in results["summary"] and "sentiment_confusion" not in results["summary"]
+
+
+def test_no_seed_is_refused(settings_factory, tmp_path):
+    with pytest.raises(ValueError, match="at least one"):
+        evaluate_seeds(_subset(tmp_path, per_issue=1, no_issue=1), settings_factory(), [])
+
+
 def test_cli_json_prints_one_object_for_a_sample(tmp_path):
     path = _subset(tmp_path, per_issue=5, no_issue=4)
     command = ["evaluate", "--dataset", str(path), "--config", str(TELECOM), "--json", "--sample", "15"]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
+    two_seeds = CliRunner().invoke(app, [*command, "--seed", "13", "--seed", "2"])
+    assert two_seeds.exit_code == 0, two_seeds.output
+    both = json.loads(two_seeds.stdout)
+    # Each seed draws its own 15 rows; the first is the single run's.
+    assert both["seeds"] == [13, 2] and both["per_seed"][0] == metrics
+    assert set(both["per_seed"][1]) == set(METRIC_KEYS) and both["summary"]["documents"]["mean"] == 15
+    table = CliRunner().invoke(app, [c for c in command if c != "--json"] + ["--seed", "13", "--seed", "2"])
+    assert table.exit_code == 0, table.output
+    rows = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│ ")}
+    assert "2 seeds" in table.stdout and "seed 13" in table.stdout
+    assert f"{both['summary']['issue_nmi']['mean']}" in rows["issue_nmi"]
     # 15 of the 24 rows, drawn with the seed.
     assert set(metrics) == set(METRIC_KEYS) and metrics["documents"] == 15
     assert np.array(metrics["sentiment_confusion"]).sum() == 15

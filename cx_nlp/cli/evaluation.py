@@ -21,8 +21,17 @@ def evaluate_command(
         "packaged:womens-clothing-reviews).",
     ),
     config: Path = typer.Option(None, "--config", help="Touchpoints taxonomy YAML instead of the configured one."),
-    seed: int = typer.Option(13, help="Seed of the held-out 10% and of the k-means and BERTopic (UMAP) baselines."),
-    as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON object."),
+    seeds: list[int] = typer.Option(
+        [13],
+        "--seed",
+        help="Seed of the held-out 10% and of the k-means and BERTopic (UMAP) baselines. Give it several times "
+        "(--seed 13 --seed 1 --seed 2) to evaluate at each and print the mean, least and most of every figure.",
+    ),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the metrics as one JSON object; with several seeds, {seeds, summary, per_seed}.",
+    ),
     sample: int = typer.Option(
         None, "--sample", min=1, help="Evaluate this many rows drawn at random (--seed) instead of all."
     ),
@@ -31,7 +40,7 @@ def evaluate_command(
     import json
 
     from cx_nlp.config import ConfigError
-    from cx_nlp.evaluate import DETAIL_KEYS, NO_ISSUE, SENTIMENT_LABELS, evaluate
+    from cx_nlp.evaluate import evaluate, evaluate_seeds
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings()
@@ -39,17 +48,30 @@ def evaluate_command(
     if config is not None:
         settings.touchpoints_config = config.resolve()
     try:
-        metrics = evaluate(dataset, settings, seed=seed, sample=sample)
+        if len(seeds) > 1:
+            results = evaluate_seeds(dataset, settings, seeds, sample=sample)
+        else:
+            metrics = evaluate(dataset, settings, seed=seeds[0], sample=sample)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(metrics))
+        typer.echo(json.dumps(results if len(seeds) > 1 else metrics))
         return
     from rich.console import Console
+
+    if len(seeds) > 1:
+        _print_seeds(Console(), dataset, results)
+    else:
+        _print_metrics(Console(), dataset, settings.touchpoints_config, metrics)
+
+
+def _print_metrics(console, dataset: str, taxonomy: Path, metrics: dict) -> None:
+    """The figures of one seed, then the sentiment confusion and where each gold issue went."""
     from rich.table import Table
 
-    console = Console()
-    table = Table(title=f"Pipeline quality on {Path(dataset).name}", caption=f"taxonomy {settings.touchpoints_config}")
+    from cx_nlp.evaluate import DETAIL_KEYS, NO_ISSUE, SENTIMENT_LABELS
+
+    table = Table(title=f"Pipeline quality on {Path(dataset).name}", caption=f"taxonomy {taxonomy}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in metrics.items():
@@ -71,3 +93,17 @@ def evaluate_command(
         for label, found in metrics["issue_breakdown"].items():
             breakdown.add_row(label, ", ".join(f"{'no issue' if i == NO_ISSUE else i}: {n}" for i, n in found.items()))
         console.print(breakdown)
+
+
+def _print_seeds(console, dataset: str, results: dict) -> None:
+    """One row per figure: its mean, least and most over the seeds, then each seed's value."""
+    from rich.table import Table
+
+    seeds = results["seeds"]
+    table = Table(title=f"Pipeline quality on {Path(dataset).name}, {len(seeds)} seeds")
+    for column in ("metric", "mean", "min", "max", *(f"seed {seed}" for seed in seeds)):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, spread in results["summary"].items():
+        values = ["n/a" if m.get(name) is None else str(m[name]) for m in results["per_seed"]]
+        table.add_row(name, str(spread["mean"]), str(spread["min"]), str(spread["max"]), *values)
+    console.print(table)
