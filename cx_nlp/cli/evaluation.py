@@ -33,7 +33,10 @@ def evaluate_command(
         help="Print the metrics as one JSON object; with several seeds, {seeds, summary, per_seed}.",
     ),
     sample: int = typer.Option(
-        None, "--sample", min=1, help="Evaluate this many rows drawn at random (--seed) instead of all."
+        None,
+        "--sample",
+        min=1,
+        help="Evaluate this many rows drawn at random (each --seed draws its own) instead of all.",
     ),
 ) -> None:
     """Run the pipeline on a labelled set in a throwaway warehouse and print sentiment and issue quality."""
