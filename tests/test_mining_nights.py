@@ -205,6 +205,24 @@ def test_the_pipeline_clusters_up_to_the_miners_own_limit_unless_told_otherwise(
     assert mining_settings(told)["issue_cluster_limit"] == 300 != mining_settings(default)["issue_cluster_limit"]
 
 
+def test_the_pipeline_merges_issues_at_the_miners_own_bar_unless_told_otherwise(tmp_path):
+    import inspect
+
+    from cx_nlp.pipeline import PipelineContext, _tracker, mining_settings
+    from cx_nlp.settings import Settings
+
+    shipped = inspect.signature(IssueMiner).parameters["merge_similarity"].default
+    default = PipelineContext.from_settings(Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}"))
+    assert _tracker(default).miner_factory().merge_similarity == shipped == 0.75
+    told = PipelineContext.from_settings(
+        Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}", issue_merge_similarity=0.85)
+    )
+    miner = _tracker(told).miner_factory()
+    assert miner.merge_similarity == 0.85 and miner.known_merge_similarity == 0.9
+    # Another bar may give other issues: a rerun under it mines the window again.
+    assert mining_settings(told)["issue_merge_similarity"] != mining_settings(default)["issue_merge_similarity"]
+
+
 def test_the_nearest_centre_of_some_rows_is_found_in_place_block_by_block(monkeypatch):
     """Outliers are pulled in by index (a million-unit window's outliers would be a gigabyte copied
     out): the same nearest centres and cosines as those rows copied out, across block boundaries."""
