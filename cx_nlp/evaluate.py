@@ -288,7 +288,8 @@ def summarise_seeds(per_seed: Sequence[dict]) -> dict[str, dict]:
     4 places); metrics that no seed measured are left out."""
     summary = {}
     for key in METRIC_KEYS:
-        values = [m[key] for m in per_seed if isinstance(m.get(key), (int, float)) and key not in DETAIL_KEYS]
+        # Single figures only: the confusion matrix and the breakdown (DETAIL_KEYS) are a list and a dict.
+        values = [m[key] for m in per_seed if isinstance(m.get(key), (int, float))]
         if values:
             summary[key] = {"mean": round(float(np.mean(values)), 4), "min": min(values), "max": max(values)}
     return summary
