@@ -42,11 +42,11 @@ class Settings(BaseSettings):
     # the rest join by nearest centre, so a cold window's memory and time stop growing with it.
     issue_cluster_limit: int = Field(default=50_000, ge=100, description="Most units clustered in one mining fit")
     # Two issues found the same night merge when their centres are this close (cosine on
-    # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.75 merges one problem told two ways
-    # (centres at 0.83); 0.85 keeps fine neighbouring problems apart: support intents, BANKING77 0.771 ->
-    # 0.806 NMI over four seeds, the five real sets +0.039 -> +0.056 over the best baseline
-    # (docs/quality.md, "Merge bar").
-    issue_merge_similarity: float = Field(default=0.75, gt=0, le=1, description="Centre cosine at which issues merge")
+    # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.85 keeps fine neighbouring problems
+    # apart where 0.75 chained them into catch-alls: BANKING77 0.771 -> 0.806 NMI over four seeds, the
+    # five real sets +0.039 -> +0.056 over the best baseline; one problem told two ways whose wordings'
+    # centres sit between the two (0.83) stays two issues (docs/quality.md, "Merge bar").
+    issue_merge_similarity: float = Field(default=0.85, gt=0, le=1, description="Centre cosine at which issues merge")
     batch_size: int = Field(default=32, ge=1)
     # Feedback per pass through the models (cx_nlp.enrichment): an interval's memory follows this, not
     # the interval's size; each chunk's vectors go to the embedding cache when it is done.

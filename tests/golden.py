@@ -10,6 +10,9 @@ change of behaviour, record again on each family at hand (the other families' co
 until recorded on such a machine):
 
     .venv/bin/python tests/golden.py --record
+
+The scenarios mine at the same-night merge bar the copies were recorded at
+(`golden_scenarios.RECORDED_MERGE_SIMILARITY`, not the shipped default; see that module).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 import pytest
-from synthetic import planted_embeddings
+from synthetic import TEMPLATES_MERGE_SIMILARITY, planted_embeddings
 from test_issues import COUPON_WORDING, GOLD, TEMPLATE, TEXTS, _centre
 
 from cx_nlp.issues import HDBSCANClusterer, IssueMiner, IssueTracker, IssueWindow
@@ -167,7 +167,9 @@ def test_a_residual_above_the_cluster_limit_is_clustered_as_a_sample_and_the_res
 
     def mine(limit):
         seen.clear()
-        return IssueMiner(clusterer=Recording(min_cluster_size=5), cluster_limit=limit).fit(texts, embeddings)
+        return IssueMiner(
+            clusterer=Recording(min_cluster_size=5), cluster_limit=limit, merge_similarity=TEMPLATES_MERGE_SIMILARITY
+        ).fit(texts, embeddings)
 
     with caplog.at_level(logging.INFO, logger="cx_nlp.issues.miner"):
         sampled = mine(120)
@@ -213,12 +215,12 @@ def test_the_pipeline_merges_issues_at_the_miners_own_bar_unless_told_otherwise(
 
     shipped = inspect.signature(IssueMiner).parameters["merge_similarity"].default
     default = PipelineContext.from_settings(Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}"))
-    assert _tracker(default).miner_factory().merge_similarity == shipped == 0.75
+    assert _tracker(default).miner_factory().merge_similarity == shipped == 0.85
     told = PipelineContext.from_settings(
-        Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}", issue_merge_similarity=0.85)
+        Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}", issue_merge_similarity=0.75)
     )
     miner = _tracker(told).miner_factory()
-    assert miner.merge_similarity == 0.85 and miner.known_merge_similarity == 0.9
+    assert miner.merge_similarity == 0.75 and miner.known_merge_similarity == 0.9
     # Another bar may give other issues: a rerun under it mines the window again.
     assert mining_settings(told)["issue_merge_similarity"] != mining_settings(default)["issue_merge_similarity"]
 

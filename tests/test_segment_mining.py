@@ -5,12 +5,13 @@ no model."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pytest
-from synthetic import planted_embeddings
+from synthetic import TEMPLATES_MERGE_SIMILARITY, planted_embeddings
 
-from cx_nlp.issues import IssueTracker, IssueWindow, problem_units
+from cx_nlp.issues import IssueMiner, IssueTracker, IssueWindow, problem_units
 from cx_nlp.records import UNSCORED, WindowDocument, WindowSegment
 
 LATE = "My parcel arrived {} days late and nobody told me"
@@ -35,6 +36,10 @@ def _document(feedback_id, segments, label, rating=None, language="en", story=ST
         feedback_id, text, f"h-{feedback_id}", date(2026, 11, 10), rating, "review", label, score,
         segments[0].touchpoint, vector / np.linalg.norm(vector), None, language, tuple(segments),
     )  # fmt: skip
+
+
+# Each problem is planted as five templates, which the miner finds whole at this bar.
+_MINER = partial(IssueMiner, merge_similarity=TEMPLATES_MERGE_SIMILARITY)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def window_documents():
 @pytest.fixture(scope="module")
 def mined(window_documents):
     window = IssueWindow(window_documents, [], START, END, "run")
-    return IssueTracker(embedding_languages=["en"]).track(window)
+    return IssueTracker(_MINER, embedding_languages=["en"]).track(window)
 
 
 def _issue(mined, touchpoint):
@@ -175,7 +180,9 @@ def _track(documents, grouping):
     from cx_nlp.issues.clustering import UMAPReducer
 
     window = IssueWindow(documents, [], START, END, "run")
-    return IssueTracker(embedding_languages=["en"], grouping=grouping, across_reducer=UMAPReducer()).track(window)
+    return IssueTracker(_MINER, embedding_languages=["en"], grouping=grouping, across_reducer=UMAPReducer()).track(
+        window
+    )
 
 
 def test_problems_a_taxonomy_splits_are_found_whole_across_touchpoints():

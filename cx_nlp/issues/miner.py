@@ -92,7 +92,7 @@ class IssueMiner:
         full_residual_limit: int = FULL_RESIDUAL_LIMIT,
         cluster_limit: int | None = CLUSTER_LIMIT,
         copy_embeddings: bool = True,
-        merge_similarity: float | None = 0.75,
+        merge_similarity: float | None = 0.85,
         merge_term_similarity: float = 0.1,
         known_merge_similarity: float = 0.9,
         split_similarity: float | None = 0.6,
