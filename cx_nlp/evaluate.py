@@ -271,13 +271,12 @@ def evaluate_seeds(
     The models read each distinct text once for all seeds (`MemoisedModels`): the seeds differ in what
     the pipeline and the baselines do with the same scores and vectors, and the first seed's figures
     are those `evaluate` gives at that seed alone."""
-    from cx_nlp.config import load_registry
     from cx_nlp.registry import MemoisedModels
 
     if not seeds:
         raise ValueError("seeds: expected at least one")
     if models is None:
-        models = Models(load_registry(settings.path(settings.model_registry)), settings.home, settings.device)
+        models = Models.from_settings(settings)
     shared = MemoisedModels(models)
     per_seed = [evaluate(dataset, settings, shared, seed=seed, sample=sample) for seed in seeds]
     return {"seeds": list(seeds), "summary": summarise_seeds(per_seed), "per_seed": per_seed}

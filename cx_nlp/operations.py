@@ -187,7 +187,7 @@ def calibrate_tone(
         frame = capped(frame, seed)
     frame = frame.sample(n=min(sample, len(frame)), random_state=seed)
     registry = load_registry(settings.path(settings.model_registry))
-    classifier = Models(registry, settings.home, settings.device).sentiment
+    classifier = Models.from_settings(settings, registry).sentiment
     provenance = {
         "source": source,
         "labels": "from stars: 1-2 negative, 3 neutral, 4-5 positive",
@@ -258,7 +258,7 @@ def suggest_touchpoints_from_warehouse(
         if d.touchpoint == taxonomy.other and d.embedding is not None and (include_positive or might_be_a_problem(d))
     ]
     kind = "documents" if include_positive else "documents that might be a problem"
-    embedder = Models(registry, settings.home, settings.device).embedder
+    embedder = Models.from_settings(settings, registry).embedder
     if whole_documents:
         texts, owners = [d.text for d in other], None
         embeddings = np.array([d.embedding for d in other])

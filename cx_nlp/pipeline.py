@@ -87,7 +87,7 @@ class PipelineContext:
             sources=load_sources(settings.path(settings.sources_config)),
             taxonomy=load_taxonomy(settings.path(settings.touchpoints_config)),
             registry=registry,
-            models=models or Models(registry, settings.home, settings.device),
+            models=models or Models.from_settings(settings, registry),
         )
 
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 import gc
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cx_nlp.config import ModelRegistry
+from cx_nlp.config import ModelRegistry, load_registry
 from cx_nlp.model_runtime import PACKAGED_MULTILINGUAL_E5, release_freed_memory
+
+if TYPE_CHECKING:
+    from cx_nlp.settings import Settings
 
 
 class Models:
@@ -21,6 +25,14 @@ class Models:
         self.registry = registry
         self.home = home
         self.requested_device = device
+
+    @classmethod
+    def from_settings(cls, settings: Settings, registry: ModelRegistry | None = None) -> Models:
+        """The models of the settings' registry (`registry` where the caller has read it already),
+        on the settings' device, weights found from the settings' home."""
+        if registry is None:
+            registry = load_registry(settings.path(settings.model_registry))
+        return cls(registry, settings.home, settings.device)
 
     @cached_property
     def device(self) -> str:

@@ -6,6 +6,7 @@ The GPU itself is measured by bench/bench_gpu.py (docs/benchmarks.md, "GPU")."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,6 +62,15 @@ def test_models_resolve_the_device_when_the_first_model_loads(monkeypatch):
     _without_gpu(monkeypatch, count=1)
     assert models.device == "cuda"
     assert Models(registry=None, home=None, device="cpu").device == "cpu"
+
+
+def test_models_from_settings_read_the_settings_registry_home_and_device():
+    settings = Settings(device="cpu", model_registry=Path("models/registry_mpnet.yaml"))
+    models = Models.from_settings(settings)
+    assert models.registry.sentiment.name != Models.from_settings(Settings()).registry.sentiment.name
+    assert (models.home, models.requested_device) == (settings.home, "cpu")
+    registry = Models.from_settings(Settings()).registry
+    assert Models.from_settings(settings, registry).registry is registry  # one the caller read already
 
 
 def test_gpu_batches_are_larger_unless_the_entry_sets_them():
