@@ -95,15 +95,17 @@ Stopwatch.lap = _lap_reading_memory
 
 
 def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
-    """`options`: "reducer" (a REDUCERS name) and "cluster_limit" (0: none)."""
+    """`options`: "reducer" (a REDUCERS name), "cluster_limit" (0: none) and "merge_similarity" (None:
+    the miner's default)."""
     STEP_PEAKS.peaks.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
     # --vectors-in-place: the miner divides the window's vectors in place (as the tracker lets it divide
     # the array it copies out for a fit), so the process holds them once; later phases read them divided.
     in_place = options.get("vectors_in_place", False)
+    merge = {} if options.get("merge_similarity") is None else {"merge_similarity": options["merge_similarity"]}
     miner = IssueMiner(
-        reducer=reducer, cluster_limit=options["cluster_limit"] or None, copy_embeddings=not in_place
+        reducer=reducer, cluster_limit=options["cluster_limit"] or None, copy_embeddings=not in_place, **merge
     ).fit(texts, vectors, known_centroids=known, previous=previous, new=new)
     return miner, time.perf_counter() - started
 
@@ -237,6 +239,7 @@ def main() -> None:
     parser.add_argument("--reducer", choices=sorted(REDUCERS), default="pca")
     parser.add_argument("--cluster-limit", type=int, default=CLUSTER_LIMIT, help="Most leftovers clustered (0: all).")
     parser.add_argument("--vectors-in-place", action="store_true", help="Let the miner divide the vectors in place.")
+    parser.add_argument("--merge-similarity", type=float, help="Same-night merge bar (default: the miner's).")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -249,7 +252,12 @@ def main() -> None:
             args.build_nights,
             args.seed,
             args.bertopic_limit,
-            {"reducer": args.reducer, "cluster_limit": args.cluster_limit, "vectors_in_place": args.vectors_in_place},
+            {
+                "reducer": args.reducer,
+                "cluster_limit": args.cluster_limit,
+                "vectors_in_place": args.vectors_in_place,
+                "merge_similarity": args.merge_similarity,
+            },
         )
         print(json.dumps(result))
         return
@@ -262,6 +270,8 @@ def main() -> None:
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
         command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", args.reducer]
         command += ["--cluster-limit", str(args.cluster_limit)] + ["--vectors-in-place"] * args.vectors_in_place
+        if args.merge_similarity is not None:
+            command += ["--merge-similarity", str(args.merge_similarity)]
         try:
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=args.timeout, check=False)
             lines = done.stdout.strip().splitlines()
