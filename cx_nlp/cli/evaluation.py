@@ -50,22 +50,23 @@ def evaluate_command(
     settings.progress = settings.progress and not as_json and sys.stdout.isatty()
     if config is not None:
         settings.touchpoints_config = config.resolve()
+    several = len(seeds) > 1  # {seeds, summary, per_seed} rather than one seed's metrics
     try:
-        if len(seeds) > 1:
-            results = evaluate_seeds(dataset, settings, seeds, sample=sample)
+        if several:
+            result = evaluate_seeds(dataset, settings, seeds, sample=sample)
         else:
-            metrics = evaluate(dataset, settings, seed=seeds[0], sample=sample)
+            result = evaluate(dataset, settings, seed=seeds[0], sample=sample)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(results if len(seeds) > 1 else metrics))
+        typer.echo(json.dumps(result))
         return
     from rich.console import Console
 
-    if len(seeds) > 1:
-        _print_seeds(Console(), dataset, results)
+    if several:
+        _print_seeds(Console(), dataset, result)
     else:
-        _print_metrics(Console(), dataset, settings.touchpoints_config, metrics)
+        _print_metrics(Console(), dataset, settings.touchpoints_config, result)
 
 
 def _print_metrics(console, dataset: str, taxonomy: Path, metrics: dict) -> None:
