@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pytest
 from synthetic import TEMPLATES_MERGE_SIMILARITY, planted_embeddings
-from test_issues import COUPON_WORDING, GOLD, TEMPLATE, TEXTS, _centre
+from test_issues import COUPON_WORDING, GOLD, TEMPLATE, TEXTS, ByTemplate, _centre
 
 from cx_nlp.issues import HDBSCANClusterer, IssueMiner, IssueTracker, IssueWindow
 from cx_nlp.issues.clustering import PCAReducer
@@ -255,3 +255,23 @@ def test_a_miner_told_it_owns_the_vectors_divides_them_in_place_with_the_same_is
     assert [c.centroid.tolist() for c in in_place.clusters_] == [c.centroid.tolist() for c in copying.clusters_]
     assert np.array_equal(kept, scaled)  # left alone
     assert np.allclose(np.linalg.norm(owned, axis=1), 1.0) and not np.allclose(owned, scaled)
+
+
+def test_the_merge_step_counts_words_only_when_two_issues_are_close_enough_to_merge(corpus, monkeypatch):
+    """Word counts over the window's texts are the merge step's cost; issues that no other issue comes
+    near (most nights) are left unread, with the same issues as result."""
+    import cx_nlp.issues.miner as miner_module
+
+    texts, gold, embeddings = corpus
+    counted = []
+    count_words = miner_module.class_term_counts
+    monkeypatch.setattr(miner_module, "class_term_counts", lambda *a, **k: counted.append(1) or count_words(*a, **k))
+
+    class ByProblem:
+        def fit_predict(self, points):
+            return gold[: len(points)].copy()
+
+    apart = IssueMiner(reducer=None, clusterer=ByProblem()).fit(texts, embeddings)  # centres 0.31 alike
+    assert sorted(len(c.members) for c in apart.clusters_) == [20, 20] and counted == []
+    close = IssueMiner(reducer=None, clusterer=ByTemplate(), merge_similarity=0.8).fit(texts[20:], embeddings[20:])
+    assert [len(c.members) for c in close.clusters_] == [20] and counted == [1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from scipy import sparse
 
 
 def normalise_rows(matrix: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -19,6 +20,17 @@ def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
     order = np.argsort(labels, kind="stable")
     values, starts = np.unique(labels[order], return_index=True)
     return dict(zip(values.tolist(), np.split(order, starts[1:])))
+
+
+def label_sums(vectors: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per label (row i: `groups[i]`; -1 counts nowhere): the float64 sum of its vectors and its size."""
+    index = np.searchsorted(groups, labels)
+    rows = np.flatnonzero(labels >= 0)
+    # float32 ones: a float64 indicator would copy a million embeddings to float64 (3 GB) to sum them
+    ones = np.ones(len(rows), dtype=np.float32)
+    indicator = sparse.csr_matrix((ones, (index[rows], rows)), shape=(len(groups), len(labels)))
+    sums = np.asarray(indicator @ vectors, dtype=np.float64)
+    return sums, np.bincount(index[rows], minlength=len(groups))
 
 
 def centre(vectors: np.ndarray) -> np.ndarray:

@@ -7,12 +7,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from cx_nlp.issues.clustering import (
     HDBSCANClusterer,
     PCAReducer,
     centre,
+    label_sums,
     members_by_label,
     nearest_centre,
     normalise_rows,
@@ -388,14 +388,17 @@ class IssueMiner:
         groups = np.array(sorted(set(labels.tolist()) - {-1}))
         if len(groups) < 2:
             return labels, {}
-        sums, sizes, counts = self._issue_totals(texts, embeddings, labels, groups)
-        term_totals = np.asarray(counts.sum(0)).ravel() if counts is not None else None
+        sums, sizes = label_sums(embeddings, labels, groups)
         alive = np.ones(len(groups), dtype=bool)
         is_known = groups < n_known
         centroids = normalise_rows(sums)
         # Pairs close enough in meaning to merge, found a block of issues at a time and kept sparse: a
         # large window has thousands of clusters, and their full similarity matrix would not fit.
         close = self._close_pairs(centroids, is_known, np.arange(len(groups)), alive)
+        if not close:
+            return labels, {}  # nothing to merge: the window's words need not be counted
+        counts = self._issue_word_counts(texts, embeddings, labels, groups, sums)
+        term_totals = np.asarray(counts.sum(0)).ravel() if counts is not None else None
         blocked: set[tuple[int, int]] = set()
         absorbed: dict[int, list[int]] = {}
         while len(close):
@@ -423,19 +426,11 @@ class IssueMiner:
                 absorbed.setdefault(survivor_id, []).extend([other_id, *absorbed.pop(other_id, [])])
         return labels, {k: sorted(v) for k, v in absorbed.items()}
 
-    def _issue_totals(self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, groups: np.ndarray):
-        """Per issue (row i: label groups[i]): its vector sum, size and unigram counts (sparse, rows
-        addable; None when every word is a stop word)."""
-        index = np.searchsorted(groups, labels)
-        rows = np.flatnonzero(labels >= 0)
-        # float32 ones: a float64 indicator would copy a million embeddings to float64 (3 GB) to sum them
-        ones = np.ones(len(rows), dtype=np.float32)
-        indicator = sparse.csr_matrix((ones, (index[rows], rows)), shape=(len(groups), len(labels)))
-        sums = np.asarray(indicator @ embeddings, dtype=np.float64)
-        sizes = np.bincount(index[rows], minlength=len(groups))
+    def _issue_word_counts(self, texts: Sequence[str], embeddings, labels, groups: np.ndarray, sums: np.ndarray):
+        """Per issue, its unigram counts (sparse, rows addable; None when every word is a stop word)."""
         read = keyword_labels(embeddings, labels, members_by_label(labels), groups.tolist(), normalise_rows(sums))
         counts, _ = class_term_counts(texts, read, groups.tolist(), self.stop_words, ngrams=(1, 1))
-        return sums, sizes, None if counts is None else counts.tolil()
+        return None if counts is None else counts.tolil()
 
     def _close_pairs(
         self, centroids: np.ndarray, is_known: np.ndarray, rows: np.ndarray, alive: np.ndarray
