@@ -186,7 +186,7 @@ def _centre(vectors):
     return centre / np.linalg.norm(centre)
 
 
-def test_one_problem_told_two_ways_is_merged(corpus):
+def test_one_problem_told_two_ways_merges_under_a_bar_below_its_wordings_cosine(corpus):
     texts, _, embeddings = corpus
     coupon_texts, coupon = texts[20:], embeddings[20:]
     split = IssueMiner(reducer=None, clusterer=ByTemplate(), merge_similarity=None).fit(coupon_texts, coupon)
