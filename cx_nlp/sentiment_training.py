@@ -247,15 +247,15 @@ def train_model(model, tokenizer, train: list[LabelledText], config: TrainingCon
     return _TrainingRun(seconds=time.perf_counter() - started, examples_seen=seen)
 
 
-def _encode(tokenizer, batch: list[LabelledText], max_length: int):
-    return tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+def _encode(tokenizer, texts: list[str], max_length: int):
+    return tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
 
 
 def _train_step(model, tokenizer, batch: list[LabelledText], optimisation: _Optimisation, config: TrainingConfig):
     """One optimiser step on `batch`; returns its loss."""
     import torch
 
-    encoded = _encode(tokenizer, batch, config.max_length)
+    encoded = _encode(tokenizer, [e.text for e in batch], config.max_length)
     with cpu_autocast(config.cpu_precision, config.base_model):
         logits = model(**encoded).logits
     labels = torch.tensor([e.label for e in batch])
@@ -280,9 +280,7 @@ def predict_labels(model, tokenizer, texts: list[str], max_length: int, batch_si
     with torch.inference_mode():
         for offset in range(0, len(texts), batch_size):
             rows = order[offset : offset + batch_size]
-            encoded = tokenizer(
-                [texts[i] for i in rows], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
-            )
+            encoded = _encode(tokenizer, [texts[i] for i in rows], max_length)
             predicted[rows] = model(**encoded).logits.argmax(-1).numpy()
     return predicted.tolist()
 
