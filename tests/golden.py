@@ -11,8 +11,9 @@ until recorded on such a machine):
 
     .venv/bin/python tests/golden.py --record
 
-The scenarios mine at the same-night merge bar the copies were recorded at
-(`golden_scenarios.RECORDED_MERGE_SIMILARITY`, not the shipped default; see that module).
+The scenarios mine at the same-night merge bar and the join bar the copies were recorded at
+(`golden_scenarios.RECORDED_MERGE_SIMILARITY` and `RECORDED_JOIN_SIMILARITY`, not the shipped
+defaults; see that module).
 """
 
 from __future__ import annotations

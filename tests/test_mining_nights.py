@@ -275,3 +275,26 @@ def test_the_merge_step_counts_words_only_when_two_issues_are_close_enough_to_me
     assert sorted(len(c.members) for c in apart.clusters_) == [20, 20] and counted == []
     close = IssueMiner(reducer=None, clusterer=ByTemplate(), merge_similarity=0.8).fit(texts[20:], embeddings[20:])
     assert [len(c.members) for c in close.clusters_] == [20] and counted == [1]
+
+
+def test_the_pipeline_joins_units_to_issues_at_the_miners_own_bar_unless_told_otherwise(tmp_path):
+    import inspect
+
+    from cx_nlp.pipeline import PipelineContext, _tracker, mining_settings
+    from cx_nlp.settings import Settings
+
+    parameters = inspect.signature(IssueMiner).parameters
+    shipped = parameters["outlier_threshold"].default
+    assert parameters["known_threshold"].default == shipped == 0.4
+    default = PipelineContext.from_settings(Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}"))
+    miner = _tracker(default).miner_factory()
+    assert miner.outlier_threshold == miner.known_threshold == shipped
+    told = PipelineContext.from_settings(
+        Settings(warehouse_url=f"sqlite:///{tmp_path / 'w.db'}", issue_join_similarity=0.5)
+    )
+    miner = _tracker(told).miner_factory()
+    # Pulled in and joining a known issue at one bar: what tonight's pull-in put in an issue can rejoin it
+    # tomorrow; a member stays while the stricter of the two stay bars holds.
+    assert miner.outlier_threshold == miner.known_threshold == 0.5 and miner.stay_threshold == 0.3
+    # Another bar may give other issues: a rerun under it mines the window again.
+    assert mining_settings(told)["issue_join_similarity"] != mining_settings(default)["issue_join_similarity"]

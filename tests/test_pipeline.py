@@ -242,8 +242,8 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
     migrate(engine, context.settings.path(context.settings.sql_dir))
     run_interval(context, engine, SAMPLE_START, date(2026, 11, 9))
     night_one_end = date(2026, 11, 9)
-    # An earlier night had told the late-delivery problem apart twice: split the issue's documents
-    # in two, and let the original and a planted twin each stand for one half.
+    # An earlier night had told the late-delivery problem apart twice: split the issue's documents in
+    # two; the original and a planted twin each stand for one half and hold its members (who stay).
     with engine.begin() as connection:
         original = (
             connection.execute(
@@ -252,18 +252,14 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
             .mappings()
             .first()
         )
-        vectors = (
-            connection.execute(
-                select(t.embedding.c.vector)
-                .join(t.feedback, t.feedback.c.content_hash == t.embedding.c.content_hash)
-                .join(t.issue_member, t.issue_member.c.feedback_id == t.feedback.c.feedback_id)
-                .where(t.issue_member.c.issue_id == original["issue_id"])
-                .order_by(t.feedback.c.feedback_id)
-            )
-            .scalars()
-            .all()
-        )
-        halves = [np.array([from_bytes(v) for v in vectors[parity::2]]).mean(0) for parity in (0, 1)]
+        members = connection.execute(
+            select(t.feedback.c.feedback_id, t.embedding.c.vector)
+            .join(t.feedback, t.feedback.c.content_hash == t.embedding.c.content_hash)
+            .join(t.issue_member, t.issue_member.c.feedback_id == t.feedback.c.feedback_id)
+            .where(t.issue_member.c.issue_id == original["issue_id"])
+            .order_by(t.feedback.c.feedback_id)
+        ).all()
+        halves = [np.array([from_bytes(row.vector) for row in members[parity::2]]).mean(0) for parity in (0, 1)]
         centre, twin_centre = (h / np.linalg.norm(h) for h in halves)
         # The twin had been seen ten days before the original: the merged problem keeps that date.
         twin = dict(original) | {
@@ -272,6 +268,9 @@ def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, ware
             "first_seen": original["first_seen"] - timedelta(days=10),
         }
         connection.execute(t.issue.insert(), [twin])
+        member, moved = t.issue_member.c, [row.feedback_id for row in members[1::2]]
+        held = (member.issue_id == original["issue_id"]) & member.feedback_id.in_(moved)
+        connection.execute(t.issue_member.update().where(held).values(issue_id=twin["issue_id"]))
         snap = t.issue_snapshot
         connection.execute(
             snap.update()
