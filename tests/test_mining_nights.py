@@ -294,7 +294,7 @@ def test_the_pipeline_joins_units_to_issues_at_the_miners_own_bar_unless_told_ot
     )
     miner = _tracker(told).miner_factory()
     # Pulled in and joining a known issue at one bar: what tonight's pull-in put in an issue can rejoin it
-    # tomorrow; a member stays while the stricter of the two stay bars holds.
+    # tomorrow; a member stays in its issue down to the stay bar (0.3), which the join bar does not move.
     assert miner.outlier_threshold == miner.known_threshold == 0.5 and miner.stay_threshold == 0.3
     # Another bar may give other issues: a rerun under it mines the window again.
     assert mining_settings(told)["issue_join_similarity"] != mining_settings(default)["issue_join_similarity"]
