@@ -26,7 +26,7 @@ rho 0.34) and the tests' corpus of two problems x 5 templates x 4 documents:
   on the model), so the 40 documents' mean cosine to their common centre is 0.69 (as on the model),
   below 0.75. The 0.31 is also below the 0.6 split bar and the 0.85 merge bar (a blur of both
   problems splits, the two are never merged), and a document's cosine to the other problem's centre
-  (a^2 * rho / 0.85 = 0.27, at most 0.30) is below the 0.5 known-issue and outlier-pull-in bars.
+  (a^2 * rho / 0.85 = 0.27, at most 0.30) is below the 0.4 known-issue and outlier-pull-in bars.
 - the coupon problem told two ways: the centres of wording 0-1 (8 documents, cohesion 0.90) and 2-4
   (12 documents, 0.88) share only a^2, cosine 0.66 / (0.90 * 0.88) = 0.83 (0.86 on the model): above
   a merge bar of 0.8 (below the default 0.85) and a 0.8 bar for merging two known issues (below the default 0.90), while each document is nearer its

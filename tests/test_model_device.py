@@ -67,9 +67,9 @@ def test_models_resolve_the_device_when_the_first_model_loads(monkeypatch):
 def test_models_from_settings_read_the_settings_registry_home_and_device():
     settings = Settings(device="cpu", model_registry=Path("models/registry_mpnet.yaml"))
     models = Models.from_settings(settings)
-    assert models.registry.sentiment.name != Models.from_settings(Settings()).registry.sentiment.name
-    assert (models.home, models.requested_device) == (settings.home, "cpu")
     registry = Models.from_settings(Settings()).registry
+    assert models.registry.sentiment.name != registry.sentiment.name
+    assert (models.home, models.requested_device) == (settings.home, "cpu")
     assert Models.from_settings(settings, registry).registry is registry  # one the caller read already
 
 
