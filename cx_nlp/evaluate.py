@@ -69,9 +69,11 @@ METRIC_KEYS = (
     "issue_nmi_over_best_baseline",
     "vader_macro_f1",
     "issue_breakdown",
+    # The models, their precision here, the taxonomy and the mining bars (`run_conditions`).
+    "conditions",
 )
-# Not single figures: printed as their own tables rather than rows of the metrics table.
-DETAIL_KEYS = ("sentiment_confusion", "issue_breakdown")
+# Not single figures: printed as their own tables (or the caption) rather than rows of the metrics table.
+DETAIL_KEYS = ("sentiment_confusion", "issue_breakdown", "conditions")
 
 
 def load_labelled(dataset: Path, window_days: int):
@@ -220,6 +222,7 @@ class _Nights:
     descriptions: np.ndarray
     # The pipeline's embedding model, for the BERTopic baseline (which never loads one of its own).
     embedder: object
+    conditions: dict
 
 
 def evaluate(
@@ -243,6 +246,7 @@ def evaluate(
     metrics.update(_sentiment_metrics(rows))
     metrics.update(baselines.vader_metrics(rows, SENTIMENT_LABELS))
     metrics["issues_found"] = nights.issues_found
+    metrics["conditions"] = nights.conditions
     labelled = [(row, doc) for row, doc in rows if row.issue]
     if labelled:
         gold = [row.issue for row, _ in labelled]
@@ -351,9 +355,35 @@ def _run_nights(frame, holdout: np.ndarray, settings: Settings, models: Models |
                 stored=_read_back(engine, (context.registry.embedding.name, context.registry.embedding.version)),
                 descriptions=_description_vectors(context, engine),
                 embedder=context.models.embedder,
+                conditions=run_conditions(context),
             )
         finally:
             engine.dispose()
+
+
+def run_conditions(context) -> dict:
+    """What a figure was measured under besides the data: the models with the precision their forward
+    pass ran in on this CPU, the taxonomy and the settings that decide the issues (the mining bars), so
+    that figures measured under other settings are never compared as if alike."""
+    from cx_nlp.model_runtime import native_bfloat16
+    from cx_nlp.pipeline import mining_settings
+
+    def model(entry) -> dict:
+        precision = entry.cpu_precision if entry.runtime == "torch" else None
+        if precision == "bfloat16" and not native_bfloat16():
+            precision = "float32 (bfloat16 asked, not native here)"
+        return {"model": entry.ref, "runtime": entry.runtime, "cpu_precision": precision}
+
+    settings = context.settings
+    mining = {k: v for k, v in mining_settings(context).items() if k.startswith("issue_")}
+    return {
+        "sentiment": model(context.registry.sentiment),
+        "embedding": model(context.registry.embedding),
+        "tone_calibration": context.registry.sentiment.tone_calibration,
+        "device": settings.device,
+        "taxonomy": str(settings.touchpoints_config),
+        "mining": mining,
+    }
 
 
 def _sentiment_metrics(rows: list) -> dict:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cx_nlp.cli import app
 from cx_nlp.evaluate import METRIC_KEYS, evaluate, evaluate_seeds
+from cx_nlp.settings import Settings
 
 pytestmark = pytest.mark.models
 
@@ -44,7 +45,7 @@ def subset_metrics(tmp_path_factory, models, settings_factory):
     return evaluate(path, settings_factory(touchpoints_config=TELECOM), models, seed=13), gold
 
 
-def test_metrics_are_complete_and_in_range(subset_metrics):
+def test_metrics_are_complete_and_in_range(subset_metrics, settings_factory):
     metrics, gold = subset_metrics
     assert tuple(metrics) == METRIC_KEYS
     assert metrics["documents"] == 60
@@ -79,6 +80,19 @@ def test_metrics_are_complete_and_in_range(subset_metrics):
     confusion = np.array(metrics["sentiment_confusion"])
     assert confusion.shape == (3, 3) and confusion.sum() == 60
     assert metrics["issues_found"] >= 1
+    conditions = metrics["conditions"]
+    assert conditions["taxonomy"] == str(TELECOM)
+    assert (
+        conditions["sentiment"]["model"].startswith("cx-sentiment-minilm") and "@" in conditions["sentiment"]["model"]
+    )
+    assert conditions["embedding"]["cpu_precision"] in (
+        "float32",
+        "bfloat16",
+        "float32 (bfloat16 asked, not native here)",
+    )
+    settings = settings_factory()
+    assert conditions["mining"]["issue_join_similarity"] == settings.issue_join_similarity
+    assert conditions["mining"]["issue_merge_similarity"] == settings.issue_merge_similarity
 
 
 def test_issues_carry_signal_beyond_chance(subset_metrics):
@@ -154,6 +168,8 @@ def test_cli_json_prints_one_object_for_a_sample(tmp_path):
     assert table.exit_code == 0, table.output
     rows = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│ ")}
     assert "2 seeds" in table.stdout and "seed 13" in table.stdout
+    # The caption says what the figures were measured under, the mining bars among it.
+    assert f"join bar {Settings().issue_join_similarity}," in " ".join(table.stdout.split())
     assert f"{both['summary']['issue_nmi']['mean']}" in rows["issue_nmi"]
     # 15 of the 24 rows, drawn with the seed.
     assert set(metrics) == set(METRIC_KEYS) and metrics["documents"] == 15
@@ -209,6 +225,7 @@ def test_a_feedback_whose_closest_issue_changes_but_stays_in_it_counts_for_membe
         stored={},
         descriptions=np.zeros((0, 2)),
         embedder=None,
+        conditions={},
     )
     held_out = np.array([False, False, False, True])
     assert _stability(frame, held_out, labelled, nights) == {"stability": 0.3333, "membership_stability": 0.6667}

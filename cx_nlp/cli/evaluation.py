@@ -66,16 +66,16 @@ def evaluate_command(
     if several:
         _print_seeds(Console(), dataset, result)
     else:
-        _print_metrics(Console(), dataset, settings.touchpoints_config, result)
+        _print_metrics(Console(), dataset, result)
 
 
-def _print_metrics(console, dataset: str, taxonomy: Path, metrics: dict) -> None:
+def _print_metrics(console, dataset: str, metrics: dict) -> None:
     """The figures of one seed, then the sentiment confusion and where each gold issue went."""
     from rich.table import Table
 
     from cx_nlp.evaluate import DETAIL_KEYS, NO_ISSUE, SENTIMENT_LABELS
 
-    table = Table(title=f"Pipeline quality on {Path(dataset).name}", caption=f"taxonomy {taxonomy}")
+    table = Table(title=f"Pipeline quality on {Path(dataset).name}", caption=conditions_caption(metrics["conditions"]))
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in metrics.items():
@@ -104,10 +104,30 @@ def _print_seeds(console, dataset: str, results: dict) -> None:
     from rich.table import Table
 
     seeds = results["seeds"]
-    table = Table(title=f"Pipeline quality on {Path(dataset).name}, {len(seeds)} seeds")
+    table = Table(
+        title=f"Pipeline quality on {Path(dataset).name}, {len(seeds)} seeds",
+        caption=conditions_caption(results["per_seed"][0]["conditions"]),
+    )
     for column in ("metric", "mean", "min", "max", *(f"seed {seed}" for seed in seeds)):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for name, spread in results["summary"].items():
         values = ["n/a" if m.get(name) is None else str(m[name]) for m in results["per_seed"]]
         table.add_row(name, str(spread["mean"]), str(spread["min"]), str(spread["max"]), *values)
     console.print(table)
+
+
+def conditions_caption(conditions: dict) -> str:
+    """The models, their precision, the taxonomy and the mining bars a table's figures were measured under."""
+
+    def model(entry: dict) -> str:
+        how = entry["runtime"] if entry["cpu_precision"] is None else entry["cpu_precision"]
+        return f"{entry['model']} ({how})"
+
+    mining = conditions["mining"]
+    return (
+        f"sentiment {model(conditions['sentiment'])}, tone calibration {conditions['tone_calibration'] or 'off'}; "
+        f"embedding {model(conditions['embedding'])}; device {conditions['device']}; "
+        f"taxonomy {conditions['taxonomy']}; merge bar {mining['issue_merge_similarity']}, "
+        f"join bar {mining['issue_join_similarity']}, reducer {mining['issue_reducer']}, "
+        f"grouping {mining['issue_grouping']}, cluster limit {mining['issue_cluster_limit']}"
+    )
