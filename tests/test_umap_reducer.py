@@ -50,13 +50,15 @@ def test_compiled_umap_code_is_written_to_numba_cache(tmp_path):
     # The layout's epochs and the neighbour graph's weights: compiled in every process before.
     assert "layouts._optimize_layout_euclidean_single_epoch" in cached
     assert "umap_.smooth_knn_dist" in cached
+    # The project's compiled distances of a small group's pairs, kept beside them.
+    assert "umap_distances._upper_triangle" in cached
 
 
 def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop():
     import warnings
 
     from sklearn.metrics import pairwise_distances
-    from umap import UMAP, umap_
+    from umap import umap_
     from umap.distances import cosine
 
     from cx_nlp.issues.umap_distances import exact_distances
@@ -67,20 +69,12 @@ def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop(
     expected = pairwise_distances(vectors, metric=cosine)
     found = exact_distances(vectors)
     assert found.dtype == expected.dtype and np.array_equal(found, expected)
-    # So the layout is UMAP's own: the reducer's settings through UMAP unchanged.
+    # So the layout is UMAP's own: the reducer's estimator fitted without the compiled distances.
     original = umap_.pairwise_distances
     reducer = UMAPReducer()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
-        plain = UMAP(
-            n_neighbors=reducer.n_neighbors,
-            n_components=reducer.n_components,
-            min_dist=0.0,
-            metric="cosine",
-            random_state=reducer.random_state,
-            init=reducer.init,
-            n_epochs=reducer.n_epochs,
-        ).fit_transform(vectors)
+        plain = reducer.estimator().fit_transform(vectors)
     np.testing.assert_array_equal(reducer.fit_transform(vectors), plain)
     # The compiled distances stand in only while the reducer fits.
     assert umap_.pairwise_distances is original

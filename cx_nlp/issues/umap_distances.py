@@ -5,8 +5,9 @@ scikit-learn's `pairwise_distances`, which, given a callable, calls it once per 
 (`_pairwise_callable`). For 3,012 segment units that was 55 s of a 66 s layout on 2 cores (AVX2, no
 AVX-512; 4.5 million calls). `exact_distances` makes the same calls in the same order from compiled
 code, upper triangle, mirrored, then the diagonal, into an array of the input's dtype as scikit-learn
-does, so the matrix is bit for bit the one UMAP computed before (`tests/test_clustering.py` holds
-this) and every layout stays as it was. It is imported only where UMAP runs (numba is UMAP's
+does, so the matrix is bit for bit the one UMAP computed before (`tests/test_umap_reducer.py` holds
+this) and every layout stays as it was. The loop is kept in numba's disk cache with UMAP's own
+functions (`clustering.cache_compiled_umap`). It is imported only where UMAP runs (numba is UMAP's
 dependency, not the project's).
 """
 
