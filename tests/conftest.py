@@ -68,6 +68,14 @@ def postgres_url():
     admin.dispose()
 
 
+@pytest.fixture
+def context(settings_factory, models, warehouse_url):
+    """The pipeline's context over the real models and this test's warehouse, at the shipped settings."""
+    from cx_nlp.pipeline import PipelineContext
+
+    return PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def warehouse_url(request, tmp_path):
     """Each warehouse test runs on SQLite and on PostgreSQL (a clean schema per test)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pytest
@@ -41,11 +41,6 @@ def snapshot(engine) -> dict[str, list[tuple]]:
             rows = connection.execute(select(table)).all()
             tables[name] = sorted(tuple(repr(v) for v in row) for row in rows)
     return tables
-
-
-@pytest.fixture
-def context(settings_factory, models, warehouse_url):
-    return PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
 
 
 def test_sample_run_then_rerun(context, warehouse_url):
@@ -233,98 +228,6 @@ def test_next_night_keeps_the_ids_of_continuing_issues(settings_factory, models,
     engine.dispose()
 
 
-def test_known_issues_that_turn_out_one_problem_merge_with_lineage(context, warehouse_url):
-    import numpy as np
-
-    from cx_nlp.embeddings import from_bytes, to_bytes
-
-    engine = make_engine(warehouse_url)
-    migrate(engine, context.settings.path(context.settings.sql_dir))
-    run_interval(context, engine, SAMPLE_START, date(2026, 11, 9))
-    night_one_end = date(2026, 11, 9)
-    # An earlier night had told the late-delivery problem apart twice: split the issue's documents in
-    # two; the original and a planted twin each stand for one half and hold its members (who stay).
-    with engine.begin() as connection:
-        original = (
-            connection.execute(
-                select(t.issue).where(t.issue.c.touchpoint == "delivery").order_by(t.issue.c.volume.desc())
-            )
-            .mappings()
-            .first()
-        )
-        members = connection.execute(
-            select(t.feedback.c.feedback_id, t.embedding.c.vector)
-            .join(t.feedback, t.feedback.c.content_hash == t.embedding.c.content_hash)
-            .join(t.issue_member, t.issue_member.c.feedback_id == t.feedback.c.feedback_id)
-            .where(t.issue_member.c.issue_id == original["issue_id"])
-            .order_by(t.feedback.c.feedback_id)
-        ).all()
-        halves = [np.array([from_bytes(row.vector) for row in members[parity::2]]).mean(0) for parity in (0, 1)]
-        centre, twin_centre = (h / np.linalg.norm(h) for h in halves)
-        # The twin had been seen ten days before the original: the merged problem keeps that date.
-        twin = dict(original) | {
-            "issue_id": "delivery-0900",
-            "centroid": to_bytes(twin_centre),
-            "first_seen": original["first_seen"] - timedelta(days=10),
-        }
-        connection.execute(t.issue.insert(), [twin])
-        member, moved = t.issue_member.c, [row.feedback_id for row in members[1::2]]
-        held = (member.issue_id == original["issue_id"]) & member.feedback_id.in_(moved)
-        connection.execute(t.issue_member.update().where(held).values(issue_id=twin["issue_id"]))
-        snap = t.issue_snapshot
-        connection.execute(
-            snap.update()
-            .where(snap.c.issue_id == original["issue_id"], snap.c.window_end == night_one_end)
-            .values(centroid=to_bytes(centre))
-        )
-        connection.execute(
-            snap.insert(),
-            [
-                {k: twin[k] for k in ("issue_id", "touchpoint", "label", "centroid", "volume", "status", "first_seen")}
-                | {"window_end": night_one_end}
-            ],
-        )
-    second = run_interval(context, engine, night_one_end, SAMPLE_END)
-    assert second.stats["merged_issues"] >= 1
-    with engine.connect() as connection:
-        lineage = connection.execute(select(t.issue_lineage)).mappings().all()
-        statuses = dict(connection.execute(select(t.issue.c.issue_id, t.issue.c.status)).all())
-        twin_member_count = connection.execute(
-            select(text("COUNT(*)")).select_from(t.issue_member).where(t.issue_member.c.issue_id == "delivery-0900")
-        ).scalar_one()
-    events = {(row["issue_id"], row["related_issue_id"], row["event"]) for row in lineage}
-    pair = {original["issue_id"], "delivery-0900"}
-    merged = [e for e in events if {e[0], e[1]} == pair and e[2] == "merged_into"]
-    assert len(merged) == 1, (events, original["issue_id"])
-    absorbed, survivor = merged[0][:2]
-    assert statuses[absorbed] == "merged" and statuses[survivor] != "merged"
-    with engine.connect() as connection:
-        survivor_first_seen = connection.execute(
-            select(t.issue.c.first_seen).where(t.issue.c.issue_id == survivor)
-        ).scalar_one()
-    assert survivor_first_seen == twin["first_seen"]
-    assert all(row["window_end"] == SAMPLE_END for row in lineage)
-    with engine.connect() as connection:
-        view = connection.execute(
-            text(
-                "SELECT issue_id, related_issue_id, related_issue_status FROM mart_issue_lineage WHERE event = 'merged_into'"
-            )
-        ).all()
-        open_ids = set(connection.execute(text("SELECT issue_id FROM mart_issue_overview")).scalars())
-    assert (absorbed, survivor, statuses[survivor]) in {tuple(row) for row in view}
-    assert absorbed not in open_ids and survivor in open_ids
-    # The morning report says where the absorbed issue went.
-    report = second.report_path.read_text(encoding="utf-8")
-    assert f"absorbed {absorbed}" in report
-    if absorbed == "delivery-0900":
-        assert twin_member_count == 0
-    # The next night never hands documents to a merged issue, and a rerun of the night changes nothing.
-    before = snapshot(engine)
-    run_interval(context, engine, night_one_end, SAMPLE_END)
-    assert snapshot(engine) == before
-    engine.dispose()
-
-
 def test_an_analyst_names_an_issue_and_the_name_holds_the_next_night(context, warehouse_url):
     from typer.testing import CliRunner
 
@@ -366,79 +269,6 @@ def test_an_analyst_names_an_issue_and_the_name_holds_the_next_night(context, wa
     with engine.connect() as connection:
         label, keyword_label = connection.execute(overview, {"id": largest.issue_id}).one()
     assert label == keyword_label != "Parcels arriving late"
-    engine.dispose()
-
-
-def test_an_analyst_merge_folds_an_issue_of_one_touchpoint_into_another(context, warehouse_url):
-    from typer.testing import CliRunner
-
-    from cx_nlp.cli import app
-
-    engine = make_engine(warehouse_url)
-    migrate(engine, context.settings.path(context.settings.sql_dir))
-    first = run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 16))
-    largest = {}
-    for issue in first.issues:
-        if issue.touchpoint not in largest or issue.figures.volume > largest[issue.touchpoint].figures.volume:
-            largest[issue.touchpoint] = issue
-    kept = largest["delivery"]
-    absorbed = max((i for tp, i in largest.items() if tp != "delivery"), key=lambda i: (i.figures.volume, i.issue_id))
-    members = text(
-        "SELECT m.feedback_id FROM issue_member m JOIN feedback f ON f.feedback_id = m.feedback_id "
-        "WHERE m.issue_id = :id AND f.created_day >= :since"
-    )
-    since = {"since": date(2026, 10, 20)}  # the next window's first day
-    with engine.connect() as connection:
-        absorbed_feedback = set(connection.execute(members, {"id": absorbed.issue_id} | since).scalars())
-    assert len(absorbed_feedback) >= 5
-
-    cli, env = CliRunner(), {"CX_WAREHOUSE_URL": warehouse_url}
-    done = cli.invoke(app, ["issues", "merge", absorbed.issue_id, "--into", kept.issue_id], env=env)
-    assert done.exit_code == 0, done.output
-    assert f"counts under {kept.issue_id}" in done.output
-    for refused, reason in (
-        (["issues", "merge", kept.issue_id, "--into", kept.issue_id], "into itself"),
-        (["issues", "merge", kept.issue_id, "--into", "app-9999"], "no such issue"),
-        (["issues", "merge", kept.issue_id, "--into", absorbed.issue_id], "is itself merged"),
-        (["issues", "merge", kept.issue_id], "--into ISSUE or --undo"),
-    ):
-        result = cli.invoke(app, refused, env=env)
-        assert result.exit_code == 2 and reason in result.output, (refused, result.output)
-
-    # The next night: the absorbed issue's feedback counts under the kept one, which keeps its touchpoint.
-    second = run_interval(context, engine, date(2026, 11, 16), date(2026, 11, 17))
-    ids = {i.issue_id: i for i in second.issues}
-    assert absorbed.issue_id not in ids and ids[kept.issue_id].touchpoint == "delivery"
-    with engine.connect() as connection:
-        now_kept = set(connection.execute(members, {"id": kept.issue_id} | since).scalars())
-        status = connection.execute(
-            text("SELECT status FROM issue WHERE issue_id = :id"), {"id": absorbed.issue_id}
-        ).scalar_one()
-        lineage = connection.execute(text("SELECT issue_id, event, related_issue_id FROM mart_issue_lineage")).all()
-    assert len(absorbed_feedback & now_kept) >= 0.9 * len(absorbed_feedback)
-    assert ids[kept.issue_id].figures.volume == len(now_kept) > len(absorbed_feedback)
-    assert status == "merged"
-    assert (absorbed.issue_id, "merged_into", kept.issue_id) in [tuple(row) for row in lineage]
-    refused = cli.invoke(app, ["issues", "merge", kept.issue_id, "--into", absorbed.issue_id], env=env)
-    assert refused.exit_code == 2 and "merge into that one" in refused.output
-
-    # Night after night it stays folded, with one lineage event; a rerun of a night changes nothing.
-    run_interval(context, engine, date(2026, 11, 17), date(2026, 11, 18))
-    before = snapshot(engine)
-    third = run_interval(context, engine, date(2026, 11, 17), date(2026, 11, 18))
-    assert snapshot(engine) == before
-    assert absorbed.issue_id not in {i.issue_id for i in third.issues}
-    with engine.connect() as connection:
-        events = connection.execute(
-            text("SELECT COUNT(*) FROM issue_lineage WHERE issue_id = :id AND event = 'merged_into'"),
-            {"id": absorbed.issue_id},
-        ).scalar_one()
-    assert events == 1
-
-    undone = cli.invoke(app, ["issues", "merge", absorbed.issue_id, "--undo"], env=env)
-    assert undone.exit_code == 0 and f"no longer merged into {kept.issue_id}" in undone.output
-    again = cli.invoke(app, ["issues", "merge", absorbed.issue_id, "--undo"], env=env)
-    assert again.exit_code == 2 and "not merged" in again.output
     engine.dispose()
 
 
