@@ -6,7 +6,8 @@
 # differ between CPU families (docs/architecture.md, "golden copies"). Restricting torch, oneDNN,
 # MKL, numpy and numba to AVX2 here changes those bits and so the layout; it does not reproduce
 # another family's layout bit for bit (its golden copy still differs), so it stands in for layout
-# variety, not for a family. Usage: tests/other_layouts.sh "tests/test_issue_merges.py" [-k ...]
+# variety, not for a family. Usage: tests/other_layouts.sh "tests/test_issue_merges.py" [-k ...];
+# LAYOUTS="avx2-everywhere" runs only the variants named (default: host avx2 avx2-everywhere).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -18,7 +19,7 @@ wide = ("avx512", "amx", "evex512", "avx10")
 print(",".join(("-" if k.startswith(wide) else "+" if v else "-") + k for k, v in sorted(ll.get_host_cpu_features().items())))')
 avx2=(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 "NPY_DISABLE_CPU_FEATURES=X86_V4 AVX512_ICL AVX512_SPR")
 failed=0
-for variant in host avx2 avx2-everywhere; do
+for variant in ${LAYOUTS:-host avx2 avx2-everywhere}; do
     case $variant in
         host) settings=() ;;
         avx2) settings=("${avx2[@]}") ;;
