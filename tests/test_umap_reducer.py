@@ -54,13 +54,14 @@ def test_compiled_umap_code_is_written_to_numba_cache(tmp_path):
     assert "umap_distances._upper_triangle" in cached
 
 
-def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop():
+def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop(monkeypatch):
     import warnings
 
     from sklearn.metrics import pairwise_distances
     from umap import umap_
     from umap.distances import cosine
 
+    from cx_nlp.issues import umap_distances
     from cx_nlp.issues.umap_distances import exact_distances
 
     vectors = _clusters_and_repeated_texts()
@@ -75,6 +76,13 @@ def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
         plain = reducer.estimator().fit_transform(vectors)
+    # The reducer's fit really takes the compiled loop: an umap-learn that no longer calls
+    # `pairwise_distances` from umap.umap_ would leave the patch unused and every small fit slow.
+    calls = []
+    monkeypatch.setattr(
+        umap_distances, "exact_distances", lambda points: calls.append(len(points)) or exact_distances(points)
+    )
     np.testing.assert_array_equal(reducer.fit_transform(vectors), plain)
+    assert calls == [len(vectors)]
     # The compiled distances stand in only while the reducer fits.
     assert umap_.pairwise_distances is original
