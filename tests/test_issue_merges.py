@@ -13,12 +13,14 @@ from typer.testing import CliRunner
 
 from cx_nlp.cli import app
 from cx_nlp.embeddings import from_bytes, to_bytes
+from cx_nlp.issues import IssueMiner
 from cx_nlp.pipeline import run_interval
 from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse import store
 from cx_nlp.warehouse.db import make_engine, migrate
 
 
-def _tightest_issue(connection) -> tuple[dict, list[str], tuple[np.ndarray, np.ndarray], float]:
+def _tightest_issue(connection) -> tuple[dict, list[str], list[np.ndarray], float]:
     """The first night's issue whose members split into the two closest halves (`_balanced_sides`): its
     row, the feedback ids of the half that moves to the twin, the halves' centres and their cosine, over
     the units the miner reads (each member's segments in the issue, or the whole feedback).
@@ -29,30 +31,36 @@ def _tightest_issue(connection) -> tuple[dict, list[str], tuple[np.ndarray, np.n
     delivery issue, split alternately, was on one family too loose to merge with its own half; balanced
     halves of the tightest issue sat 0.96-0.97 apart the next night under three layouts, from AVX-512
     and AVX2 kernels)."""
-    m, f, seg = t.issue_member, t.feedback, t.feedback_segment
     vectors = dict(connection.execute(select(t.embedding.c.content_hash, t.embedding.c.vector)).all())
-    whole = dict(connection.execute(select(f.c.feedback_id, f.c.content_hash)).all())
-    parts = {(row.feedback_id, row.position): row.content_hash for row in connection.execute(select(seg))}
-    by_issue: dict[str, list[tuple[str, np.ndarray]]] = {}
-    for row in connection.execute(select(m).order_by(m.c.issue_id, m.c.feedback_id)):
-        positions = row.segment_positions or ([row.segment_position] if row.segment_position is not None else [])
-        hashes = [parts[row.feedback_id, p] for p in positions] or [whole[row.feedback_id]]
-        unit_sum = np.sum([from_bytes(vectors[h]) for h in hashes], axis=0)
-        by_issue.setdefault(row.issue_id, []).append((row.feedback_id, unit_sum))
+    whole = dict(connection.execute(select(t.feedback.c.feedback_id, t.feedback.c.content_hash)).all())
+    seg = t.feedback_segment
+    parts = {
+        (row.feedback_id, row.position): row.content_hash
+        for row in connection.execute(select(seg.c.feedback_id, seg.c.position, seg.c.content_hash))
+    }
+    # Per issue, per member feedback: the sum of the vectors of the units the issue holds of it.
+    by_issue: dict[str, dict[str, np.ndarray]] = {}
+    units = sorted(store.prior_memberships(connection).items(), key=lambda unit: (unit[1], unit[0][0], unit[0][1] or 0))
+    for (feedback_id, position), issue_id in units:
+        content_hash = whole[feedback_id] if position is None else parts[feedback_id, position]
+        members = by_issue.setdefault(issue_id, {})
+        members[feedback_id] = members.get(feedback_id, 0) + from_bytes(vectors[content_hash])
+    smallest = 2 * IssueMiner().min_documents  # halves of at least the miner's smallest issue
     best = None
-    for issue_id, rows in by_issue.items():
-        if len(rows) < 16:  # halves of at least the miner's smallest issue (min_documents 8)
+    for issue_id, members in by_issue.items():
+        if len(members) < smallest:
             continue
-        sides = _balanced_sides(np.array([v for _, v in rows]))
-        halves = [np.sum([v for (_, v), side in zip(rows, sides) if side == half], axis=0) for half in (0, 1)]
+        ids, rows = list(members), np.array(list(members.values()))
+        sides = _balanced_sides(rows)
+        halves = [rows[sides == half].sum(axis=0) for half in (0, 1)]
         halves = [h / np.linalg.norm(h) for h in halves]
         closeness = float(halves[0] @ halves[1])
-        if best is None or closeness > best[0]:
-            moved = [feedback_id for (feedback_id, _), side in zip(rows, sides) if side == 1]
-            best = (closeness, issue_id, moved, halves)
-    assert best is not None, "the first night found no issue of 16 members"
-    original = connection.execute(select(t.issue).where(t.issue.c.issue_id == best[1])).mappings().one()
-    return dict(original), best[2], (best[3][0], best[3][1]), best[0]
+        if best is None or closeness > best[3]:
+            best = (issue_id, [i for i, side in zip(ids, sides) if side == 1], halves, closeness)
+    assert best is not None, f"the first night found no issue of {smallest} members"
+    issue_id, moved, halves, closeness = best
+    original = connection.execute(select(t.issue).where(t.issue.c.issue_id == issue_id)).mappings().one()
+    return dict(original), moved, halves, closeness
 
 
 def _balanced_sides(vectors: np.ndarray) -> np.ndarray:
