@@ -3,10 +3,14 @@ through the models in chunks").
 
     .venv/bin/python bench/bench_memory.py --documents 10000 --ingest-only
     .venv/bin/python bench/bench_memory.py --documents 20000 --chunk-documents 100000
+    .venv/bin/python bench/bench_memory.py --documents 50000 --mine-only --issue-steps
+
 
 The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
 `--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`), or its ingest alone
-(`--ingest-only`), into a fresh SQLite warehouse, in this process. The peak RSS of each stage (the
+(`--ingest-only`), into a fresh SQLite warehouse, in this process; or the window's mining alone
+(`--mine-only`) over the warehouse an earlier `--ingest-only` of the same size left, so the issue
+stage's memory can be read again without paying for the models. The peak RSS of each stage (the
 stage timer's names; `after-X` between stages) is the process's high-water mark read as the stage
 ends and reset as it begins (`memory_peaks.StepPeaks`; results before it existed sampled RSS every
 0.2 s instead, which can miss a short peak), and with `--issue-steps` of the issue stage's steps too
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -63,6 +68,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=10000)
     parser.add_argument("--chunk-documents", type=int, help="feedback per pass through the models (default: settings')")
     parser.add_argument("--ingest-only", action="store_true", help="stop after the interval's write")
+    parser.add_argument("--mine-only", action="store_true", help="mine the window an earlier --ingest-only stored")
     parser.add_argument("--issue-steps", action="store_true", help="peaks of the issue stage's steps too")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
@@ -79,7 +85,15 @@ def main() -> None:
     from cx_nlp.settings import Settings
 
     database = args.folder / f"warehouse-{args.documents}.db"
-    database.unlink(missing_ok=True)
+    if args.mine_only and not database.exists():
+        parser.error(f"{database} holds no warehouse: run --ingest-only with --documents {args.documents} first")
+    if args.mine_only:
+        # A copy, so every --mine-only mines the window afresh instead of reusing the last mining.
+        mined = args.folder / f"warehouse-{args.documents}-mined.db"
+        shutil.copyfile(database, mined)
+        database = mined
+    else:
+        database.unlink(missing_ok=True)
     overrides = {} if args.chunk_documents is None else {"chunk_documents": args.chunk_documents}
     settings = Settings(
         home=ROOT,
@@ -94,7 +108,12 @@ def main() -> None:
         watch_issue_steps(memory)
     context, engine = pipeline.open_pipeline(settings)
     started = time.perf_counter()
-    if args.ingest_only:
+    if args.mine_only:
+        with StageTimer(False) as timer:
+            stats = pipeline.mine_window(context, engine, START, END, timer=timer)[1]
+        stats["stage_seconds"] = timer.seconds
+        stats["feedback"] = stats["window_documents"]
+    elif args.ingest_only:
         with StageTimer(False) as timer:
             stats = pipeline.ingest_interval(context, engine, START, END, timer=timer).stats
         stats["stage_seconds"] = timer.seconds

@@ -240,6 +240,11 @@ def test_the_nearest_centre_of_some_rows_is_found_in_place_block_by_block(monkey
     assert in_place[0].tolist() == copied[0].tolist()
     assert np.allclose(in_place[1], copied[1])
     assert in_place[0].tolist() == (vectors[rows] @ centres.T).argmax(1).tolist()
+    # Many centres make the blocks shorter (a bounded number of cosines at once), with the same answers.
+    monkeypatch.setattr(clustering, "BLOCK_CELLS", 12)
+    short_blocks = clustering.nearest_centre(vectors, centres, rows=rows)
+    assert short_blocks[0].tolist() == in_place[0].tolist()
+    assert np.allclose(short_blocks[1], in_place[1])
 
 
 def test_a_miner_told_it_owns_the_vectors_divides_them_in_place_with_the_same_issues(corpus):

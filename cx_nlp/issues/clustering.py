@@ -41,6 +41,9 @@ def centre(vectors: np.ndarray) -> np.ndarray:
 # Rows per block when documents are compared with centres: a million documents against a thousand
 # issues would be 4 GB of cosines at once.
 BLOCK_ROWS = 65_536
+# And at most this many cosines a block: 65,536 rows against the thousands of issues of a large window
+# would still be gigabytes (float32, 64 MiB).
+BLOCK_CELLS = 16_777_216
 
 
 def nearest_centre(
@@ -52,8 +55,9 @@ def nearest_centre(
     count = len(vectors) if rows is None else len(rows)
     nearest = np.empty(count, dtype=np.int64)
     best = np.empty(count, dtype=np.float32)
-    for start in range(0, count, BLOCK_ROWS):
-        block = vectors[start : start + BLOCK_ROWS] if rows is None else vectors[rows[start : start + BLOCK_ROWS]]
+    step = max(1, min(BLOCK_ROWS, BLOCK_CELLS // max(len(centres), 1)))
+    for start in range(0, count, step):
+        block = vectors[start : start + step] if rows is None else vectors[rows[start : start + step]]
         similarity = block @ centres.T
         nearest[start : start + len(similarity)] = similarity.argmax(1)
         best[start : start + len(similarity)] = similarity.max(1)

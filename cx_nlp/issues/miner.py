@@ -466,7 +466,7 @@ class IssueMiner:
         """The cosine of two issues' unigram c-TF-IDF rows reaches `merge_term_similarity` (no words: never)."""
         if counts is None:
             return False
-        rows = normalise_rows(term_weights(counts[[a, b]], idf))
+        rows = normalise_rows(term_weights(counts[[a, b]], idf).toarray())
         return float(rows[0] @ rows[1]) >= self.merge_term_similarity
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
