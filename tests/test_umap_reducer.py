@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cx_nlp.issues.clustering import UMAPReducer, normalise_rows
+from cx_nlp.issues.clustering import UMAPReducer, normalise_rows, without_seeded_umap_warning
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +55,6 @@ def test_compiled_umap_code_is_written_to_numba_cache(tmp_path):
 
 
 def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop(monkeypatch):
-    import warnings
-
     from sklearn.metrics import pairwise_distances
     from umap import umap_
     from umap.distances import cosine
@@ -73,8 +71,7 @@ def test_small_groups_get_umaps_own_distances_and_layout_from_the_compiled_loop(
     # So the layout is UMAP's own: the reducer's estimator fitted without the compiled distances.
     original = umap_.pairwise_distances
     reducer = UMAPReducer()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
+    with without_seeded_umap_warning():
         plain = reducer.estimator().fit_transform(vectors)
     # The reducer's fit really takes the compiled loop: an umap-learn that no longer calls
     # `pairwise_distances` from umap.umap_ would leave the patch unused and every small fit slow.

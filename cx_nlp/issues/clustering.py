@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from scipy import sparse
@@ -164,14 +167,10 @@ class UMAPReducer:
     def fit_transform(self, embeddings: np.ndarray) -> np.ndarray:
         if len(embeddings) < self.min_points:
             return PCAReducer(random_state=self.random_state).fit_transform(embeddings)
-        import warnings
-
         from cx_nlp.issues.umap_distances import compiled_small_data_distances
 
         cache_compiled_umap()
-        with warnings.catch_warnings(), compiled_small_data_distances():
-            # A seed makes UMAP run on one thread; it says so each time.
-            warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
+        with without_seeded_umap_warning(), compiled_small_data_distances():
             return self.estimator().fit_transform(embeddings)
 
     def estimator(self):
@@ -187,6 +186,14 @@ class UMAPReducer:
             init=self.init,
             n_epochs=self.n_epochs,
         )
+
+
+@contextmanager
+def without_seeded_umap_warning() -> Iterator[None]:
+    """UMAP with a seed runs on one thread and warns so on every fit; the reducer always seeds it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value 1 overridden.*")
+        yield
 
 
 # The largest minimum cluster size a group's size gives (a recurring issue of 10 documents in the window
