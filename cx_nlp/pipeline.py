@@ -29,7 +29,6 @@ from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReduc
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
 from cx_nlp.issues.inputs import window_digest
-from cx_nlp.issues.units import unit_hashes
 from cx_nlp.progress import StageTimer
 from cx_nlp.records import UNSCORED
 from cx_nlp.registry import Models
@@ -234,10 +233,12 @@ def mine_window(
     timer = timer or StageTimer(False)
     with engine.connect() as connection:
         window = IssueWindow(
-            # Only the vectors mining reads: a window's positive segments carry none.
+            # No vectors in the documents: mining reads its units' vectors group by group, into the
+            # matrix it fits (a window's positive segments are read by none).
             documents=windows.window_documents(
-                connection, window_start, end, (embedding.name, embedding.version), vectors_for=unit_hashes
+                connection, window_start, end, (embedding.name, embedding.version), vectors_for=windows.no_vectors
             ),
+            vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
             prior=store.prior_issues(connection, end),
             start=window_start,
             end=end,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from cx_nlp.issues.units import unit_hashes, window_units
 from cx_nlp.pipeline import PipelineContext, run_interval
@@ -48,3 +49,64 @@ def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings
     assert [(d.feedback_id, d.text, d.label, [s.text for s in d.segments]) for d in read] == [
         (d.feedback_id, d.text, d.label, [s.text for s in d.segments]) for d in every
     ]
+
+
+def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_vectors_carried(
+    settings_factory, models, warehouse_url
+):
+    """The pipeline's window carries no vectors: each group's are read into the matrix it is fitted on,
+    so a large window holds them once. Same issues, members and keywords as the window carrying every
+    unit's vector, and the digest reads the vectors too (a changed vector mines afresh)."""
+    from cx_nlp.issues import IssueWindow
+    from cx_nlp.issues.inputs import window_digest
+    from cx_nlp.pipeline import _tracker
+
+    context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
+    engine = make_engine(warehouse_url)
+    migrate(engine, context.settings.path(context.settings.sql_dir))
+    run_interval(context, engine, date(2026, 11, 2), END)
+    model = (context.registry.embedding.name, context.registry.embedding.version)
+    with engine.connect() as connection:
+        carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
+        bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors)
+    assert all(d.embedding is None or d.embedding is NOT_READ for d in bare)
+    reader = windows.vector_reader(engine, model)
+    read_calls = []
+
+    def counted(hashes):
+        read_calls.append(len(hashes))
+        return reader(hashes)
+
+    def window(documents, vectors=None):
+        return IssueWindow(documents=documents, prior=[], start=START, end=END, run_id="r", vectors=vectors)
+
+    mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted))]
+    units = len(window_units(carried))
+    assert read_calls and sum(read_calls) == units
+    issues = [
+        sorted(
+            (
+                m.issue.issue_id,
+                m.issue.keywords,
+                sorted((d.feedback_id, d.segment_position, d.similarity) for d in m.members),
+            )
+            for m in night.issues
+        )
+        for night in mined
+    ]
+    assert len(issues[0]) > 3 and issues[1] == issues[0]
+
+    # A hash given twice fills two rows; one the cache lacks is named.
+    some = sorted(unit_hashes(carried))[:2]
+    matrix = reader([some[0], some[1], some[0]])
+    np.testing.assert_array_equal(matrix[0], matrix[2])
+    assert matrix.dtype == np.float32 and matrix.shape[0] == 3
+    with pytest.raises(KeyError, match=r"no stored .* vector for 1 texts"):
+        reader([some[0], "0" * 64])
+
+    # The bare window's digest reads the vectors: a stored vector changed changes it.
+    settings = {"s": 1}
+    before = window_digest(window(bare, reader), settings)
+    assert window_digest(window(bare, reader), settings) == before
+    changed = lambda hashes: reader(hashes) + np.float32(1e-3)  # noqa: E731
+    assert window_digest(window(bare, changed), settings) != before

@@ -19,6 +19,10 @@ import numpy as np
 
 from cx_nlp.digests import code_digest
 from cx_nlp.issues.records import IssueWindow
+from cx_nlp.issues.units import unit_hashes
+
+# Vectors read at a time for the digest of a window that carries none itself.
+DIGEST_VECTORS = 8_192
 
 # The modules whose code decides what a window's issues are: a change to any of them mines afresh.
 _MINING_CODE = sorted(Path(__file__).resolve().parent.glob("*.py"))
@@ -55,6 +59,13 @@ def window_digest(window: IssueWindow, settings: Mapping[str, object]) -> str:
     _fields(digest, sorted(window.taken_ids), sorted(window.aliases.items()), len(window.documents))
     for document in window.documents:
         _record(digest, document, "embedding", nested="segments")
+    if window.vectors is not None:
+        # The vectors the window carries as NOT_READ, read a part at a time: never all of them at once.
+        hashes = sorted(unit_hashes(window.documents))
+        for start in range(0, len(hashes), DIGEST_VECTORS):
+            part = hashes[start : start + DIGEST_VECTORS]
+            _fields(digest, part)
+            _vector(digest, window.vectors(part))
     for prior in window.prior:
         _record(digest, prior, "centroid")
     return digest.hexdigest()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -160,6 +160,11 @@ class IssueWindow:
     # as mined: it joins a known issue if it is close to one, and is clustered with the other leftovers
     # (all of them, up to `IssueMiner.full_residual_limit`).
     mined_through: date | None = None
+    # Where the units' vectors are read when the documents carry them as NOT_READ (`cx_nlp.records`):
+    # content hashes -> their vectors as rows of one float32 matrix, in that order. Read group by group
+    # as each is mined, a large window's vectors are held once, in the matrix mining divides in place,
+    # not also one array per unit beside it.
+    vectors: Callable[[Sequence[str]], np.ndarray] | None = None
 
     @property
     def days(self) -> int:

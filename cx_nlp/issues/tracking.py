@@ -174,14 +174,14 @@ class IssueTracker:
         position = {c.issue_id: i for i, c in enumerate(candidates)}
         previous = [position.get(window.memberships.get((u.document.feedback_id, u.position)), -1) for u in group]
         options = {"reducer": self.across_reducer} if touchpoint == ACROSS and self.across_reducer else {}
-        # The vectors are copied out of the window for this fit alone: the miner may divide them in place.
+        # The group's vectors are a matrix of this fit's own (read or copied): the miner divides it in place.
         miner = self.miner_factory(
             stop_words=stop_words_for(code for code, count in spoken.items() if count >= 0.1 * len(group)),
             copy_embeddings=False,
             **options,
         ).fit(
             [u.text for u in group],
-            np.array([u.embedding for u in group], dtype=np.float32),
+            _group_vectors(window, group),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
             new=None
@@ -240,6 +240,14 @@ class IssueTracker:
                 ids[index] = issue_id
             all_fresh.extend(fresh_ids)
         return [str(i) for i in ids], all_fresh
+
+
+def _group_vectors(window: IssueWindow, group: list[MiningUnit]) -> np.ndarray:
+    """The group's vectors as one float32 matrix, a row per unit: read from `window.vectors` where the
+    window carries none itself, else copied out of its units."""
+    if window.vectors is not None:
+        return window.vectors([u.content_hash for u in group])
+    return np.array([u.embedding for u in group], dtype=np.float32)
 
 
 def _place(touchpoint: str, cluster: Cluster, group: list[MiningUnit], candidates: Sequence[KnownIssue]) -> str:

@@ -47,6 +47,7 @@ class MiningUnit:
     touchpoint: str
     label: str
     score: float
+    content_hash: str = ""  # of `text`: its vector's key in the embedding cache
 
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""
@@ -55,7 +56,14 @@ class MiningUnit:
 
 def _whole(document: WindowDocument) -> MiningUnit:
     return MiningUnit(
-        document, None, document.text, document.embedding, document.touchpoint, document.label, document.score
+        document,
+        None,
+        document.text,
+        document.embedding,
+        document.touchpoint,
+        document.label,
+        document.score,
+        document.content_hash,
     )
 
 
@@ -84,7 +92,10 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
             if s.label == "negative"
             or (s.label == "neutral" and (neutral_segments or len(segments) == 1) and document.label != "positive")
         ]
-    return [MiningUnit(document, s.position, s.text, s.embedding, s.touchpoint, s.label, s.score) for s in kept]
+    return [
+        MiningUnit(document, s.position, s.text, s.embedding, s.touchpoint, s.label, s.score, s.content_hash)
+        for s in kept
+    ]
 
 
 def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = True) -> list[MiningUnit]:
@@ -94,9 +105,4 @@ def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = T
 def unit_hashes(documents: Iterable[WindowDocument]) -> set[str]:
     """The content hashes of every text that may be a mining unit (neutral segments included): the
     vectors issue mining reads. Decided without the vectors themselves, only whether each is stored."""
-    hashes = set()
-    for document in documents:
-        positions = {s.position: s.content_hash for s in document.segments}
-        for unit in problem_units(document):
-            hashes.add(document.content_hash if unit.position is None else positions[unit.position])
-    return hashes
+    return {unit.content_hash for document in documents for unit in problem_units(document)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -61,16 +61,23 @@ def cached_sentiment(
 def cached_embeddings(
     connection: Connection, hashes: Sequence[str], model_name: str, model_version: str
 ) -> dict[str, np.ndarray]:
+    return {h: from_bytes(v) for h, v in stored_vector_bytes(connection, hashes, (model_name, model_version))}
+
+
+def stored_vector_bytes(
+    connection: Connection, hashes: Sequence[str], embedding_model: tuple[str, str]
+) -> Iterator[tuple[str, bytes]]:
+    """(content hash, stored vector bytes) of those of `hashes` the cache holds for the model, read in
+    chunks of hashes."""
     e = t.embedding
-    found: dict[str, np.ndarray] = {}
     for part in chunks(list(set(hashes))):
-        rows = connection.execute(
+        yield from connection.execute(
             select(e.c.content_hash, e.c.vector).where(
-                e.c.content_hash.in_(part), e.c.model_name == model_name, e.c.model_version == model_version
+                e.c.content_hash.in_(part),
+                e.c.model_name == embedding_model[0],
+                e.c.model_version == embedding_model[1],
             )
-        )
-        found.update({h: from_bytes(v) for h, v in rows})
-    return found
+        ).tuples()
 
 
 def write_embeddings(connection: Connection, rows: list[dict], replace: bool = False) -> None:

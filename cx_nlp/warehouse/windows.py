@@ -13,12 +13,12 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.records import NOT_READ, WindowDocument, WindowSegment
 from cx_nlp.warehouse import schema as t
-from cx_nlp.warehouse.store import cached_embeddings
+from cx_nlp.warehouse.store import cached_embeddings, stored_vector_bytes
 
 # Given the window's documents (stored vectors as NOT_READ), the content hashes whose vectors to read.
 VectorsFor = Callable[[Sequence[WindowDocument]], set[str]]
@@ -83,6 +83,37 @@ def window_documents(
         return documents
     vectors = cached_embeddings(connection, sorted(vectors_for(documents)), *embedding_model)
     return [_with_vectors(document, vectors) for document in documents]
+
+
+def no_vectors(documents: Sequence[WindowDocument]) -> set[str]:
+    """`vectors_for` that reads none: every stored vector stays NOT_READ, for a `vector_reader`."""
+    return set()
+
+
+def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[[Sequence[str]], np.ndarray]:
+    """Content hashes -> their stored vectors as the rows of one float32 matrix, in the order given (a
+    hash given twice fills two rows). Each call reads in a connection of its own; a hash without a
+    stored vector is an error naming it."""
+
+    def read(hashes: Sequence[str]) -> np.ndarray:
+        rows: dict[str, list[int]] = {}
+        for row, content_hash in enumerate(hashes):
+            rows.setdefault(content_hash, []).append(row)
+        matrix: np.ndarray | None = None
+        with engine.connect() as connection:
+            for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
+                values = np.frombuffer(vector, dtype="<f4")
+                if matrix is None:
+                    matrix = np.empty((len(hashes), len(values)), dtype=np.float32)
+                matrix[rows.pop(content_hash)] = values
+        if rows:
+            missing = sorted(rows)
+            raise KeyError(
+                f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: {missing[:3]}"
+            )
+        return matrix if matrix is not None else np.empty((0, 0), dtype=np.float32)
+
+    return read
 
 
 def window_segments(
