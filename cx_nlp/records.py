@@ -116,7 +116,7 @@ class TouchpointAssignment:
 NOT_READ = np.zeros(0, dtype=np.float32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WindowSegment:
     """A stored segment of a window's feedback (cx_nlp.segments), with its own tone and touchpoint."""
 
@@ -129,7 +129,7 @@ class WindowSegment:
     embedding: np.ndarray | None
 
 
-@dataclass
+@dataclass(slots=True)
 class WindowDocument:
     """A stored feedback of an issue window, as issue mining and the daily figures need it."""
 

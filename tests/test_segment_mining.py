@@ -4,6 +4,7 @@ no model."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import partial
 
@@ -117,7 +118,7 @@ def _doc(label, segment_labels, rating=None, stored_segments=True):
     vector = np.ones(4, dtype=np.float32) / 2
     segments = [_segment(i, f"part {i} of it", s, vector) for i, s in enumerate(segment_labels)]
     doc = _document("d", segments, label, rating)
-    return doc if stored_segments else WindowDocument(**{**doc.__dict__, "segments": ()})
+    return doc if stored_segments else replace(doc, segments=())
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def might_be_a_problem(document: WindowDocument) -> bool:
     return document.rating is None or praise is None or document.rating < praise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MiningUnit:
     """One text issues are clustered from: a segment of a feedback, or a whole feedback stored
     before segments were (`position` None)."""
