@@ -5,7 +5,6 @@ through the models in chunks").
     .venv/bin/python bench/bench_memory.py --documents 20000 --chunk-documents 100000
     .venv/bin/python bench/bench_memory.py --documents 50000 --mine-only --issue-steps
 
-
 The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
 `--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`), or its ingest alone
 (`--ingest-only`), into a fresh SQLite warehouse, in this process; or the window's mining alone

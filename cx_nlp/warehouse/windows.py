@@ -3,7 +3,9 @@
 A window holds every segment of every feedback, but issue mining reads the vectors of its units only
 (`cx_nlp.issues.units`: negative and neutral segments, short complaints whole). `vectors_for` lets the
 caller name the vectors it reads once it has seen the rest; a stored vector it does not name stays
-`NOT_READ`, so a window no longer carries a 384-float vector per positive segment.
+`NOT_READ`, so a window no longer carries a 384-float vector per positive segment. The pipeline names
+none (`no_vectors`) and reads each group's vectors as it mines it (`vector_reader`), straight into the
+matrix the group is fitted on.
 """
 
 from __future__ import annotations
