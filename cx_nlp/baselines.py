@@ -154,10 +154,13 @@ def bertopic_metrics(rows: list, gold: list[str], embedder, seed: int) -> dict:
     from bertopic import BERTopic
     from umap import UMAP
 
+    from cx_nlp.issues.clustering import without_seeded_umap_warning
+
     texts = [row.text for row, _ in rows]
     umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
     model = BERTopic(embedding_model=_pipeline_backend(embedder), umap_model=umap_model)
-    raw, _ = model.fit_transform(texts, embeddings=np.array([doc["vector"] for _, doc in rows]))
+    with without_seeded_umap_warning():
+        raw, _ = model.fit_transform(texts, embeddings=np.array([doc["vector"] for _, doc in rows]))
     raw = [int(t) for t in raw]
     reduced = raw
     # With no topic at all there is nothing to move outliers into; with no outlier, nothing to move.

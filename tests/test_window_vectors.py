@@ -17,12 +17,17 @@ from cx_nlp.warehouse.db import make_engine, migrate
 START, END = date(2026, 10, 19), date(2026, 11, 16)
 
 
-def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings_factory, models, warehouse_url):
+def _sample_processed(settings_factory, models, warehouse_url):
+    """The sample's last two weeks run through the pipeline: its context, engine and embedding model."""
     context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
     run_interval(context, engine, date(2026, 11, 2), END)
-    model = (context.registry.embedding.name, context.registry.embedding.version)
+    return context, engine, (context.registry.embedding.name, context.registry.embedding.version)
+
+
+def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings_factory, models, warehouse_url):
+    _, engine, model = _sample_processed(settings_factory, models, warehouse_url)
     with engine.connect() as connection:
         every = windows.window_documents(connection, START, END, model)
         read = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
@@ -61,11 +66,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     from cx_nlp.issues.inputs import window_digest
     from cx_nlp.pipeline import _tracker
 
-    context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
-    engine = make_engine(warehouse_url)
-    migrate(engine, context.settings.path(context.settings.sql_dir))
-    run_interval(context, engine, date(2026, 11, 2), END)
-    model = (context.registry.embedding.name, context.registry.embedding.version)
+    context, engine, model = _sample_processed(settings_factory, models, warehouse_url)
     with engine.connect() as connection:
         carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
         bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors)
