@@ -34,7 +34,7 @@ def sentiment_head() -> dict:
 UNSCORED = "unscored"
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRecord:
     """One row exactly as a source delivered it, before any validation."""
 
@@ -55,7 +55,7 @@ class QuarantinedRecord:
     payload: dict
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRecord:
     """A validated row from a source, text still as the customer wrote it."""
 
@@ -69,7 +69,7 @@ class SourceRecord:
     raw_record_key: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Feedback:
     """A cleaned, PII-redacted, deduplicated verbatim: the unit every model stage scores."""
 
@@ -90,7 +90,7 @@ class Feedback:
     normalised_key: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class SentimentScore:
     label: str
     negative: float
@@ -104,7 +104,7 @@ class SentimentScore:
     evidence_negative: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TouchpointAssignment:
     touchpoint: str
     confidence: float
@@ -149,7 +149,7 @@ class WindowDocument:
     segments: tuple[WindowSegment, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredDocument:
     """A feedback with what the model stages made of it: sentiment and touchpoints (its vector is in
     the warehouse's embedding cache, under its content hash)."""
@@ -160,7 +160,7 @@ class ScoredDocument:
     segments: list[ScoredSegment] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredSegment:
     """One segment of a feedback (cx_nlp.segments) with its own tone and touchpoint."""
 

@@ -20,7 +20,7 @@ MIN_WORDS = 3
 MAX_SEGMENTS = 40
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     position: int
     text: str
