@@ -84,9 +84,9 @@ def main() -> None:
     from cx_nlp.settings import Settings
 
     database = args.folder / f"warehouse-{args.documents}.db"
-    if args.mine_only and not database.exists():
-        parser.error(f"{database} holds no warehouse: run --ingest-only with --documents {args.documents} first")
     if args.mine_only:
+        if not database.exists():
+            parser.error(f"{database} holds no warehouse: run --ingest-only with --documents {args.documents} first")
         # A copy, so every --mine-only mines the window afresh instead of reusing the last mining.
         mined = args.folder / f"warehouse-{args.documents}-mined.db"
         shutil.copyfile(database, mined)

@@ -47,7 +47,7 @@ class MiningUnit:
     touchpoint: str
     label: str
     score: float
-    content_hash: str = ""  # of `text`: its vector's key in the embedding cache
+    content_hash: str  # of `text`: its vector's key in the embedding cache
 
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""

@@ -81,9 +81,10 @@ def window_documents(
         )
         for row in connection.execute(query)
     ]
-    if not lazy:
+    wanted = vectors_for(documents) if lazy else set()
+    if not wanted:  # every vector read already, or none asked for: the documents are as read
         return documents
-    vectors = cached_embeddings(connection, sorted(vectors_for(documents)), *embedding_model)
+    vectors = cached_embeddings(connection, sorted(wanted), *embedding_model)
     return [_with_vectors(document, vectors) for document in documents]
 
 
