@@ -9,6 +9,7 @@ version, not by interval: vectors stored by a run that fails later serve its rer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,7 +28,7 @@ from cx_nlp.warehouse import rows, store
 
 @dataclass
 class Enriched:
-    scored: list[ScoredDocument]
+    scored: list[ScoredDocument]  # empty where each chunk went to `on_chunk` instead
     scored_texts: int  # feedback and segment texts scored now
     embedded_texts: int  # texts embedded now (their vectors are stored), not read from the cache
 
@@ -69,12 +70,14 @@ def enrich_interval(
     rescore: bool = False,
     *,
     chunk_documents: int,
+    on_chunk: Callable[[list[ScoredDocument]], None] | None = None,
 ) -> Enriched:
     """Each feedback and each of its segments with sentiment and touchpoints; the vectors of texts
     embedded now are stored in the embedding cache chunk by chunk (each chunk in a transaction of its
     own) and not returned. `chunk_documents` feedback go through the models at a time: the interval's
     memory follows it, and a chunk's texts are still many enough for the models' length-sorted
-    batches to pad little.
+    batches to pad little. `on_chunk` takes each chunk's scored feedback as it is done (the pipeline
+    sets its rows aside: `cx_nlp.warehouse.spool`), and they are not returned.
 
     `rescore` reads nothing from the cache: every text, the taxonomy phrases included, is scored and
     embedded again, for when a model's weights changed under the same version (the cache is keyed by
@@ -92,7 +95,10 @@ def enrich_interval(
         with engine.begin() as connection:
             store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
         run.computed.embedded |= new_vectors.keys()
-        enriched.scored.extend(scored)
+        if on_chunk is None:
+            enriched.scored.extend(scored)
+        else:
+            on_chunk(scored)
         enriched.scored_texts += scored_texts
         enriched.embedded_texts += len(new_vectors)
     return enriched

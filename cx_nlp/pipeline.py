@@ -30,7 +30,6 @@ from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
 from cx_nlp.issues.inputs import window_digest
 from cx_nlp.progress import StageTimer
-from cx_nlp.records import UNSCORED
 from cx_nlp.registry import Models
 from cx_nlp.report import load_report_data, write_report
 from cx_nlp.settings import Settings
@@ -146,21 +145,24 @@ def ingest_interval(
         normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
         advance(records)
     feedback = normalised.feedback
-    enriched = enrich_interval(
-        context.registry,
-        context.taxonomy,
-        context.models,
-        engine,
-        feedback,
-        timer,
-        rescore,
-        chunk_documents=context.settings.chunk_documents,
-    )
-    write = rows.ingest_write(run_id, start, end, loads, normalised, enriched.scored, kept_payloads)
-    with timer.stage("write", len(feedback)) as advance:
-        with engine.begin() as connection:
-            store.write_ingest(connection, write)
-        advance(len(feedback))
+    # Each chunk's rows are set aside as the models finish it; the interval lands in one transaction.
+    with rows.scored_row_spool(run_id) as spool:
+        enriched = enrich_interval(
+            context.registry,
+            context.taxonomy,
+            context.models,
+            engine,
+            feedback,
+            timer,
+            rescore,
+            chunk_documents=context.settings.chunk_documents,
+            on_chunk=spool.add,
+        )
+        write = rows.ingest_write(run_id, start, end, loads, normalised, spool, kept_payloads)
+        with timer.stage("write", len(feedback)) as advance:
+            with engine.begin() as connection:
+                store.write_ingest(connection, write)
+            advance(len(feedback))
     stats = _ingest_stats(loads, normalised, write, enriched)
     return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
 
@@ -192,12 +194,12 @@ def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriche
         "duplicates": len(normalised.duplicates) + rows_read - rows_stored,
         "superseded": len(normalised.superseded),
         "feedback": len(feedback),
-        "segments": sum(len(d.segments) for d in enriched.scored),
+        "segments": write.scored.segments,
         "pii_redactions": sum(sum(f.pii_redactions.values()) for f in feedback),
         "scored": enriched.scored_texts,
         "embedded": enriched.embedded_texts,
         "languages": dict(sorted(Counter(f.language for f in feedback).items())),
-        "unscored_language": sum(d.sentiment.label == UNSCORED for d in enriched.scored),
+        "unscored_language": write.scored.unscored_language,
     }
 
 

@@ -18,6 +18,7 @@ from cx_nlp.pipeline import PipelineContext, ingest_interval
 from cx_nlp.progress import StageTimer
 from cx_nlp.records import Feedback
 from cx_nlp.warehouse.db import make_engine, migrate
+from cx_nlp.warehouse.spool import ScoredRowSpool
 
 SAMPLE = (date(2026, 10, 19), date(2026, 11, 16))
 CHUNK = 60  # the sample's 437 feedback in 8 chunks
@@ -79,9 +80,21 @@ def test_chunks_store_what_one_pass_stores(settings_factory, float32, warehouse_
         return score(texts, progress)
 
     monkeypatch.setattr(float32.sentiment, "score", recording)
+    # Each chunk's rows are set aside as the chunk is done (`cx_nlp.warehouse.spool`), before the next
+    # chunk is scored: the interval's scored records are never held together.
+    set_aside: list[tuple[int, int]] = []
+    add = ScoredRowSpool.add
+
+    def setting_aside(spool, documents):
+        set_aside.append((len(scored_calls), len(documents)))
+        add(spool, documents)
+
+    monkeypatch.setattr(ScoredRowSpool, "add", setting_aside)
     result, timer, engine = ingest(settings_factory, float32, warehouse_url, chunk_documents=CHUNK)
     found = stored(engine)
     engine.dispose()
+    assert [calls for calls, _ in set_aside] == list(range(1, 9))
+    assert sum(size for _, size in set_aside) == result.stats["feedback"]
 
     assert whole.stats["feedback"] == result.stats["feedback"] > 7 * CHUNK
     assert len(scored_calls) == 8

@@ -177,7 +177,8 @@ def land(engine, loads: list[LoadResult], normalised) -> None:
         raw = {(r.source, r.record_key): r for r in connection.execute(select(t.raw_record))}
         quarantine = {(r.source, r.record_key, r.field): r for r in connection.execute(select(t.quarantine))}
         feedback = {r.feedback_id: r for r in connection.execute(select(t.feedback))}
-    assert len(raw) == len(write.raw_records) and len(feedback) == len(write.feedback)
+    written = [row for part in write.scored.parts() for row in part["feedback"]]
+    assert len(raw) == len(write.raw_records) and len(feedback) == len(written) == len(write.scored)
     for row in write.raw_records:
         stored = raw[row["source"], row["record_key"]]
         assert same(stored.payload, row["payload"]) and (stored.external_id, stored.status) == (
@@ -187,7 +188,7 @@ def land(engine, loads: list[LoadResult], normalised) -> None:
     for row in write.quarantine:
         stored = quarantine[row["source"], row["record_key"], row["field"]]
         assert same(stored.payload, row["payload"]) and stored.reason == row["reason"]
-    for row in write.feedback:
+    for row in written:
         stored = feedback[row["feedback_id"]]
         assert (stored.text, stored.external_id, stored.content_hash) == (
             row["text"],

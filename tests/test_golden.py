@@ -9,7 +9,16 @@ restructuring must leave this green, and a deliberate change of behaviour record
 from __future__ import annotations
 
 import pytest
-from golden import cpu_family, differences, dump_warehouse, normalised_report, read_golden
+from golden import (
+    GOLDEN_ROOT,
+    SHARED_RECORDINGS,
+    cpu_family,
+    differences,
+    dump_warehouse,
+    golden_dir,
+    normalised_report,
+    read_golden,
+)
 from golden_scenarios import SCENARIOS, float32_models
 
 from cx_nlp.warehouse.db import make_engine
@@ -42,8 +51,17 @@ def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, 
         ("AuthenticAMD", "fpu sse2 avx2 avx512f avx512_bf16", "amd-avx512bf16"),
         ("AuthenticAMD", "fpu sse2 avx2 avx512f", "amd-avx512"),
         ("GenuineIntel", "fpu sse2 avx2", "intel-avx2"),
+        ("GenuineIntel", "fpu sse2 avx2 avx512f avx512_vnni", "intel-avx512"),
     ],
 )
 def test_recordings_are_kept_per_cpu_vendor_and_widest_vector_unit(vendor, flags, family):
     cpuinfo = f"processor\t: 0\nvendor_id\t: {vendor}\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
     assert cpu_family(cpuinfo) == family
+
+
+def test_a_family_that_recorded_another_familys_files_exactly_reads_that_copy():
+    assert golden_dir("intel-avx512") == golden_dir("intel-amx") == GOLDEN_ROOT / "intel-amx"
+    assert golden_dir("amd-avx2") == GOLDEN_ROOT / "amd-avx2"
+    # Every shared copy exists, so the family reading it is compared, not told "no recording".
+    for family, copy in SHARED_RECORDINGS.items():
+        assert (GOLDEN_ROOT / copy / "sample_run.jsonl").exists(), family

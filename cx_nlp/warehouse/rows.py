@@ -6,7 +6,7 @@ import dataclasses
 import json
 import math
 import typing
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -18,6 +18,7 @@ from cx_nlp.pii import names_enabled, redact_payload, redact_pii
 from cx_nlp.records import QuarantinedRecord, ScoredDocument
 from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
 from cx_nlp.sources.ingest import LoadResult
+from cx_nlp.warehouse.spool import ScoredRowSpool
 from cx_nlp.warehouse.store import IngestWrite, IssuesWrite
 
 # The key a stored payload lists, under it, where it shows replaced what no warehouse stores.
@@ -88,16 +89,19 @@ def ingest_write(
     end: date,
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
-    scored: Sequence[ScoredDocument],
+    scored: ScoredRowSpool | Sequence[ScoredDocument],
     kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> IngestWrite:
-    """Everything one ingest of an interval writes, built before the transaction opens (the vectors
-    are in the embedding cache already: `cx_nlp.enrichment.enrich_interval`);
+    """Everything one ingest of an interval writes (the vectors are in the embedding cache already:
+    `cx_nlp.enrichment.enrich_interval`). `scored`: the interval's scored feedback, or the spool its
+    chunks' rows were set aside in as the models finished them (`scored_row_spool`);
     `kept_payloads`: (source, record key) of raw records stored already with the payload as it would be
     redacted now (`raw_payload_digests`), which are not redacted again."""
+    if not isinstance(scored, ScoredRowSpool):
+        documents, scored = scored, scored_row_spool(run_id)
+        scored.add(documents)
     quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
-    feedback, sentiment, touchpoints = scored_rows(scored, run_id)
-    raw_records = raw_rows(loads, normalised, quarantined, scored, run_id, kept_payloads)
+    raw_records = raw_rows(loads, normalised, quarantined, scored.loaded_by_raw, run_id, kept_payloads)
     return IngestWrite(
         run_id=run_id,
         interval_start=start,
@@ -105,13 +109,21 @@ def ingest_write(
         raw_records=[row for row in raw_records if "payload" in row],
         raw_records_kept=[row for row in raw_records if "payload" not in row],
         quarantine=quarantine_rows(loads, quarantined, run_id),
-        feedback=feedback,
-        sentiment=sentiment,
-        touchpoints=touchpoints,
-        segments=segment_rows(scored),
+        scored=scored,
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
         source_states={load.source: load.state for load in loads if load.incremental and load.state is not None},
     )
+
+
+def scored_row_spool(run_id: str) -> ScoredRowSpool:
+    """A spool for an interval's scored rows, built by `scored_table_rows`."""
+    return ScoredRowSpool(run_id, scored_table_rows)
+
+
+def scored_table_rows(scored: Sequence[ScoredDocument], run_id: str) -> dict[str, list[dict]]:
+    """The rows of `feedback`, `feedback_sentiment`, `feedback_touchpoint` and `feedback_segment`."""
+    feedback, sentiment, touchpoints = scored_rows(scored, run_id)
+    return {"feedback": feedback, "sentiment": sentiment, "touchpoints": touchpoints, "segments": segment_rows(scored)}
 
 
 def raw_payload_digests(loads: Sequence[LoadResult]) -> list[tuple[str, str, str]]:
@@ -132,17 +144,17 @@ def raw_rows(
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
     quarantined: Sequence[QuarantinedRecord],
-    scored: Sequence[ScoredDocument],
+    loaded_by_raw: Mapping[tuple[str, str], str],
     run_id: str,
     kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> list[dict]:
     """Every row as a source delivered it, with what became of it: loaded, duplicate, superseded or
-    quarantined; without its payload where `kept_payloads` keeps the stored one."""
+    quarantined; without its payload where `kept_payloads` keeps the stored one. `loaded_by_raw`:
+    the feedback id each loaded (source, record key) became."""
     quarantined_keys = {(q.source, q.record_key) for q in quarantined}
     duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
     superseded = set(normalised.superseded)
     names = names_enabled()
-    loaded_by_raw = {(d.feedback.source, d.feedback.raw_record_key): d.feedback.feedback_id for d in scored}
     rows = []
     for load in loads:
         for raw in load.raw:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -14,6 +14,7 @@ from cx_nlp.issues.records import PriorIssue
 from cx_nlp.records import SentimentScore
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.reuse import touch_raw_records
+from cx_nlp.warehouse.spool import ScoredRowSpool
 from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
@@ -157,22 +158,29 @@ def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
 
 @dataclass
 class IngestWrite:
-    """What one ingest of an interval writes, computed before the transaction opens."""
+    """What one ingest of an interval writes: raw records and quarantine as rows, the scored feedback's
+    rows in the spool its chunks were set aside in."""
 
     run_id: str
     interval_start: date
     interval_end: date
     raw_records: list[dict]
     quarantine: list[dict]
-    feedback: list[dict]
-    sentiment: list[dict]
-    touchpoints: list[dict]
-    segments: list[dict] = field(default_factory=list)
+    scored: ScoredRowSpool
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
     # Raw records whose stored payload stays (delivered again, redacted alike): rows without `payload`.
     raw_records_kept: list[dict] = field(default_factory=list)
+
+
+# The spool's tables, parents first: a chunk's children land after its feedback rows.
+_SCORED_TABLES = (
+    ("feedback", t.feedback),
+    ("sentiment", t.feedback_sentiment),
+    ("touchpoints", t.feedback_touchpoint),
+    ("segments", t.feedback_segment),
+)
 
 
 def write_ingest(connection: Connection, data: IngestWrite) -> None:
@@ -182,30 +190,26 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
 
     in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
+    keys = data.scored.feedback_keys
     # The rows this write replaces: the interval of every snapshot source, and any feedback an
     # incremental source delivers again (an edit, or a backfill from an earlier bookmark).
     replaced = or_(
         and_(in_interval, t.feedback.c.source.in_(data.snapshot_sources)),
-        t.feedback.c.feedback_id.in_(
-            [row["feedback_id"] for row in data.feedback if row["source"] not in data.snapshot_sources]
-        ),
+        t.feedback.c.feedback_id.in_([key.feedback_id for key in keys if key.source not in data.snapshot_sources]),
     )
     replaced_ids = select(t.feedback.c.feedback_id).where(replaced)
     # Feedback delivered again unchanged keeps its issue memberships: a rerun whose window is unchanged
     # keeps its issues without mining them again (`cx_nlp.pipeline.mine_window`); a changed text mines anew.
-    kept_members = _unchanged_members(connection, replaced_ids, data.feedback)
+    kept_members = _unchanged_members(connection, replaced_ids, {key.feedback_id: key.content_hash for key in keys})
     # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
     for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment):
         connection.execute(delete(child).where(child.c.feedback_id.in_(replaced_ids)))
     connection.execute(delete(t.feedback).where(replaced))
-    for table, rows in (
-        (t.feedback, data.feedback),
-        (t.feedback_sentiment, data.sentiment),
-        (t.feedback_touchpoint, data.touchpoints),
-        (t.feedback_segment, data.segments),
-    ):
-        for part in chunks(rows):
-            connection.execute(table.insert(), list(part))
+    # One chunk's rows in memory at a time; each table's rows land in the order they were scored.
+    for part in data.scored.parts():
+        for name, table in _SCORED_TABLES:
+            for rows in chunks(part[name]):
+                connection.execute(table.insert(), list(rows))
     for part in chunks(kept_members):
         connection.execute(t.issue_member.insert(), list(part))
     # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
@@ -214,9 +218,9 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
         states.set(stream, state)
 
 
-def _unchanged_members(connection: Connection, replaced_ids, feedback: Sequence[dict]) -> list[dict]:
-    """The issue_member rows of replaced feedback that comes back with the same text."""
-    returning = {row["feedback_id"]: row["content_hash"] for row in feedback}
+def _unchanged_members(connection: Connection, replaced_ids, returning: Mapping[str, str]) -> list[dict]:
+    """The issue_member rows of replaced feedback that comes back with the same text (`returning`:
+    feedback id to the content hash it comes back with)."""
     m, f = t.issue_member, t.feedback
     query = (
         select(m, f.c.content_hash).join(f, f.c.feedback_id == m.c.feedback_id).where(m.c.feedback_id.in_(replaced_ids))

@@ -1,0 +1,91 @@
+"""The scored rows of an interval set aside chunk by chunk (`cx_nlp.warehouse.spool`): read back as
+built, one chunk at a time, with the keys the write needs before them, and written as the rows of one
+pass would be."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cx_nlp.feedback import NormaliseResult
+from cx_nlp.records import UNSCORED, Feedback, ScoredDocument, ScoredSegment, SentimentScore, TouchpointAssignment
+from cx_nlp.segments import Segment
+from cx_nlp.warehouse import rows, store
+from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.db import make_engine, migrate
+from cx_nlp.warehouse.spool import TABLES, FeedbackKey
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = date(2026, 11, 2), date(2026, 11, 3)
+
+
+def scored(number: int, label: str = "negative") -> ScoredDocument:
+    text = f"Parcel {number} came late. The box was crushed."
+    feedback = Feedback(
+        feedback_id=f"fb-{number}",
+        source="reviews" if number % 2 else "tickets",
+        external_id=str(number),
+        source_kind="review",
+        text=text,
+        content_hash=f"hash-{number}",
+        language="en",
+        language_confidence=0.99,
+        created_at=datetime(2026, 11, 2, 9, number % 60, tzinfo=UTC),
+        rating=2.0,
+        metadata={"store": f"S{number % 3}", "tags": ["late", number]},
+        raw_record_key=f"raw-{number}",
+    )
+    tone = SentimentScore(label, 0.7, 0.2, 0.1, -0.6, 1, "sentiment", "1")
+    touchpoint = TouchpointAssignment("delivery", 0.8, "embedding")
+    parts = [
+        ScoredSegment(Segment(0, f"Parcel {number} came late.", 0, 20), f"seg-{number}-0", tone, touchpoint),
+        ScoredSegment(Segment(1, "The box was crushed.", 21, 41), "seg-crushed", tone, touchpoint),
+    ]
+    return ScoredDocument(feedback, tone, [touchpoint, TouchpointAssignment("store", 0.3, "embedding")], parts)
+
+
+def test_chunks_read_back_as_built_one_chunk_at_a_time():
+    chunks = [[scored(n) for n in range(0, 3)], [], [scored(n) for n in range(3, 8)], [scored(8, UNSCORED)]]
+    with rows.scored_row_spool("run-1") as spool:
+        for chunk in chunks:
+            spool.add(chunk)
+        parts = list(spool.parts())
+        again = list(spool.parts())
+
+    built = [rows.scored_table_rows(chunk, "run-1") for chunk in chunks if chunk]
+    assert parts == again == built and len(parts) == 3
+    assert all(set(part) == set(TABLES) for part in parts)
+    assert [len(part["feedback"]) for part in parts] == [3, 5, 1]
+    documents = [d for chunk in chunks for d in chunk]
+    assert spool.feedback_keys == [
+        FeedbackKey(d.feedback.feedback_id, d.feedback.source, d.feedback.content_hash) for d in documents
+    ]
+    assert spool.loaded_by_raw == {(d.feedback.source, f"raw-{i}"): f"fb-{i}" for i, d in enumerate(documents)}
+    assert len(spool) == 9 and spool.segments == 18 and spool.unscored_language == 1
+    assert [sum(len(part[table]) for part in parts) for table in TABLES] == [9, 9, 18, 18]
+    assert spool._file.closed
+
+
+def test_an_interval_written_from_its_spool_holds_the_rows_of_one_pass(tmp_path, warehouse_url):
+    documents = [scored(n) for n in range(12)]
+    engine = make_engine(warehouse_url)
+    migrate(engine, ROOT / "sql")
+    found = {}
+    for name, chunk_size in (("one pass", 12), ("chunks of 5", 5)):
+        with rows.scored_row_spool("run-1") as spool:
+            for offset in range(0, len(documents), chunk_size):
+                spool.add(documents[offset : offset + chunk_size])
+            write = rows.ingest_write("run-1", START, END, [], NormaliseResult(), spool)
+            with engine.begin() as connection:
+                store.write_ingest(connection, write)
+        with engine.connect() as connection:
+            found[name] = {
+                table.name: sorted(tuple(row) for row in connection.execute(select(table)))
+                for table in (t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment)
+            }
+    engine.dispose()
+    # The second write replaced the first (same feedback delivered again), with the same rows.
+    assert found["chunks of 5"] == found["one pass"]
+    assert [len(found["one pass"][name]) for name in found["one pass"]] == [12, 12, 24, 24]
