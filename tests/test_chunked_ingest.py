@@ -70,7 +70,9 @@ def one_pass(settings_factory, float32, tmp_path_factory):
     return result, rows
 
 
-def test_chunks_store_what_one_pass_stores(settings_factory, float32, warehouse_url, one_pass, monkeypatch):
+def test_chunks_store_what_one_pass_stores(settings_factory, float32, tmp_path, one_pass, monkeypatch):
+    # SQLite only: the spooled rows land alike on PostgreSQL (tests/test_spool.py).
+    warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     whole, expected = one_pass
     scored_calls: list[list[str]] = []
     score = float32.sentiment.score

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cx_nlp.issues.units import unit_hashes, window_units
-from cx_nlp.pipeline import PipelineContext, run_interval
+from cx_nlp.pipeline import PipelineContext, ingest_interval
 from cx_nlp.records import NOT_READ
 from cx_nlp.warehouse import windows
 from cx_nlp.warehouse.db import make_engine, migrate
@@ -18,16 +18,18 @@ START, END = date(2026, 10, 19), date(2026, 11, 16)
 
 
 def _sample_processed(settings_factory, models, warehouse_url):
-    """The sample's last two weeks run through the pipeline: its context, engine and embedding model."""
+    """The sample's last two weeks ingested (no mining: the tests mine what they read): its context,
+    engine and embedding model."""
     context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
-    run_interval(context, engine, date(2026, 11, 2), END)
+    ingest_interval(context, engine, date(2026, 11, 2), END)
     return context, engine, (context.registry.embedding.name, context.registry.embedding.version)
 
 
-def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings_factory, models, warehouse_url):
-    _, engine, model = _sample_processed(settings_factory, models, warehouse_url)
+def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings_factory, models, tmp_path):
+    # SQLite only: the next test reads the vectors from PostgreSQL as well.
+    _, engine, model = _sample_processed(settings_factory, models, f"sqlite:///{tmp_path / 'warehouse.db'}")
     with engine.connect() as connection:
         every = windows.window_documents(connection, START, END, model)
         read = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
