@@ -3,10 +3,11 @@
 An interval goes through the models a chunk at a time (`cx_nlp.enrichment.enrich_interval`), but its
 rows must land in one transaction after the last chunk: a rerun or a failed run never leaves half an
 interval. Held in memory until then, the scored records and the rows built from them grow with the
-interval (about 10 KiB a document). `ScoredRowSpool` builds each chunk's rows as the chunk is done and
-writes them to an anonymous temporary file, which the write reads back one chunk at a time; what
-stays in memory is a few keys a document (`feedback_keys`, `loaded_by_raw`). The file is the
-process's own and goes away when the spool is closed or the process ends.
+interval (about 7 KiB a document, docs/benchmarks.md). `ScoredRowSpool` builds each chunk's rows as
+the chunk is done and writes them to an anonymous temporary file, which the write reads back one chunk
+at a time; what stays in memory is a few keys a document (`feedback_keys`, `loaded_by_raw`). The file
+holds the texts as the warehouse stores them (PII redacted), has no name in the file system, and goes
+away when the spool is closed or the process ends.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class ScoredRowSpool:
         """The chunks' rows in the order they were added, one chunk in memory at a time."""
         self._file.seek(0)
         for _ in range(self._parts):
+            # Unpickling is safe here: the file is this process's own, written by `add`.
             yield pickle.load(self._file)
 
     def __len__(self) -> int:
