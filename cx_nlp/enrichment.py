@@ -88,6 +88,7 @@ def enrich_interval(
     assigner = TouchpointAssigner(taxonomy, similarity=registry.embedding.similarity)
     run = _Interval(registry, models, engine, timer, rescore, assigner)
     enriched = Enriched([], 0, 0)
+    take_chunk = on_chunk or enriched.scored.extend
     embedding_ref = (registry.embedding.name, registry.embedding.version)
     # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
     for offset in range(0, max(len(feedback), 1), chunk_documents):
@@ -95,10 +96,7 @@ def enrich_interval(
         with engine.begin() as connection:
             store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
         run.computed.embedded |= new_vectors.keys()
-        if on_chunk is None:
-            enriched.scored.extend(scored)
-        else:
-            on_chunk(scored)
+        take_chunk(scored)
         enriched.scored_texts += scored_texts
         enriched.embedded_texts += len(new_vectors)
     return enriched

@@ -15,7 +15,9 @@ from cx_nlp.segments import Segment
 from cx_nlp.warehouse import rows, store
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
-from cx_nlp.warehouse.spool import TABLES, FeedbackKey
+from cx_nlp.warehouse.spool import FeedbackKey
+
+TABLES = ("feedback", "sentiment", "touchpoints", "segments")  # the spool's parts, by table name
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = date(2026, 11, 2), date(2026, 11, 3)

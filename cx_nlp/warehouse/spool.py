@@ -19,8 +19,7 @@ from typing import NamedTuple
 
 from cx_nlp.records import UNSCORED, ScoredDocument
 
-TABLES = ("feedback", "sentiment", "touchpoints", "segments")
-# A chunk's scored feedback and the run id -> its rows by table (`cx_nlp.warehouse.rows.scored_table_rows`).
+# A chunk's scored feedback and the run id -> its rows by table name (`cx_nlp.warehouse.rows.scored_table_rows`).
 RowBuilder = Callable[[Sequence[ScoredDocument], str], dict[str, list[dict]]]
 
 
