@@ -73,6 +73,10 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
         bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors)
     assert all(d.embedding is None or d.embedding is NOT_READ for d in bare)
+    # Tones, touchpoints and source kinds repeat on every row: a window holds one string per value.
+    repeated = [v for d in bare for s in d.segments for v in (s.label, s.touchpoint)]
+    repeated += [v for d in bare for v in (d.label, d.touchpoint, d.source_kind, d.language)]
+    assert len({id(v) for v in repeated}) == len(set(repeated)) < 40
     reader = windows.vector_reader(engine, model)
     read_calls = []
 

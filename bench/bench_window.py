@@ -1,0 +1,254 @@
+"""Memory of the issue window read back at 100,000 to 1,000,000 documents, without the models.
+
+    .venv/bin/python bench/bench_window.py --documents 100000
+    .venv/bin/python bench/bench_window.py --documents 1000000 --folder /tmp/cx-window-1m
+
+A cold run of a million documents takes the models about nine hours on two cores, so the window's
+own cost is measured on a warehouse filled directly: `bench/generate.py`'s documents (seed 13, 28
+days) split into segments as the pipeline splits them (`cx_nlp.segments`), each document and segment
+given a tone drawn from the generator's own (seeded: a negative document's sentences mostly negative,
+a mixed one's half and half) and the generator's touchpoint, and every distinct text a stored vector
+(a seeded unit vector: the window read does not look at its values). What is stored has the
+columns and sizes the pipeline writes; what it says is not a model's reading.
+
+The fill is kept in `--folder` and reused by a later run of the same size. Each measurement runs in a
+fresh process: RSS before and after `window_documents` (vectors not read, as the pipeline reads a
+window) and after `window_units`, per document, and the peak while reading. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import bench_env  # sets what numpy and the models read when they load: first
+from memory_peaks import peak_rss_mib, reset_peak_rss, rss_mib
+
+ROOT = bench_env.ROOT
+START, END = date(2026, 10, 19), date(2026, 11, 16)
+MODEL = ("bench-vectors", "1")
+DIMENSIONS = 384
+# How each generated tone's sentences read, as (negative, neutral) shares; the rest are positive.
+SEGMENT_TONES = {"negative": (0.7, 0.2), "mixed": (0.45, 0.15), "neutral": (0.1, 0.8), "positive": (0.05, 0.15)}
+DOCUMENT_LABEL = {"negative": "negative", "mixed": "negative", "neutral": "neutral", "positive": "positive"}
+
+
+def fill(url: str, documents: int, batch: int = 5_000) -> None:
+    """Generated documents with segments, tones, touchpoints and vectors, straight into the warehouse."""
+    import numpy as np
+    from generate import Generator
+    from sqlalchemy import insert
+
+    from cx_nlp.normalise import content_hash
+    from cx_nlp.segments import split_segments
+    from cx_nlp.warehouse import db
+    from cx_nlp.warehouse import schema as t
+
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    rng = random.Random(13)
+    vectors = np.random.default_rng(13)
+    stored: set[str] = set()
+    rows: dict[str, list[dict]] = {"feedback": [], "sentiment": [], "touchpoint": [], "segment": [], "embedding": []}
+
+    def vector_row(text_hash: str) -> None:
+        if text_hash not in stored:
+            stored.add(text_hash)
+            vector = vectors.standard_normal(DIMENSIONS).astype("<f4")
+            vector /= np.linalg.norm(vector)
+            rows["embedding"].append(
+                {
+                    "content_hash": text_hash,
+                    "model_name": MODEL[0],
+                    "model_version": MODEL[1],
+                    "dimensions": DIMENSIONS,
+                    "vector": vector.tobytes(),
+                }
+            )
+
+    def flush() -> None:
+        with engine.begin() as connection:
+            for key, table in (
+                ("feedback", t.feedback),
+                ("sentiment", t.feedback_sentiment),
+                ("touchpoint", t.feedback_touchpoint),
+                ("segment", t.feedback_segment),
+                ("embedding", t.embedding),
+            ):
+                if rows[key]:
+                    connection.execute(insert(table), rows[key])
+                rows[key].clear()
+
+    for number, document in enumerate(Generator(seed=13).documents(documents), start=1):
+        feedback_id = f"bench-{document.channel}:{document.id}"
+        text_hash = content_hash(document.text)
+        label = DOCUMENT_LABEL[document.tone]
+        rows["feedback"].append(
+            {
+                "feedback_id": feedback_id,
+                "source": f"bench-{document.channel}",
+                "external_id": document.id,
+                "source_kind": document.channel if document.channel in ("review", "ticket") else "complaint",
+                "text": document.text,
+                "content_hash": text_hash,
+                "language": "en",
+                "language_confidence": 0.99,
+                "created_at": document.created_at.astimezone(UTC).replace(tzinfo=None),
+                "created_day": document.created_at.date(),
+                "rating": document.rating,
+                "metadata": {},
+                "pii_redactions": {},
+                "raw_record_key": text_hash,
+                "run_id": "bench",
+            }
+        )
+        rows["sentiment"].append(
+            {
+                "feedback_id": feedback_id,
+                "content_hash": text_hash,
+                "label": label,
+                **_probabilities(label),
+                "chunks": 1,
+                "model_name": "bench",
+                "model_version": "1",
+            }
+        )
+        rows["touchpoint"].append(
+            {
+                "feedback_id": feedback_id,
+                "touchpoint": document.touchpoint,
+                "confidence": 0.8,
+                "method": "similarity",
+                "is_primary": True,
+            }
+        )
+        vector_row(text_hash)
+        negative, neutral = SEGMENT_TONES[document.tone]
+        for segment in split_segments(document.text):
+            draw = rng.random()
+            tone = "negative" if draw < negative else "neutral" if draw < negative + neutral else "positive"
+            segment_hash = content_hash(segment.text)
+            rows["segment"].append(
+                {
+                    "feedback_id": feedback_id,
+                    "position": segment.position,
+                    "text": segment.text,
+                    "content_hash": segment_hash,
+                    "char_start": segment.start,
+                    "char_end": segment.end,
+                    "label": tone,
+                    **_probabilities(tone),
+                    "touchpoint": document.touchpoint,
+                    "touchpoint_confidence": 0.8,
+                    "touchpoint_method": "similarity",
+                    "model_name": "bench",
+                    "model_version": "1",
+                }
+            )
+            vector_row(segment_hash)
+        if number % batch == 0:
+            flush()
+    flush()
+
+
+def _probabilities(label: str) -> dict[str, float]:
+    p = {"negative": 0.1, "neutral": 0.1, "positive": 0.1}
+    p[label] = 0.8
+    return {
+        "p_negative": p["negative"],
+        "p_neutral": p["neutral"],
+        "p_positive": p["positive"],
+        "score": p["positive"] - p["negative"],
+    }
+
+
+def measure(url: str) -> dict:
+    """In this (fresh) process: RSS around reading the window and building its mining units."""
+    import gc
+
+    from cx_nlp.issues.units import window_units
+    from cx_nlp.warehouse import db, windows
+
+    engine = db.make_engine(url)
+    gc.collect()
+    before = rss_mib()
+    reset_peak_rss()
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        documents = windows.window_documents(connection, START, END, MODEL, vectors_for=windows.no_vectors)
+    read_seconds = time.perf_counter() - started
+    read_peak = peak_rss_mib()
+    gc.collect()
+    after_read = rss_mib()
+    units = window_units(documents)
+    gc.collect()
+    after_units = rss_mib()
+    count = len(documents)
+    segments = sum(len(d.segments) for d in documents)
+    return {
+        "documents": count,
+        "segments": segments,
+        "units": len(units),
+        "read_seconds": round(read_seconds, 1),
+        "rss_before_mib": round(before, 1),
+        "window_mib": round(after_read - before, 1),
+        "read_peak_mib": round(read_peak, 1),
+        "units_mib": round(after_units - after_read, 1),
+        "window_kib_per_document": round((after_read - before) * 1024 / max(count, 1), 2),
+        "units_kib_per_document": round((after_units - after_read) * 1024 / max(count, 1), 2),
+    }
+
+
+def _machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    return {"cpu": cpu, "cores": os.cpu_count(), "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument(
+        "--folder", type=Path, default=None, help="keeps the filled warehouse (default /tmp/cx-window-N)"
+    )
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)  # the fresh process
+    args = parser.parse_args()
+    folder = args.folder or Path(f"/tmp/cx-window-{args.documents}")
+    url = f"sqlite:///{folder / 'warehouse.db'}"
+    if args.measure:
+        print(json.dumps(measure(url)))
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    fill_seconds = None
+    if not (folder / "filled").exists():
+        (folder / "warehouse.db").unlink(missing_ok=True)
+        started = time.perf_counter()
+        fill(url, args.documents)
+        fill_seconds = round(time.perf_counter() - started, 1)
+        (folder / "filled").write_text(str(args.documents))
+    child = subprocess.run(
+        [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder), "--measure"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result.update({"fill_seconds": fill_seconds, "machine": _machine(), "measured_at": datetime.now(UTC).isoformat()})
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
