@@ -17,7 +17,7 @@ from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
 from cx_nlp.warehouse.spool import FeedbackKey
 
-TABLES = ("feedback", "sentiment", "touchpoints", "segments")  # the spool's parts, by table name
+TABLES = ("feedback", "feedback_sentiment", "feedback_touchpoint", "feedback_segment")  # the spool's parts
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = date(2026, 11, 2), date(2026, 11, 3)

@@ -18,6 +18,7 @@ from cx_nlp.pii import names_enabled, redact_payload, redact_pii
 from cx_nlp.records import QuarantinedRecord, ScoredDocument
 from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
 from cx_nlp.sources.ingest import LoadResult
+from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.spool import ScoredRowSpool
 from cx_nlp.warehouse.store import IngestWrite, IssuesWrite
 
@@ -121,9 +122,15 @@ def scored_row_spool(run_id: str) -> ScoredRowSpool:
 
 
 def scored_table_rows(scored: Sequence[ScoredDocument], run_id: str) -> dict[str, list[dict]]:
-    """The rows of `feedback`, `feedback_sentiment`, `feedback_touchpoint` and `feedback_segment`."""
+    """The rows of `feedback`, `feedback_sentiment`, `feedback_touchpoint` and `feedback_segment`, by
+    table name (what `store.write_ingest` inserts them into)."""
     feedback, sentiment, touchpoints = scored_rows(scored, run_id)
-    return {"feedback": feedback, "sentiment": sentiment, "touchpoints": touchpoints, "segments": segment_rows(scored)}
+    return {
+        t.feedback.name: feedback,
+        t.feedback_sentiment.name: sentiment,
+        t.feedback_touchpoint.name: touchpoints,
+        t.feedback_segment.name: segment_rows(scored),
+    }
 
 
 def raw_payload_digests(loads: Sequence[LoadResult]) -> list[tuple[str, str, str]]:

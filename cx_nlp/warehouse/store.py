@@ -175,12 +175,8 @@ class IngestWrite:
 
 
 # The spool's tables, parents first: a chunk's children land after its feedback rows.
-_SCORED_TABLES = (
-    ("feedback", t.feedback),
-    ("sentiment", t.feedback_sentiment),
-    ("touchpoints", t.feedback_touchpoint),
-    ("segments", t.feedback_segment),
-)
+# The tables of a spooled chunk's rows (`rows.scored_table_rows`, keyed by table name), parents first.
+_SCORED_TABLES = (t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment)
 
 
 def write_ingest(connection: Connection, data: IngestWrite) -> None:
@@ -207,8 +203,8 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     connection.execute(delete(t.feedback).where(replaced))
     # One chunk's rows in memory at a time; each table's rows land in the order they were scored.
     for part in data.scored.parts():
-        for name, table in _SCORED_TABLES:
-            for rows in chunks(part[name]):
+        for table in _SCORED_TABLES:
+            for rows in chunks(part[table.name]):
                 connection.execute(table.insert(), list(rows))
     for part in chunks(kept_members):
         connection.execute(t.issue_member.insert(), list(part))
