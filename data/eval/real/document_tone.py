@@ -12,7 +12,9 @@ registry's sentiment model as the pipeline scores it, and its macro-F1 and per-c
 
 `--fit-clothing N` also fits a calibration for this model on N star-rated clothing reviews
 (`packaged:womens-clothing-reviews`, seed 13) and reports it as `calibrated_clothing`: a calibration
-belongs to one model, so a new adapter needs its own.
+belongs to one model, so a new adapter needs its own. `--fit-rest` fits one on each set's own rows
+that were not drawn for measuring (what `calibrate-tone --from-warehouse` gives a business with its own
+stars) and reports it as `calibrated_in_domain`.
 
     python data/eval/real/document_tone.py /work/real-data/yelp_reviews.csv /work/real-data/druglib_reviews.csv \\
         --rows 800 --seed 7 [--registry models/registry.yaml] [--json OUT.json]
@@ -45,6 +47,7 @@ def _figures(gold: list[str], predicted: list[str]) -> dict:
 
 
 def measure(frame: pd.DataFrame, classifier, calibrations: dict) -> dict:
+    """VADER, the stored label, the chunk mean and each calibration on the rows of `frame`."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from cx_nlp.baselines import vader_label
@@ -76,6 +79,7 @@ def main() -> None:
     parser.add_argument("--registry", type=Path, default=Path("models/registry.yaml"))
     parser.add_argument("--calibration", type=Path, help="a tone calibration JSON (default: the registry's)")
     parser.add_argument("--fit-clothing", type=int, default=0, help="fit a calibration on N clothing reviews")
+    parser.add_argument("--fit-rest", action="store_true", help="also fit a calibration on each set's unmeasured rows")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -104,9 +108,16 @@ def main() -> None:
     for dataset in args.datasets:
         frame = pd.read_csv(dataset, dtype=str, keep_default_na=False)
         frame = frame[frame["sentiment"].isin(LABELS)]
+        rest = frame.iloc[0:0]
         if args.rows and args.rows < len(frame):
-            frame = frame.sample(n=args.rows, random_state=args.seed)
-        results["sets"][dataset.stem] = figures = measure(frame, classifier, calibrations)
+            measured = frame.sample(n=args.rows, random_state=args.seed)
+            frame, rest = measured, frame.drop(measured.index)
+        own = dict(calibrations)
+        if args.fit_rest and len(rest):
+            # The product's fit (C 0.1, from 3 segments) on the same set's other rows, as rated.
+            fitted = calibrate(classifier, rest["text"].tolist(), rest["sentiment"].tolist(), {}, 13, 0.1, 3)
+            own["calibrated_in_domain"] = fitted
+        results["sets"][dataset.stem] = figures = measure(frame, classifier, own)
         print(dataset.stem, json.dumps(figures))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
