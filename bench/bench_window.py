@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_window.py --documents 100000
     .venv/bin/python bench/bench_window.py --documents 1000000 --folder /tmp/cx-window-1m
+    .venv/bin/python bench/bench_window.py --documents 100000 --texts-from REAL/cfpb_complaints.csv
 
 A cold run of a million documents takes the models about nine hours on two cores, so the window's
 own cost is measured on a warehouse filled directly: `bench/generate.py`'s documents (seed 13, 28
@@ -9,11 +10,13 @@ days) split into segments as the pipeline splits them (`cx_nlp.segments`), each 
 given a tone drawn from the generator's own (seeded: a negative document's sentences mostly negative,
 a mixed one's half and half) and the generator's touchpoint, and every distinct text a stored vector
 (a seeded unit vector: the window read does not look at its values). What is stored has the
-columns and sizes the pipeline writes; what it says is not a model's reading.
+columns and sizes the pipeline writes; what it says is not a model's reading. `--texts-from` puts
+real texts (a converter's CSV, data/eval/real/) in place of the generated ones, in turn.
 
-The fill is kept in `--folder` and reused by a later run of the same size. Each measurement runs in a
-fresh process: RSS before and after `window_documents` (vectors not read, as the pipeline reads a
-window) and after `window_units`, per document, and the peak while reading. Prints JSON.
+The fill is kept in `--folder` and reused by a later run of the same size. Each way of reading runs
+in a fresh process: as the pipeline reads a window (no vectors, long feedback's texts left in the
+warehouse: `as_mined`) and with every text (`every_text`). For each, RSS before and after
+`window_documents`, after `window_units`, and the peak while reading. Prints JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,8 +44,9 @@ SEGMENT_TONES = {"negative": (0.7, 0.2), "mixed": (0.45, 0.15), "neutral": (0.1,
 DOCUMENT_LABEL = {"negative": "negative", "mixed": "negative", "neutral": "neutral", "positive": "positive"}
 
 
-def fill(url: str, documents: int, batch: int = 5_000) -> None:
-    """Generated documents with segments, tones, touchpoints and vectors, straight into the warehouse."""
+def fill(url: str, documents: int, texts: list[str] | None = None, batch: int = 5_000) -> None:
+    """Generated documents with segments, tones, touchpoints and vectors, straight into the warehouse;
+    with `texts`, each generated document's text replaced by the next of them (in turn)."""
     import numpy as np
     from generate import Generator
     from sqlalchemy import insert
@@ -87,6 +92,8 @@ def fill(url: str, documents: int, batch: int = 5_000) -> None:
                 rows[key].clear()
 
     for number, document in enumerate(Generator(seed=13).documents(documents), start=1):
+        if texts:
+            document = replace(document, text=texts[(number - 1) % len(texts)])
         feedback_id = f"bench-{document.channel}:{document.id}"
         text_hash = content_hash(document.text)
         label = DOCUMENT_LABEL[document.tone]
@@ -169,7 +176,7 @@ def _probabilities(label: str) -> dict[str, float]:
     }
 
 
-def measure(url: str) -> dict:
+def measure(url: str, texts: bool) -> dict:
     """In this (fresh) process: RSS around reading the window and building its mining units."""
     import gc
 
@@ -182,7 +189,7 @@ def measure(url: str) -> dict:
     reset_peak_rss()
     started = time.perf_counter()
     with engine.connect() as connection:
-        documents = windows.window_documents(connection, START, END, MODEL, vectors_for=windows.no_vectors)
+        documents = windows.window_documents(connection, START, END, MODEL, vectors_for=windows.no_vectors, texts=texts)
     read_seconds = time.perf_counter() - started
     read_peak = peak_rss_mib()
     gc.collect()
@@ -224,29 +231,39 @@ def main() -> None:
     parser.add_argument(
         "--folder", type=Path, default=None, help="keeps the filled warehouse (default /tmp/cx-window-N)"
     )
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)  # the fresh process
+    parser.add_argument("--texts-from", type=Path, help="a CSV whose `text` column replaces the generated texts")
+    parser.add_argument("--measure", choices=["texts", "no-texts"], help=argparse.SUPPRESS)  # the fresh process
     args = parser.parse_args()
-    folder = args.folder or Path(f"/tmp/cx-window-{args.documents}")
+    texts_name = f"-{args.texts_from.stem}" if args.texts_from else ""
+    folder = args.folder or Path(f"/tmp/cx-window-{args.documents}{texts_name}")
     url = f"sqlite:///{folder / 'warehouse.db'}"
     if args.measure:
-        print(json.dumps(measure(url)))
+        print(json.dumps(measure(url, args.measure == "texts")))
         return
     folder.mkdir(parents=True, exist_ok=True)
     fill_seconds = None
     if not (folder / "filled").exists():
         (folder / "warehouse.db").unlink(missing_ok=True)
         started = time.perf_counter()
-        fill(url, args.documents)
+        texts = None
+        if args.texts_from:
+            import csv
+
+            with args.texts_from.open(encoding="utf-8", newline="") as handle:
+                texts = [row["text"] for row in csv.DictReader(handle) if row["text"].strip()]
+        fill(url, args.documents, texts)
         fill_seconds = round(time.perf_counter() - started, 1)
         (folder / "filled").write_text(str(args.documents))
-    child = subprocess.run(
-        [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder), "--measure"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(child.stdout.strip().splitlines()[-1])
-    result.update({"fill_seconds": fill_seconds, "machine": _machine(), "measured_at": datetime.now(UTC).isoformat()})
+    result = {"fill_seconds": fill_seconds, "machine": _machine(), "measured_at": datetime.now(UTC).isoformat()}
+    # Each way in a fresh process: as the pipeline reads a window (long texts left unread), and every text.
+    for way in ("no-texts", "texts"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder), "--measure", way],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result["as_mined" if way == "no-texts" else "every_text"] = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps(result, indent=2))
 
 

@@ -237,10 +237,17 @@ def mine_window(
         window = IssueWindow(
             # No vectors in the documents: mining reads its units' vectors group by group, into the
             # matrix it fits (a window's positive segments are read by none).
+            # Nor the texts of long feedback, which mining reads through their segments.
             documents=windows.window_documents(
-                connection, window_start, end, (embedding.name, embedding.version), vectors_for=windows.no_vectors
+                connection,
+                window_start,
+                end,
+                (embedding.name, embedding.version),
+                vectors_for=windows.no_vectors,
+                texts=False,
             ),
             vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
+            texts=windows.text_reader(engine),
             prior=store.prior_issues(connection, end),
             start=window_start,
             end=end,

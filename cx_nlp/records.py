@@ -114,6 +114,10 @@ class TouchpointAssignment:
 # A stored vector that a window read left unread (`cx_nlp.warehouse.windows`): not None, because the
 # text has a vector; empty, because nothing that reads it was meant to.
 NOT_READ = np.zeros(0, dtype=np.float32)
+# A long feedback's text that a window read left in the warehouse: its segments carry the same words,
+# and issue mining reads it back only for the verbatims it shows (`IssueWindow.texts`). On long real
+# feedback it is about a quarter of a window's memory (docs/benchmarks.md).
+TEXT_NOT_READ = "\x00text not read\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,10 @@ class WindowDocument:
     language: str = "und"
     # Its segments in order; none where the feedback was stored before segments were (one unit then).
     segments: tuple[WindowSegment, ...] = ()
+    words: int | None = None  # the text's word count, where the text is TEXT_NOT_READ
+
+    def word_count(self) -> int:
+        return self.words if self.words is not None else len(self.text.split())
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ import pytest
 
 from cx_nlp.issues.units import unit_hashes, window_units
 from cx_nlp.pipeline import PipelineContext, ingest_interval
-from cx_nlp.records import NOT_READ
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ
 from cx_nlp.warehouse import windows
 from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -71,8 +71,13 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     context, engine, model = _sample_processed(settings_factory, models, warehouse_url)
     with engine.connect() as connection:
         carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
-        bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors)
+        bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors, texts=False)
     assert all(d.embedding is None or d.embedding is NOT_READ for d in bare)
+    # Long feedback read through its segments leaves its text in the warehouse, its word count kept.
+    texts = {d.feedback_id: d.text for d in carried}
+    unread = [d for d in bare if d.text is TEXT_NOT_READ]
+    assert unread and all(d.word_count() == len(texts[d.feedback_id].split()) >= 40 for d in unread)
+    assert all(d.text == texts[d.feedback_id] for d in bare if d.text is not TEXT_NOT_READ)
     # Tones, touchpoints and source kinds repeat on every row: a window holds one string per value.
     repeated = [v for d in bare for s in d.segments for v in (s.label, s.touchpoint)]
     repeated += [v for d in bare for v in (d.label, d.touchpoint, d.source_kind, d.language)]
@@ -84,10 +89,12 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         read_calls.append(len(hashes))
         return reader(hashes)
 
-    def window(documents, vectors=None):
-        return IssueWindow(documents=documents, prior=[], start=START, end=END, run_id="r", vectors=vectors)
+    def window(documents, vectors=None, texts=None):
+        return IssueWindow(
+            documents=documents, prior=[], start=START, end=END, run_id="r", vectors=vectors, texts=texts
+        )
 
-    mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted))]
+    mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted, windows.text_reader(engine)))]
     units = len(window_units(carried))
     assert read_calls and sum(read_calls) == units
     issues = [
@@ -95,6 +102,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
             (
                 m.issue.issue_id,
                 m.issue.keywords,
+                m.issue.representatives,
                 sorted((d.feedback_id, d.segment_position, d.similarity) for d in m.members),
             )
             for m in night.issues
@@ -102,6 +110,10 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         for night in mined
     ]
     assert len(issues[0]) > 3 and issues[1] == issues[0]
+    shown = {v.feedback_id for night in mined for m in night.issues for v in m.issue.representatives}
+    assert shown & {d.feedback_id for d in unread}  # some verbatims were read back
+    with pytest.raises(ValueError, match="texts unread"):
+        _tracker(context).track(window(bare, reader))
 
     # A hash given twice fills two rows; one the cache lacks is named.
     some = sorted(unit_hashes(carried))[:2]

@@ -7,7 +7,7 @@ every cluster a stable id, records merges and splits as lineage, and folds analy
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,7 +27,7 @@ from cx_nlp.issues.records import (
     Verbatim,
 )
 from cx_nlp.issues.units import MiningUnit, might_be_a_problem, window_units
-from cx_nlp.records import WindowDocument
+from cx_nlp.records import TEXT_NOT_READ, WindowDocument
 
 __all__ = ["IssueTracker", "fold_aliases", "language_group", "might_be_a_problem"]
 
@@ -286,7 +286,7 @@ def _mined_issue(
         language=language,
         label=cluster.label,
         keywords=cluster.keywords,
-        representatives=_verbatims(group, cluster.representatives),
+        representatives=_verbatims(group, cluster.representatives, window.texts),
         centroid=cluster.centroid,
         figures=issue_figures(documents, list(around.values()), window.end, window.days),
         first_seen=min(d.created_day for d in documents),
@@ -311,16 +311,23 @@ def _mined_issue(
     return MinedIssue(issue, members, daily_figures(documents), documents)
 
 
-def _verbatims(group: list[MiningUnit], representatives: Sequence[int]) -> list[Verbatim]:
-    """The representative segments, one per feedback, each with its whole feedback where it is longer."""
-    verbatims, seen = [], set()
+def _verbatims(
+    group: list[MiningUnit], representatives: Sequence[int], texts: Callable[[Sequence[str]], Mapping[str, str]] | None
+) -> list[Verbatim]:
+    """The representative segments, one per feedback, each with its whole feedback where it is longer
+    (read through `texts` where the window left it unread)."""
+    units: list[MiningUnit] = []
     for index in representatives:
-        unit = group[index]
-        if unit.document.feedback_id in seen:
-            continue
-        seen.add(unit.document.feedback_id)
-        whole = unit.document.text if unit.text != unit.document.text else None
-        verbatims.append(Verbatim(unit.document.feedback_id, unit.text, whole))
+        if all(group[index].document.feedback_id != u.document.feedback_id for u in units):
+            units.append(group[index])
+    unread = [u.document.feedback_id for u in units if u.document.text is TEXT_NOT_READ]
+    if unread and texts is None:
+        raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")
+    read = texts(unread) if unread else {}
+    verbatims = []
+    for unit in units:
+        whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
+        verbatims.append(Verbatim(unit.document.feedback_id, unit.text, whole if unit.text != whole else None))
     return verbatims
 
 

@@ -8,12 +8,12 @@ feeds that problem's issue. Issue figures count the feedback once (`MiningUnit.a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cx_nlp.records import UNSCORED, WindowDocument
+from cx_nlp.records import UNSCORED, WindowDocument, WindowSegment
 
 # Feedback of fewer words than this is mined whole unless it is positive overall (see problem_units).
 SEGMENTED_FROM_WORDS = 40
@@ -67,6 +67,12 @@ def _whole(document: WindowDocument) -> MiningUnit:
     )
 
 
+def reads_only_segments(words: int, segments: Sequence[WindowSegment]) -> bool:
+    """Whether mining reads a feedback of `words` words only through its `segments`, never its whole
+    text as a unit (`problem_units`): a long one whose every segment has a vector."""
+    return bool(segments) and words >= SEGMENTED_FROM_WORDS and all(s.embedding is not None for s in segments)
+
+
 def problem_units(document: WindowDocument, neutral_segments: bool = True) -> list[MiningUnit]:
     """The units of one feedback that may speak of a problem.
 
@@ -80,7 +86,7 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     # A short complaint is one problem told in a sentence or two: split, its parts would scatter over
     # issues (the project's telecom set: issue NMI 0.73 mined in segments, 0.77 whole). Only a
     # positive one is read in parts, for the problem it mentions.
-    short = len(document.text.split()) < SEGMENTED_FROM_WORDS and document.label in ("negative", "neutral")
+    short = document.word_count() < SEGMENTED_FROM_WORDS and document.label in ("negative", "neutral")
     if whole or short:
         return [_whole(document)] if might_be_a_problem(document) and document.embedding is not None else []
     if document.label == UNSCORED:

@@ -18,8 +18,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, select
 
 from cx_nlp.embeddings import from_bytes
-from cx_nlp.records import NOT_READ, WindowDocument, WindowSegment
+from cx_nlp.issues.units import reads_only_segments
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment
 from cx_nlp.warehouse import schema as t
+from cx_nlp.warehouse.statements import chunks
 from cx_nlp.warehouse.store import cached_embeddings, stored_vector_bytes
 
 # Given the window's documents (stored vectors as NOT_READ), the content hashes whose vectors to read.
@@ -32,12 +34,15 @@ def window_documents(
     window_end: date,
     embedding_model: tuple[str, str],
     vectors_for: VectorsFor | None = None,
+    texts: bool = True,
 ) -> list[WindowDocument]:
     """Stored feedback of the window with its scores, primary touchpoint, segments and embeddings.
 
     Without `vectors_for` every stored vector is read; with it, only those of the content hashes it
     returns (an identical text's vector is read once and shared). A text without a stored vector has
-    `embedding` None either way. Labels, touchpoints, kinds and languages: one string per value."""
+    `embedding` None either way. Without `texts`, a feedback that mining reads only through its
+    segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept; `text_reader` reads
+    it back). Labels, touchpoints, kinds and languages: one string per value."""
     lazy = vectors_for is not None
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
@@ -64,28 +69,49 @@ def window_documents(
     shared = _SharedValues()
     segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared)
     documents = [
-        WindowDocument(
-            feedback_id=row.feedback_id,
-            text=row.text,
-            content_hash=row.content_hash,
-            created_day=row.created_day,
-            rating=row.rating,
-            source_kind=shared(row.source_kind),
-            label=shared(row.label),
-            score=row.score,
-            touchpoint=shared(row.touchpoint),
-            embedding=_vector(row.vector, lazy),
-            score_type=shared((row.metadata or {}).get("score_type")),
-            language=shared(row.language),
-            segments=segments.get(row.feedback_id, ()),
-        )
-        for row in connection.execute(query)
+        _document(row, segments.get(row.feedback_id, ()), lazy, texts, shared) for row in connection.execute(query)
     ]
     wanted = vectors_for(documents) if lazy else set()
     if not wanted:  # every vector read already, or none asked for: the documents are as read
         return documents
     vectors = cached_embeddings(connection, sorted(wanted), *embedding_model)
     return [_with_vectors(document, vectors) for document in documents]
+
+
+def _document(row, segments: tuple[WindowSegment, ...], lazy: bool, texts: bool, shared: _SharedValues):
+    words = None if texts else len(row.text.split())
+    keep_text = texts or not reads_only_segments(words, segments)
+    return WindowDocument(
+        feedback_id=row.feedback_id,
+        text=row.text if keep_text else TEXT_NOT_READ,
+        content_hash=row.content_hash,
+        created_day=row.created_day,
+        rating=row.rating,
+        source_kind=shared(row.source_kind),
+        label=shared(row.label),
+        score=row.score,
+        touchpoint=shared(row.touchpoint),
+        embedding=_vector(row.vector, lazy),
+        score_type=shared((row.metadata or {}).get("score_type")),
+        language=shared(row.language),
+        segments=segments,
+        words=None if keep_text else words,
+    )
+
+
+def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
+    """Feedback ids -> their stored texts (what a window read without `texts` left in the warehouse),
+    read in a connection of its own."""
+
+    def read(feedback_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with engine.connect() as connection:
+            for part in chunks(sorted(set(feedback_ids))):
+                query = select(t.feedback.c.feedback_id, t.feedback.c.text).where(t.feedback.c.feedback_id.in_(part))
+                found.update((row.feedback_id, row.text) for row in connection.execute(query))
+        return found
+
+    return read
 
 
 def no_vectors(documents: Sequence[WindowDocument]) -> set[str]:
