@@ -78,6 +78,9 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     unread = [d for d in bare if d.text is TEXT_NOT_READ]
     assert unread and all(d.word_count() == len(texts[d.feedback_id].split()) >= 40 for d in unread)
     assert all(d.text == texts[d.feedback_id] for d in bare if d.text is not TEXT_NOT_READ)
+    # So do the segments mining never reads: praise, and neutral parts of positive feedback.
+    skipped = [(d.label, s.label) for d in bare for s in d.segments if s.text is TEXT_NOT_READ]
+    assert skipped and all(s == "positive" or (s == "neutral" and d == "positive") for d, s in skipped)
     # Tones, touchpoints and source kinds repeat on every row: a window holds one string per value.
     repeated = [v for d in bare for s in d.segments for v in (s.label, s.touchpoint)]
     repeated += [v for d in bare for v in (d.label, d.touchpoint, d.source_kind, d.language)]

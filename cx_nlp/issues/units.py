@@ -73,6 +73,14 @@ def reads_only_segments(words: int, segments: Sequence[WindowSegment]) -> bool:
     return bool(segments) and words >= SEGMENTED_FROM_WORDS and all(s.embedding is not None for s in segments)
 
 
+def never_mined(document_label: str | None, segment_label: str) -> bool:
+    """Whether a segment of feedback of this tone is never a mining unit (`problem_units`): a positive
+    one, or a neutral one of positive feedback, where the model read the feedback."""
+    if document_label in (None, UNSCORED):
+        return False
+    return segment_label == "positive" or (segment_label == "neutral" and document_label == "positive")
+
+
 def problem_units(document: WindowDocument, neutral_segments: bool = True) -> list[MiningUnit]:
     """The units of one feedback that may speak of a problem.
 

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, select
 
 from cx_nlp.embeddings import from_bytes
-from cx_nlp.issues.units import reads_only_segments
+from cx_nlp.issues.units import never_mined, reads_only_segments
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.statements import chunks
@@ -42,7 +42,8 @@ def window_documents(
     returns (an identical text's vector is read once and shared). A text without a stored vector has
     `embedding` None either way. Without `texts`, a feedback that mining reads only through its
     segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept; `text_reader` reads
-    it back). Labels, touchpoints, kinds and languages: one string per value."""
+    it back), and so does each segment mining never reads (`window_segments`). Labels, touchpoints,
+    kinds and languages: one string per value."""
     lazy = vectors_for is not None
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
@@ -67,7 +68,7 @@ def window_documents(
         .order_by(f.c.created_at, f.c.feedback_id)
     )
     shared = _SharedValues()
-    segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared)
+    segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared, texts)
     documents = [
         _document(row, segments.get(row.feedback_id, ()), lazy, texts, shared) for row in connection.execute(query)
     ]
@@ -152,11 +153,13 @@ def window_segments(
     embedding_model: tuple[str, str],
     lazy: bool = False,
     shared: _SharedValues | None = None,
+    texts: bool = True,
 ) -> dict[str, tuple[WindowSegment, ...]]:
     """The segments of the window's feedback with their tone, touchpoint and embedding, in order
-    (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are kept once)."""
+    (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are kept once; without
+    `texts`, the text of a segment mining never reads, praise in scored feedback, as TEXT_NOT_READ)."""
     shared = shared or _SharedValues()
-    f, seg, e = t.feedback, t.feedback_segment, t.embedding
+    f, seg, e, s = t.feedback, t.feedback_segment, t.embedding, t.feedback_sentiment
     query = (
         select(
             seg.c.feedback_id,
@@ -167,8 +170,10 @@ def window_segments(
             seg.c.score,
             seg.c.touchpoint,
             _vector_column(e, lazy),
+            s.c.label.label("document_label"),
         )
         .join(f, f.c.feedback_id == seg.c.feedback_id)
+        .outerjoin(s, s.c.feedback_id == seg.c.feedback_id)
         .outerjoin(e, _embedding_of(e, seg.c.content_hash, embedding_model))
         .where(f.c.created_day >= window_start, f.c.created_day < window_end)
         .order_by(seg.c.feedback_id, seg.c.position)
@@ -178,7 +183,7 @@ def window_segments(
         found.setdefault(row.feedback_id, []).append(
             WindowSegment(
                 position=row.position,
-                text=row.text,
+                text=row.text if texts or not never_mined(row.document_label, row.label) else TEXT_NOT_READ,
                 content_hash=row.content_hash,
                 label=shared(row.label),
                 score=row.score,
