@@ -114,9 +114,10 @@ class TouchpointAssignment:
 # A stored vector that a window read left unread (`cx_nlp.warehouse.windows`): not None, because the
 # text has a vector; empty, because nothing that reads it was meant to.
 NOT_READ = np.zeros(0, dtype=np.float32)
-# A long feedback's text that a window read left in the warehouse: its segments carry the same words,
-# and issue mining reads it back only for the verbatims it shows (`IssueWindow.texts`). On long real
-# feedback it is about a quarter of a window's memory (docs/benchmarks.md).
+# A text that a window read left in the warehouse because issue mining never reads it: a long
+# feedback's whole text (its segments carry the same words; read back only for the verbatims shown,
+# `IssueWindow.texts`) and the texts of segments that are never units. On real complaint narratives
+# that is 5.8 -> 4.1 KiB a document of window (docs/benchmarks.md).
 TEXT_NOT_READ = "\x00text not read\x00"
 
 

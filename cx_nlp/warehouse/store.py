@@ -174,8 +174,8 @@ class IngestWrite:
     raw_records_kept: list[dict] = field(default_factory=list)
 
 
-# The spool's tables, parents first: a chunk's children land after its feedback rows.
-# The tables of a spooled chunk's rows (`rows.scored_table_rows`, keyed by table name), parents first.
+# The tables of a spooled chunk's rows (`rows.scored_table_rows`, keyed by table name), parents first:
+# a chunk's children land after its feedback rows.
 _SCORED_TABLES = (t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment)
 
 
