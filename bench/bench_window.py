@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
+from bench_pipeline import _machine
 from memory_peaks import peak_rss_mib, reset_peak_rss, rss_mib
 
 ROOT = bench_env.ROOT
@@ -211,18 +211,6 @@ def measure(url: str, texts: bool) -> dict:
         "window_kib_per_document": round((after_read - before) * 1024 / max(count, 1), 2),
         "units_kib_per_document": round((after_units - after_read) * 1024 / max(count, 1), 2),
     }
-
-
-def _machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
-    return {"cpu": cpu, "cores": os.cpu_count(), "load_average": os.getloadavg()}
 
 
 def main() -> None:

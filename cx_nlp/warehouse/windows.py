@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, null, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.units import never_mined, reads_only_segments
@@ -160,21 +160,21 @@ def window_segments(
     `texts`, the text of a segment mining never reads, praise in scored feedback, as TEXT_NOT_READ)."""
     shared = shared or _SharedValues()
     f, seg, e, s = t.feedback, t.feedback_segment, t.embedding, t.feedback_sentiment
+    query = select(
+        seg.c.feedback_id,
+        seg.c.position,
+        seg.c.text,
+        seg.c.content_hash,
+        seg.c.label,
+        seg.c.score,
+        seg.c.touchpoint,
+        _vector_column(e, lazy),
+        (null() if texts else s.c.label).label("document_label"),
+    ).join(f, f.c.feedback_id == seg.c.feedback_id)
+    if not texts:  # the feedback's tone decides which segments mining never reads: joined only then
+        query = query.outerjoin(s, s.c.feedback_id == seg.c.feedback_id)
     query = (
-        select(
-            seg.c.feedback_id,
-            seg.c.position,
-            seg.c.text,
-            seg.c.content_hash,
-            seg.c.label,
-            seg.c.score,
-            seg.c.touchpoint,
-            _vector_column(e, lazy),
-            s.c.label.label("document_label"),
-        )
-        .join(f, f.c.feedback_id == seg.c.feedback_id)
-        .outerjoin(s, s.c.feedback_id == seg.c.feedback_id)
-        .outerjoin(e, _embedding_of(e, seg.c.content_hash, embedding_model))
+        query.outerjoin(e, _embedding_of(e, seg.c.content_hash, embedding_model))
         .where(f.c.created_day >= window_start, f.c.created_day < window_end)
         .order_by(seg.c.feedback_id, seg.c.position)
     )
