@@ -121,13 +121,29 @@ NOT_READ = np.zeros(0, dtype=np.float32)
 TEXT_NOT_READ = "\x00text not read\x00"
 
 
+def packed_hash(content_hash: str) -> str | bytes:
+    """A SHA-256 hex digest as its 32 bytes (65 bytes of memory against 113 for the string), anything
+    else as given: how the pipeline's issue window holds the content hashes of its millions of texts."""
+    if len(content_hash) == 64:
+        try:
+            return bytes.fromhex(content_hash)
+        except ValueError:
+            pass
+    return content_hash
+
+
+def hex_hash(content_hash: str | bytes) -> str:
+    """The content hash as the warehouse keys it (`packed_hash` undone)."""
+    return content_hash.hex() if isinstance(content_hash, bytes) else content_hash
+
+
 @dataclass(frozen=True, slots=True)
 class WindowSegment:
     """A stored segment of a window's feedback (cx_nlp.segments), with its own tone and touchpoint."""
 
     position: int
     text: str
-    content_hash: str
+    content_hash: str | bytes  # bytes where the window was read as mined (`packed_hash`)
     label: str
     score: float
     touchpoint: str
@@ -140,7 +156,7 @@ class WindowDocument:
 
     feedback_id: str
     text: str
-    content_hash: str
+    content_hash: str | bytes  # bytes where the window was read as mined (`packed_hash`)
     created_day: date
     rating: float | None
     source_kind: str
@@ -153,6 +169,12 @@ class WindowDocument:
     # Its segments in order; none where the feedback was stored before segments were (one unit then).
     segments: tuple[WindowSegment, ...] = ()
     words: int | None = None  # the text's word count, where the text is TEXT_NOT_READ
+    # Segments with a vector that mining never reads (praise), left out of `segments` where the window
+    # was read as mined: still counted, so the feedback reads as the same number of parts.
+    unread_segments: int = 0
+
+    def segment_count(self) -> int:
+        return len(self.segments) + self.unread_segments
 
     def word_count(self) -> int:
         return self.words if self.words is not None else len(self.text.split())

@@ -13,6 +13,7 @@ import pytest
 from synthetic import TEMPLATES_MERGE_SIMILARITY, planted_embeddings
 
 from cx_nlp.issues import IssueMiner, IssueTracker, IssueWindow, problem_units
+from cx_nlp.issues.units import never_mined
 from cx_nlp.records import UNSCORED, WindowDocument, WindowSegment
 
 LATE = "My parcel arrived {} days late and nobody told me"
@@ -139,6 +140,26 @@ def test_which_segments_are_mined(label, segment_labels, rating, kept):
 def test_neutral_context_can_be_left_out_of_a_complaint():
     units = problem_units(_doc("negative", ["neutral", "negative", "neutral"]), neutral_segments=False)
     assert [u.position for u in units] == [1]
+
+
+@pytest.mark.parametrize(
+    ("label", "segment_labels", "neutral_segments"),
+    [
+        ("positive", ["positive", "negative", "neutral"], True),
+        ("negative", ["positive", "neutral"], False),  # two parts: the neutral one is context
+        ("negative", ["positive", "positive"], True),  # nothing to mine, and not one unit whole
+        ("positive", ["positive", "neutral"], True),
+    ],
+)
+def test_segments_left_out_of_a_window_read_as_mined_still_count(label, segment_labels, neutral_segments):
+    """The pipeline's window leaves out the segments mining never reads (`unread_segments`): the units
+    are those of the feedback with every segment."""
+    every = _doc(label, segment_labels)
+    read = [s for s in every.segments if not never_mined(label, s.label)]
+    slim = replace(every, segments=tuple(read), unread_segments=len(every.segments) - len(read))
+    assert slim.unread_segments > 0 and slim.segment_count() == len(every.segments)
+    mined = [(u.position, u.text) for u in problem_units(every, neutral_segments)]
+    assert [(u.position, u.text) for u in problem_units(slim, neutral_segments)] == mined
 
 
 def test_a_short_complaint_is_one_unit_and_a_short_positive_review_gives_its_problem():

@@ -10,7 +10,7 @@ import pytest
 
 from cx_nlp.issues.units import unit_hashes, window_units
 from cx_nlp.pipeline import PipelineContext, ingest_interval
-from cx_nlp.records import NOT_READ, TEXT_NOT_READ
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ, hex_hash, packed_hash
 from cx_nlp.warehouse import windows
 from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -78,13 +78,31 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     unread = [d for d in bare if d.text is TEXT_NOT_READ]
     assert unread and all(d.word_count() == len(texts[d.feedback_id].split()) >= 40 for d in unread)
     assert all(d.text == texts[d.feedback_id] for d in bare if d.text is not TEXT_NOT_READ)
-    # So do the segments mining never reads: praise, and neutral parts of positive feedback.
-    skipped = [(d.label, s.label) for d in bare for s in d.segments if s.text is TEXT_NOT_READ]
-    assert skipped and all(s == "positive" or (s == "neutral" and d == "positive") for d, s in skipped)
+    # The segments mining never reads (praise, and neutral parts of positive feedback) are left out,
+    # counted, so each feedback still has as many parts.
+    full = {d.feedback_id: d for d in carried}
+    left_out = []
+    for document in bare:
+        kept = {s.position for s in document.segments}
+        every = full[document.feedback_id].segments
+        assert document.segment_count() == len(every) and kept <= {s.position for s in every}
+        left_out += [(document.label, s.label) for s in every if s.position not in kept]
+    assert sum(d.unread_segments for d in bare) == len(left_out) > 0
+    assert all(s == "positive" or (s == "neutral" and d == "positive") for d, s in left_out)
+    assert all(s.text is not TEXT_NOT_READ for d in bare for s in d.segments if s.embedding is not None)
+    # Content hashes are held as their 32 bytes, and name the same texts.
+    hashes = {(d.feedback_id, s.position): s.content_hash for d in carried for s in d.segments}
+    hashes |= {(d.feedback_id, None): d.content_hash for d in carried}
+    packed = {(d.feedback_id, s.position): s.content_hash for d in bare for s in d.segments}
+    packed |= {(d.feedback_id, None): d.content_hash for d in bare}
+    assert all(isinstance(h, bytes) and len(h) == 32 for h in packed.values())
+    assert {key: hex_hash(h) for key, h in packed.items()} == {key: hashes[key] for key in packed}
     # Tones, touchpoints and source kinds repeat on every row: a window holds one string per value.
     repeated = [v for d in bare for s in d.segments for v in (s.label, s.touchpoint)]
     repeated += [v for d in bare for v in (d.label, d.touchpoint, d.source_kind, d.language)]
     assert len({id(v) for v in repeated}) == len(set(repeated)) < 40
+    days = [v for d in bare for v in (d.created_day, d.rating) if v is not None]
+    assert len({id(v) for v in days}) == len(set(days)) < 40
     reader = windows.vector_reader(engine, model)
     read_calls = []
 
@@ -123,6 +141,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     matrix = reader([some[0], some[1], some[0]])
     np.testing.assert_array_equal(matrix[0], matrix[2])
     assert matrix.dtype == np.float32 and matrix.shape[0] == 3
+    np.testing.assert_array_equal(reader([packed_hash(some[1])])[0], matrix[1])  # as the slim window holds it
     with pytest.raises(KeyError, match=r"no stored .* vector for 1 texts"):
         reader([some[0], "0" * 64])
 
@@ -132,3 +151,10 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     assert window_digest(window(bare, reader), settings) == before
     changed = lambda hashes: reader(hashes) + np.float32(1e-3)  # noqa: E731
     assert window_digest(window(bare, changed), settings) != before
+
+
+def test_content_hashes_are_packed_only_where_they_are_sha256_hex():
+    digest = "0123456789abcdef" * 4
+    assert packed_hash(digest) == bytes.fromhex(digest) and hex_hash(packed_hash(digest)) == digest
+    for other in ("s-a segment", "x" * 64, "0123"):
+        assert packed_hash(other) == other and hex_hash(other) == other

@@ -61,7 +61,9 @@ def window_digest(window: IssueWindow, settings: Mapping[str, object]) -> str:
         _record(digest, document, "embedding", nested="segments")
     if window.vectors is not None:
         # The vectors the window carries as NOT_READ, read a part at a time: never all of them at once.
-        hashes = sorted(unit_hashes(window.documents))
+        units = unit_hashes(window.documents)
+        # Hex strings, or their bytes where the window was read as mined (`packed_hash`): each sorted.
+        hashes = sorted(h for h in units if isinstance(h, bytes)) + sorted(h for h in units if isinstance(h, str))
         for start in range(0, len(hashes), DIGEST_VECTORS):
             part = hashes[start : start + DIGEST_VECTORS]
             _fields(digest, part)

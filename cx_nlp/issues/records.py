@@ -164,7 +164,7 @@ class IssueWindow:
     # content hashes -> their vectors as rows of one float32 matrix, in that order. Read group by group
     # as each is mined, a large window's vectors are held once, in the matrix mining divides in place,
     # not also one array per unit beside it.
-    vectors: Callable[[Sequence[str]], np.ndarray] | None = None
+    vectors: Callable[[Sequence[str | bytes]], np.ndarray] | None = None
     # Where the texts of documents carried as TEXT_NOT_READ are read (feedback ids -> texts): only for
     # the verbatims shown with each issue.
     texts: Callable[[Sequence[str]], Mapping[str, str]] | None = None

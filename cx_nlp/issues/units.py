@@ -47,7 +47,7 @@ class MiningUnit:
     touchpoint: str
     label: str
     score: float
-    content_hash: str  # of `text`: its vector's key in the embedding cache
+    content_hash: str | bytes  # of `text`: its vector's key in the embedding cache (`hex_hash`)
 
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""
@@ -67,10 +67,15 @@ def _whole(document: WindowDocument) -> MiningUnit:
     )
 
 
-def reads_only_segments(words: int, segments: Sequence[WindowSegment]) -> bool:
+def reads_only_segments(words: int, segments: Sequence[WindowSegment], unread_segments: int = 0) -> bool:
     """Whether mining reads a feedback of `words` words only through its `segments`, never its whole
-    text as a unit (`problem_units`): a long one whose every segment has a vector."""
-    return bool(segments) and words >= SEGMENTED_FROM_WORDS and all(s.embedding is not None for s in segments)
+    text as a unit (`problem_units`): a long one whose every segment has a vector (the
+    `unread_segments` left out of `segments` have)."""
+    return (
+        bool(segments or unread_segments)
+        and words >= SEGMENTED_FROM_WORDS
+        and all(s.embedding is not None for s in segments)
+    )
 
 
 def never_mined(document_label: str | None, segment_label: str) -> bool:
@@ -89,8 +94,8 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     with `neutral_segments`. Feedback the model does not read keeps every segment unless its own
     score says praise. Feedback without stored segments (or their embeddings) is one unit.
     """
-    segments = document.segments
-    whole = not segments or any(s.embedding is None for s in segments)
+    segments, count = document.segments, document.segment_count()
+    whole = not count or any(s.embedding is None for s in segments)
     # A short complaint is one problem told in a sentence or two: split, its parts would scatter over
     # issues (the project's telecom set: issue NMI 0.73 mined in segments, 0.77 whole). Only a
     # positive one is read in parts, for the problem it mentions.
@@ -104,7 +109,7 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
             s
             for s in segments
             if s.label == "negative"
-            or (s.label == "neutral" and (neutral_segments or len(segments) == 1) and document.label != "positive")
+            or (s.label == "neutral" and (neutral_segments or count == 1) and document.label != "positive")
         ]
     return [
         MiningUnit(document, s.position, s.text, s.embedding, s.touchpoint, s.label, s.score, s.content_hash)

@@ -1,6 +1,7 @@
 """The issue window read back: stored feedback of a span of days with its scores, segments and vectors.
 
-A window holds every segment of every feedback, but issue mining reads the vectors of its units only
+A full window holds every segment of every feedback (the pipeline's read leaves out the praise mining
+never reads: `window_segments`), but issue mining reads the vectors of its units only
 (`cx_nlp.issues.units`: negative and neutral segments, short complaints whole). `vectors_for` lets the
 caller name the vectors it reads once it has seen the rest; a stored vector it does not name stays
 `NOT_READ`, so a window no longer carries a 384-float vector per positive segment. The pipeline names
@@ -10,22 +11,32 @@ matrix the group is fitted on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection, Engine, and_, null, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.units import never_mined, reads_only_segments
-from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment, hex_hash, packed_hash
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.statements import chunks
 from cx_nlp.warehouse.store import cached_embeddings, stored_vector_bytes
 
 # Given the window's documents (stored vectors as NOT_READ), the content hashes whose vectors to read.
 VectorsFor = Callable[[Sequence[WindowDocument]], set[str]]
+T = TypeVar("T")
+
+
+class StoredSegments(NamedTuple):
+    """The segments of a window's feedback as read, by feedback id, and how many more a feedback has
+    that the read left out (only those that have some)."""
+
+    read: dict[str, tuple[WindowSegment, ...]]
+    unread: dict[str, int]
 
 
 def window_documents(
@@ -42,8 +53,9 @@ def window_documents(
     returns (an identical text's vector is read once and shared). A text without a stored vector has
     `embedding` None either way. Without `texts`, a feedback that mining reads only through its
     segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept; `text_reader` reads
-    it back), and so does each segment mining never reads (`window_segments`). Labels, touchpoints,
-    kinds and languages: one string per value."""
+    it back), each segment mining never reads is left out, counted (`window_segments`), and content
+    hashes are kept as their bytes (`packed_hash`). Labels, touchpoints, kinds, languages, days and
+    ratings: one object per value."""
     lazy = vectors_for is not None
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
@@ -70,24 +82,29 @@ def window_documents(
     shared = _SharedValues()
     segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared, texts)
     documents = [
-        _document(row, segments.get(row.feedback_id, ()), lazy, texts, shared) for row in connection.execute(query)
+        _document(
+            row, segments.read.get(row.feedback_id, ()), segments.unread.get(row.feedback_id, 0), lazy, texts, shared
+        )
+        for row in connection.execute(query)
     ]
     wanted = vectors_for(documents) if lazy else set()
     if not wanted:  # every vector read already, or none asked for: the documents are as read
         return documents
-    vectors = cached_embeddings(connection, sorted(wanted), *embedding_model)
+    vectors = cached_embeddings(connection, sorted({hex_hash(h) for h in wanted}), *embedding_model)
     return [_with_vectors(document, vectors) for document in documents]
 
 
-def _document(row, segments: tuple[WindowSegment, ...], lazy: bool, texts: bool, shared: _SharedValues):
+def _document(
+    row, segments: tuple[WindowSegment, ...], unread_segments: int, lazy: bool, texts: bool, shared: _SharedValues
+):
     words = None if texts else len(row.text.split())
-    keep_text = texts or not reads_only_segments(words, segments)
+    keep_text = texts or not reads_only_segments(words, segments, unread_segments)
     return WindowDocument(
         feedback_id=row.feedback_id,
         text=row.text if keep_text else TEXT_NOT_READ,
-        content_hash=row.content_hash,
-        created_day=row.created_day,
-        rating=row.rating,
+        content_hash=row.content_hash if texts else packed_hash(row.content_hash),
+        created_day=shared(row.created_day),
+        rating=shared(row.rating),
         source_kind=shared(row.source_kind),
         label=shared(row.label),
         score=row.score,
@@ -97,6 +114,7 @@ def _document(row, segments: tuple[WindowSegment, ...], lazy: bool, texts: bool,
         language=shared(row.language),
         segments=segments,
         words=None if keep_text else words,
+        unread_segments=unread_segments,
     )
 
 
@@ -120,15 +138,15 @@ def no_vectors(documents: Sequence[WindowDocument]) -> set[str]:
     return set()
 
 
-def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[[Sequence[str]], np.ndarray]:
-    """Content hashes -> their stored vectors as the rows of one float32 matrix, in the order given (a
+def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[[Sequence[str | bytes]], np.ndarray]:
+    """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one float32 matrix, in the order given (a
     hash given twice fills two rows). Each call reads in a connection of its own; a hash without a
     stored vector is an error naming it."""
 
-    def read(hashes: Sequence[str]) -> np.ndarray:
+    def read(hashes: Sequence[str | bytes]) -> np.ndarray:
         rows: dict[str, list[int]] = {}
         for row, content_hash in enumerate(hashes):
-            rows.setdefault(content_hash, []).append(row)
+            rows.setdefault(hex_hash(content_hash), []).append(row)
         matrix: np.ndarray | None = None
         with engine.connect() as connection:
             for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
@@ -154,10 +172,12 @@ def window_segments(
     lazy: bool = False,
     shared: _SharedValues | None = None,
     texts: bool = True,
-) -> dict[str, tuple[WindowSegment, ...]]:
-    """The segments of the window's feedback with their tone, touchpoint and embedding, in order
-    (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are kept once; without
-    `texts`, the text of a segment mining never reads, praise in scored feedback, as TEXT_NOT_READ)."""
+) -> StoredSegments:
+    """The segments of the window's feedback with their tone, touchpoint and embedding, in order, and
+    how many were left unread (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are
+    kept once). Without `texts`, a segment mining never reads (praise in scored feedback) is left out
+    and counted where it has a vector, and kept with its text as TEXT_NOT_READ where it has none (then
+    the feedback is mined whole, and a missing vector is what says so)."""
     shared = shared or _SharedValues()
     f, seg, e, s = t.feedback, t.feedback_segment, t.embedding, t.feedback_sentiment
     query = select(
@@ -179,31 +199,40 @@ def window_segments(
         .order_by(seg.c.feedback_id, seg.c.position)
     )
     found: dict[str, list[WindowSegment]] = {}
+    unread: dict[str, int] = {}
     for row in connection.execute(query):
-        found.setdefault(row.feedback_id, []).append(
+        parts = found.setdefault(row.feedback_id, [])
+        unmined = not texts and never_mined(row.document_label, row.label)
+        if unmined and row.vector is not None:
+            unread[row.feedback_id] = unread.get(row.feedback_id, 0) + 1
+            continue
+        parts.append(
             WindowSegment(
                 position=row.position,
-                text=row.text if texts or not never_mined(row.document_label, row.label) else TEXT_NOT_READ,
-                content_hash=row.content_hash,
+                text=TEXT_NOT_READ if unmined else row.text,
+                content_hash=row.content_hash if texts else packed_hash(row.content_hash),
                 label=shared(row.label),
                 score=row.score,
                 touchpoint=shared(row.touchpoint),
                 embedding=_vector(row.vector, lazy),
             )
         )
-    return {feedback_id: tuple(parts) for feedback_id, parts in found.items()}
+    return StoredSegments({feedback_id: tuple(parts) for feedback_id, parts in found.items()}, unread)
 
 
 class _SharedValues:
-    """One string object per distinct value of a column of few values (tone labels, touchpoints, source
-    kinds, languages). The database driver hands each row its own copy, about 55 bytes each; at three
-    to five segments a document that was 0.7 of the window's 3.4 KiB a document (bench/bench_window.py)."""
+    """One object per distinct value of a column of few values (tone labels, touchpoints, source kinds,
+    languages, days, star ratings). The database driver hands each row its own copy, about 55 bytes a
+    string; at three to five segments a document that was 0.7 of the window's 3.4 KiB a document
+    (bench/bench_window.py)."""
 
     def __init__(self) -> None:
-        self._values: dict[str, str] = {}
+        self._values: dict[Hashable, Hashable] = {}
 
-    def __call__(self, value: str | None) -> str | None:
-        return value if value is None else self._values.setdefault(value, value)
+    def __call__(self, value: T) -> T:
+        if value is None or value != value:  # NaN equals nothing: kept as read
+            return value
+        return self._values.setdefault(value, value)
 
 
 def _embedding_of(e, content_hash, embedding_model: tuple[str, str]):
@@ -224,8 +253,8 @@ def _vector(value, lazy: bool) -> np.ndarray | None:
 
 
 def _with_vectors(document: WindowDocument, vectors: dict[str, np.ndarray]) -> WindowDocument:
-    def read(content_hash: str, embedding: np.ndarray | None) -> np.ndarray | None:
-        return vectors.get(content_hash, embedding) if embedding is NOT_READ else embedding
+    def read(content_hash: str | bytes, embedding: np.ndarray | None) -> np.ndarray | None:
+        return vectors.get(hex_hash(content_hash), embedding) if embedding is NOT_READ else embedding
 
     segments = tuple(replace(s, embedding=read(s.content_hash, s.embedding)) for s in document.segments)
     return replace(document, embedding=read(document.content_hash, document.embedding), segments=segments)
