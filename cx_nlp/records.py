@@ -116,8 +116,9 @@ class TouchpointAssignment:
 NOT_READ = np.zeros(0, dtype=np.float32)
 # A text that a window read left in the warehouse because issue mining never reads it: a long
 # feedback's whole text (its segments carry the same words; read back only for the verbatims shown,
-# `IssueWindow.texts`) and the texts of segments that are never units. On real complaint narratives
-# that is 5.8 -> 4.1 KiB a document of window (docs/benchmarks.md).
+# `IssueWindow.texts`) and the texts of segments that are never units but lack a vector (those with
+# one are left out of the window altogether). On real complaint narratives, with those segments and
+# hashes as bytes, 5.8 -> 2.9 KiB a document of window (docs/benchmarks.md).
 TEXT_NOT_READ = "\x00text not read\x00"
 
 

@@ -37,34 +37,50 @@ def might_be_a_problem(document: WindowDocument) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class MiningUnit:
-    """One text issues are clustered from: a segment of a feedback, or a whole feedback stored
-    before segments were (`position` None)."""
+    """One text issues are clustered from: a segment of a feedback, or a whole feedback (`segment`
+    None: short complaints, feedback stored before segments were). It refers to the window's records
+    instead of copying their fields: a window of a million complaint narratives has 5.7 million units,
+    48 bytes each this way against 96 (docs/benchmarks.md)."""
 
     document: WindowDocument
-    position: int | None
-    text: str
-    embedding: np.ndarray
-    touchpoint: str
-    label: str
-    score: float
-    content_hash: str | bytes  # of `text`: its vector's key in the embedding cache (`hex_hash`)
+    segment: WindowSegment | None = None
+
+    @property
+    def _read(self) -> WindowDocument | WindowSegment:
+        return self.document if self.segment is None else self.segment
+
+    @property
+    def position(self) -> int | None:
+        return None if self.segment is None else self.segment.position
+
+    @property
+    def text(self) -> str:
+        return self._read.text
+
+    @property
+    def embedding(self) -> np.ndarray | None:
+        return self._read.embedding
+
+    @property
+    def touchpoint(self) -> str:
+        return self._read.touchpoint
+
+    @property
+    def label(self) -> str:
+        return self._read.label
+
+    @property
+    def score(self) -> float:
+        return self._read.score
+
+    @property
+    def content_hash(self) -> str | bytes:
+        """Of `text`: its vector's key in the embedding cache (`hex_hash`)."""
+        return self._read.content_hash
 
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""
         return replace(self.document, label=self.label, score=self.score)
-
-
-def _whole(document: WindowDocument) -> MiningUnit:
-    return MiningUnit(
-        document,
-        None,
-        document.text,
-        document.embedding,
-        document.touchpoint,
-        document.label,
-        document.score,
-        document.content_hash,
-    )
 
 
 def reads_only_segments(words: int, segments: Sequence[WindowSegment], unread_segments: int = 0) -> bool:
@@ -101,7 +117,7 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     # positive one is read in parts, for the problem it mentions.
     short = document.word_count() < SEGMENTED_FROM_WORDS and document.label in ("negative", "neutral")
     if whole or short:
-        return [_whole(document)] if might_be_a_problem(document) and document.embedding is not None else []
+        return [MiningUnit(document)] if might_be_a_problem(document) and document.embedding is not None else []
     if document.label == UNSCORED:
         kept = list(segments) if might_be_a_problem(document) else []
     else:
@@ -111,10 +127,7 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
             if s.label == "negative"
             or (s.label == "neutral" and (neutral_segments or count == 1) and document.label != "positive")
         ]
-    return [
-        MiningUnit(document, s.position, s.text, s.embedding, s.touchpoint, s.label, s.score, s.content_hash)
-        for s in kept
-    ]
+    return [MiningUnit(document, s) for s in kept]
 
 
 def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = True) -> list[MiningUnit]:
