@@ -134,7 +134,7 @@ def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = T
     return [unit for document in documents for unit in problem_units(document, neutral_segments)]
 
 
-def unit_hashes(documents: Iterable[WindowDocument]) -> set[str]:
+def unit_hashes(documents: Iterable[WindowDocument]) -> set[str | bytes]:
     """The content hashes of every text that may be a mining unit (neutral segments included): the
     vectors issue mining reads. Decided without the vectors themselves, only whether each is stored."""
     return {unit.content_hash for document in documents for unit in problem_units(document)}

@@ -27,7 +27,7 @@ from cx_nlp.warehouse.statements import chunks
 from cx_nlp.warehouse.store import cached_embeddings, stored_vector_bytes
 
 # Given the window's documents (stored vectors as NOT_READ), the content hashes whose vectors to read.
-VectorsFor = Callable[[Sequence[WindowDocument]], set[str]]
+VectorsFor = Callable[[Sequence[WindowDocument]], set[str | bytes]]
 T = TypeVar("T")
 
 
@@ -133,15 +133,15 @@ def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
     return read
 
 
-def no_vectors(documents: Sequence[WindowDocument]) -> set[str]:
+def no_vectors(documents: Sequence[WindowDocument]) -> set[str | bytes]:
     """`vectors_for` that reads none: every stored vector stays NOT_READ, for a `vector_reader`."""
     return set()
 
 
 def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[[Sequence[str | bytes]], np.ndarray]:
-    """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one float32 matrix, in the order given (a
-    hash given twice fills two rows). Each call reads in a connection of its own; a hash without a
-    stored vector is an error naming it."""
+    """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one
+    float32 matrix, in the order given (a hash given twice fills two rows). Each call reads in a
+    connection of its own; a hash without a stored vector is an error naming it."""
 
     def read(hashes: Sequence[str | bytes]) -> np.ndarray:
         rows: dict[str, list[int]] = {}
