@@ -176,7 +176,7 @@ def _probabilities(label: str) -> dict[str, float]:
     }
 
 
-def measure(url: str, texts: bool) -> dict:
+def measure(url: str, as_mined: bool) -> dict:
     """In this (fresh) process: RSS around reading the window and building its mining units."""
     import gc
 
@@ -189,7 +189,9 @@ def measure(url: str, texts: bool) -> dict:
     reset_peak_rss()
     started = time.perf_counter()
     with engine.connect() as connection:
-        documents = windows.window_documents(connection, START, END, MODEL, vectors_for=windows.no_vectors, texts=texts)
+        documents = windows.window_documents(
+            connection, START, END, MODEL, vectors_for=windows.no_vectors, as_mined=as_mined
+        )
     read_seconds = time.perf_counter() - started
     read_peak = peak_rss_mib()
     gc.collect()
@@ -220,13 +222,13 @@ def main() -> None:
         "--folder", type=Path, default=None, help="keeps the filled warehouse (default /tmp/cx-window-N)"
     )
     parser.add_argument("--texts-from", type=Path, help="a CSV whose `text` column replaces the generated texts")
-    parser.add_argument("--measure", choices=["texts", "no-texts"], help=argparse.SUPPRESS)  # the fresh process
+    parser.add_argument("--measure", choices=["as-mined", "every-text"], help=argparse.SUPPRESS)  # the fresh process
     args = parser.parse_args()
     texts_name = f"-{args.texts_from.stem}" if args.texts_from else ""
     folder = args.folder or Path(f"/tmp/cx-window-{args.documents}{texts_name}")
     url = f"sqlite:///{folder / 'warehouse.db'}"
     if args.measure:
-        print(json.dumps(measure(url, args.measure == "texts")))
+        print(json.dumps(measure(url, args.measure == "as-mined")))
         return
     folder.mkdir(parents=True, exist_ok=True)
     fill_seconds = None
@@ -244,14 +246,14 @@ def main() -> None:
         (folder / "filled").write_text(str(args.documents))
     result = {"fill_seconds": fill_seconds, "machine": _machine(), "measured_at": datetime.now(UTC).isoformat()}
     # Each way in a fresh process: as the pipeline reads a window (long texts left unread), and every text.
-    for way in ("no-texts", "texts"):
+    for way in ("as-mined", "every-text"):
         child = subprocess.run(
             [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder), "--measure", way],
             check=True,
             capture_output=True,
             text=True,
         )
-        result["as_mined" if way == "no-texts" else "every_text"] = json.loads(child.stdout.strip().splitlines()[-1])
+        result[way.replace("-", "_")] = json.loads(child.stdout.strip().splitlines()[-1])
     print(json.dumps(result, indent=2))
 
 

@@ -244,7 +244,7 @@ def mine_window(
                 end,
                 (embedding.name, embedding.version),
                 vectors_for=windows.no_vectors,
-                texts=False,
+                as_mined=True,
             ),
             vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
             texts=windows.text_reader(engine),

@@ -71,7 +71,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     context, engine, model = _sample_processed(settings_factory, models, warehouse_url)
     with engine.connect() as connection:
         carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
-        bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors, texts=False)
+        bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors, as_mined=True)
     assert all(d.embedding is None or d.embedding is NOT_READ for d in bare)
     # Long feedback read through its segments leaves its text in the warehouse, its word count kept.
     texts = {d.feedback_id: d.text for d in carried}

@@ -316,10 +316,10 @@ def _verbatims(
 ) -> list[Verbatim]:
     """The representative segments, one per feedback, each with its whole feedback where it is longer
     (read through `texts` where the window left it unread)."""
-    units: list[MiningUnit] = []
+    first: dict[str, MiningUnit] = {}  # per feedback, its first representative segment
     for index in representatives:
-        if all(group[index].document.feedback_id != u.document.feedback_id for u in units):
-            units.append(group[index])
+        first.setdefault(group[index].document.feedback_id, group[index])
+    units = list(first.values())
     unread = [u.document.feedback_id for u in units if u.document.text is TEXT_NOT_READ]
     if unread and texts is None:
         raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")

@@ -45,17 +45,17 @@ def window_documents(
     window_end: date,
     embedding_model: tuple[str, str],
     vectors_for: VectorsFor | None = None,
-    texts: bool = True,
+    as_mined: bool = False,
 ) -> list[WindowDocument]:
     """Stored feedback of the window with its scores, primary touchpoint, segments and embeddings.
 
     Without `vectors_for` every stored vector is read; with it, only those of the content hashes it
     returns (an identical text's vector is read once and shared). A text without a stored vector has
-    `embedding` None either way. Without `texts`, a feedback that mining reads only through its
-    segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept; `text_reader` reads
-    it back), each segment mining never reads is left out, counted (`window_segments`), and content
-    hashes are kept as their bytes (`packed_hash`). Labels, touchpoints, kinds, languages, days and
-    ratings: one object per value."""
+    `embedding` None either way. `as_mined` reads only what issue mining reads: a feedback it reads
+    through its segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept;
+    `text_reader` reads it back), each segment it never reads is left out, counted
+    (`window_segments`), and content hashes are kept as their bytes (`packed_hash`). Labels,
+    touchpoints, kinds, languages, days and ratings: one object per value."""
     lazy = vectors_for is not None
     f, s, tp, e = t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.embedding
     query = (
@@ -80,10 +80,10 @@ def window_documents(
         .order_by(f.c.created_at, f.c.feedback_id)
     )
     shared = _SharedValues()
-    segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared, texts)
+    segments = window_segments(connection, window_start, window_end, embedding_model, lazy, shared, as_mined)
     documents = [
         _document(
-            row, segments.read.get(row.feedback_id, ()), segments.unread.get(row.feedback_id, 0), lazy, texts, shared
+            row, segments.read.get(row.feedback_id, ()), segments.unread.get(row.feedback_id, 0), lazy, as_mined, shared
         )
         for row in connection.execute(query)
     ]
@@ -95,14 +95,14 @@ def window_documents(
 
 
 def _document(
-    row, segments: tuple[WindowSegment, ...], unread_segments: int, lazy: bool, texts: bool, shared: _SharedValues
+    row, segments: tuple[WindowSegment, ...], unread_segments: int, lazy: bool, as_mined: bool, shared: _SharedValues
 ):
-    words = None if texts else len(row.text.split())
-    keep_text = texts or not reads_only_segments(words, segments, unread_segments)
+    words = len(row.text.split()) if as_mined else None
+    keep_text = not as_mined or not reads_only_segments(words, segments, unread_segments)
     return WindowDocument(
         feedback_id=row.feedback_id,
         text=row.text if keep_text else TEXT_NOT_READ,
-        content_hash=row.content_hash if texts else packed_hash(row.content_hash),
+        content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
         created_day=shared(row.created_day),
         rating=shared(row.rating),
         source_kind=shared(row.source_kind),
@@ -119,7 +119,7 @@ def _document(
 
 
 def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
-    """Feedback ids -> their stored texts (what a window read without `texts` left in the warehouse),
+    """Feedback ids -> their stored texts (what a window read `as_mined` left in the warehouse),
     read in a connection of its own."""
 
     def read(feedback_ids: Sequence[str]) -> dict[str, str]:
@@ -171,11 +171,11 @@ def window_segments(
     embedding_model: tuple[str, str],
     lazy: bool = False,
     shared: _SharedValues | None = None,
-    texts: bool = True,
+    as_mined: bool = False,
 ) -> StoredSegments:
     """The segments of the window's feedback with their tone, touchpoint and embedding, in order, and
     how many were left unread (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are
-    kept once). Without `texts`, a segment mining never reads (praise in scored feedback) is left out
+    kept once). Read `as_mined`, a segment mining never reads (praise in scored feedback) is left out
     and counted where it has a vector, and kept with its text as TEXT_NOT_READ where it has none (then
     the feedback is mined whole, and a missing vector is what says so)."""
     shared = shared or _SharedValues()
@@ -189,9 +189,9 @@ def window_segments(
         seg.c.score,
         seg.c.touchpoint,
         _vector_column(e, lazy),
-        (null() if texts else s.c.label).label("document_label"),
+        (s.c.label if as_mined else null()).label("document_label"),
     ).join(f, f.c.feedback_id == seg.c.feedback_id)
-    if not texts:  # the feedback's tone decides which segments mining never reads: joined only then
+    if as_mined:  # the feedback's tone decides which segments mining never reads: joined only then
         query = query.outerjoin(s, s.c.feedback_id == seg.c.feedback_id)
     query = (
         query.outerjoin(e, _embedding_of(e, seg.c.content_hash, embedding_model))
@@ -202,7 +202,7 @@ def window_segments(
     unread: dict[str, int] = {}
     for row in connection.execute(query):
         parts = found.setdefault(row.feedback_id, [])
-        unmined = not texts and never_mined(row.document_label, row.label)
+        unmined = as_mined and never_mined(row.document_label, row.label)
         if unmined and row.vector is not None:
             unread[row.feedback_id] = unread.get(row.feedback_id, 0) + 1
             continue
@@ -210,7 +210,7 @@ def window_segments(
             WindowSegment(
                 position=row.position,
                 text=TEXT_NOT_READ if unmined else row.text,
-                content_hash=row.content_hash if texts else packed_hash(row.content_hash),
+                content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
                 label=shared(row.label),
                 score=row.score,
                 touchpoint=shared(row.touchpoint),
