@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_miner.py --sizes 10000 --output /tmp/miner.json
     .venv/bin/python bench/bench_miner.py --reducer umap        # as the pipeline clusters across touchpoints
     .venv/bin/python bench/bench_miner.py --cluster-limit 0     # cluster every leftover, however many
+    .venv/bin/python bench/bench_miner.py --no-half-precision  # float32 vectors whatever the fit's size
 
 What `IssueMiner.fit` costs for one group (one touchpoint, or all of them clustered across), on
 vectors with the structure of real feedback embeddings: bench_clustering.base_vectors (all-MiniLM-L6-v2
@@ -24,7 +25,9 @@ Per size, in a fresh process (peak RSS reset between phases):
    runs it), up to `--bertopic-limit` documents: a notebook re-fits it on the whole window every night.
 
 Every fit clusters at most `--cluster-limit` leftovers (the miner's default; 0: no limit), a seeded
-sample above it, the rest joining by nearest centre.
+sample above it, the rest joining by nearest centre, and holds its vectors as float16 from
+`--half-precision-from` of them (the miner's default). With `--vectors-in-place` as well, the window's
+vectors are float16 from the start where the fit holds them so, as the tracker reads a large group's.
 
 Each phase reports seconds and peak RSS (and the miner's own split of both: join known, split,
 cluster, merge, pull in, describe), residual size, clusters, outlier share, adjusted Rand index
@@ -51,7 +54,7 @@ from memory_peaks import StepPeaks, peak_rss_mib, reset_peak_rss
 
 from cx_nlp.issues import IssueMiner
 from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
-from cx_nlp.issues.miner import CLUSTER_LIMIT
+from cx_nlp.issues.miner import CLUSTER_LIMIT, HALF_PRECISION_FROM
 from cx_nlp.progress import Stopwatch
 
 ROOT = bench_env.ROOT
@@ -95,8 +98,8 @@ Stopwatch.lap = _lap_reading_memory
 
 
 def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
-    """`options`: "reducer" (a REDUCERS name), "cluster_limit" (0: none) and "merge_similarity" (None:
-    the miner's default)."""
+    """`options`: "reducer" (a REDUCERS name), "cluster_limit" (0: none), "half_precision_from" (None:
+    never) and "merge_similarity" (None: the miner's default)."""
     STEP_PEAKS.peaks.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
@@ -105,7 +108,11 @@ def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> 
     in_place = options.get("vectors_in_place", False)
     merge = {} if options.get("merge_similarity") is None else {"merge_similarity": options["merge_similarity"]}
     miner = IssueMiner(
-        reducer=reducer, cluster_limit=options["cluster_limit"] or None, copy_embeddings=not in_place, **merge
+        reducer=reducer,
+        cluster_limit=options["cluster_limit"] or None,
+        half_precision_from=options["half_precision_from"],
+        copy_embeddings=not in_place,
+        **merge,
     ).fit(texts, vectors, known_centroids=known, previous=previous, new=new)
     return miner, time.perf_counter() - started
 
@@ -146,6 +153,9 @@ def run_size(
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
     texts = [texts_of[i] for i in window["pick"]]
+    half = options["half_precision_from"] is not None and n >= options["half_precision_from"]
+    if half and options.get("vectors_in_place"):  # held as the tracker reads a group of this size
+        window["vectors"] = window["vectors"].astype(np.float16)
 
     reset_peak_rss()
     if n <= cold_limit:
@@ -173,10 +183,13 @@ def run_size(
 
     arrivals = documents(int(n * new_share), seed + 1, base, topics)
     stays = window["day"] > 0
-    vectors = np.concatenate([window["vectors"][stays], arrivals["vectors"]])
+    vectors = np.concatenate([window["vectors"][stays], arrivals["vectors"]], dtype=window["vectors"].dtype)
     night_topics = np.concatenate([window["topics"][stays], arrivals["topics"]])
     night_texts = [t for t, keep in zip(texts, stays) if keep] + [texts_of[i] for i in arrivals["pick"]]
     previous = np.concatenate([cold_issue[stays], np.full(len(arrivals["vectors"]), -1)])
+    del arrivals["vectors"]  # the night holds its own window's vectors only, as the tracker's group does
+    if n > bertopic_limit:
+        del window["vectors"]
     new = np.arange(len(vectors)) >= int(stays.sum())
     for phase, mark in (("next_night", new), ("next_night_whole_residual", None)):
         if mark is None and n > cold_limit:
@@ -239,6 +252,8 @@ def main() -> None:
     parser.add_argument("--reducer", choices=sorted(REDUCERS), default="pca")
     parser.add_argument("--cluster-limit", type=int, default=CLUSTER_LIMIT, help="Most leftovers clustered (0: all).")
     parser.add_argument("--vectors-in-place", action="store_true", help="Let the miner divide the vectors in place.")
+    parser.add_argument("--half-precision-from", type=int, default=HALF_PRECISION_FROM, help="float16 from this size.")
+    parser.add_argument("--no-half-precision", action="store_true", help="float32 vectors whatever the size.")
     parser.add_argument("--merge-similarity", type=float, help="Same-night merge bar (default: the miner's).")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -255,6 +270,7 @@ def main() -> None:
             {
                 "reducer": args.reducer,
                 "cluster_limit": args.cluster_limit,
+                "half_precision_from": None if args.no_half_precision else args.half_precision_from,
                 "vectors_in_place": args.vectors_in_place,
                 "merge_similarity": args.merge_similarity,
             },
@@ -270,6 +286,8 @@ def main() -> None:
         command += ["--cold-limit", str(args.cold_limit), "--build-nights", str(args.build_nights)]
         command += ["--seed", str(args.seed), "--bertopic-limit", str(args.bertopic_limit), "--reducer", args.reducer]
         command += ["--cluster-limit", str(args.cluster_limit)] + ["--vectors-in-place"] * args.vectors_in_place
+        command += ["--half-precision-from", str(args.half_precision_from)]
+        command += ["--no-half-precision"] * args.no_half_precision
         if args.merge_similarity is not None:
             command += ["--merge-similarity", str(args.merge_similarity)]
         try:

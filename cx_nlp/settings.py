@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # Most problem units density-clustered in one mining fit; above it a seeded sample is clustered and
     # the rest join by nearest centre, so a cold window's memory and time stop growing with it.
     issue_cluster_limit: int = Field(default=50_000, ge=100, description="Most units clustered in one mining fit")
+    # A mining fit over at least this many problem units holds their vectors as float16, half the
+    # memory of float32 (`IssueMiner.half_precision_from`); smaller fits are exactly as in float32.
+    issue_half_precision_from: int = Field(
+        default=50_000, ge=0, description="Units from which a mining fit holds its vectors as float16"
+    )
     # Two issues found the same night merge when their centres are this close (cosine on
     # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.85 keeps fine neighbouring problems
     # apart where 0.75 chained them into catch-alls: BANKING77 0.771 -> 0.806 NMI over four seeds, the

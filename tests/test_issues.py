@@ -454,7 +454,7 @@ def test_a_known_issue_merged_tonight_keeps_its_id_out_of_new_clusters():
     the new cluster gets a fresh id, so the merged id is written once (as merged), never also as live."""
     from datetime import date
 
-    from cx_nlp.issues.miner import Cluster
+    from cx_nlp.issues.records import Cluster
     from cx_nlp.records import WindowDocument
 
     axes = np.eye(4, dtype=np.float32)
@@ -473,6 +473,9 @@ def test_a_known_issue_merged_tonight_keeps_its_id_out_of_new_clusters():
 
         def __init__(self, **options):
             pass
+
+        def half_rows(self, count):
+            return False
 
         def fit(self, texts, embeddings, known_centroids=None, previous=None, new=None):
             def cluster(members, centroid, known, absorbed):

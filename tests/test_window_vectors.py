@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pytest
@@ -106,9 +107,9 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     reader = windows.vector_reader(engine, model)
     read_calls = []
 
-    def counted(hashes):
-        read_calls.append(len(hashes))
-        return reader(hashes)
+    def counted(hashes, dtype=np.float32):
+        read_calls.append((len(hashes), np.dtype(dtype)))
+        return reader(hashes, dtype=dtype)
 
     def window(documents, vectors=None, texts=None):
         return IssueWindow(
@@ -117,7 +118,8 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
 
     mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted, windows.text_reader(engine)))]
     units = len(window_units(carried))
-    assert read_calls and sum(read_calls) == units
+    assert read_calls and sum(n for n, _ in read_calls) == units
+    assert {dtype for _, dtype in read_calls} == {np.dtype(np.float32)}  # groups below half_precision_from
     issues = [
         sorted(
             (
@@ -131,6 +133,21 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         for night in mined
     ]
     assert len(issues[0]) > 3 and issues[1] == issues[0]
+    # A group of `half_precision_from` units or more is read straight into float16, and each member's
+    # similarity is still its float32 vector's cosine with its issue's centre, to float16's precision.
+    # (Which issues UMAP and HDBSCAN draw may move: they amplify differences of 1e-7, docs/quality.md.)
+    read_calls.clear()
+    half = _tracker(context)
+    half.miner_factory = partial(half.miner_factory, half_precision_from=1)
+    halved = half.track(window(bare, counted, windows.text_reader(engine)))
+    assert {dtype for _, dtype in read_calls} == {np.dtype(np.float16)}
+    vectors = {(u.document.feedback_id, u.position): u.embedding for u in window_units(carried)}
+    gaps = [
+        abs(member.similarity - float(vectors[member.feedback_id, member.segment_position] @ mined.issue.centroid))
+        for mined in halved.issues
+        for member in mined.members
+    ]
+    assert len(halved.issues) > 3 and len(gaps) > 50 and max(gaps) < 2e-3
     shown = {v.feedback_id for night in mined for m in night.issues for v in m.issue.representatives}
     assert shown & {d.feedback_id for d in unread}  # some verbatims were read back
     with pytest.raises(ValueError, match="texts unread"):
@@ -142,6 +159,8 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     np.testing.assert_array_equal(matrix[0], matrix[2])
     assert matrix.dtype == np.float32 and matrix.shape[0] == 3
     np.testing.assert_array_equal(reader([packed_hash(some[1])])[0], matrix[1])  # as the slim window holds it
+    halves = reader([some[0], some[1]], dtype=np.float16)
+    assert halves.dtype == np.float16 and np.array_equal(halves, matrix[:2].astype(np.float16))
     with pytest.raises(KeyError, match=r"no stored .* vector for 1 texts"):
         reader([some[0], "0" * 64])
 

@@ -25,28 +25,97 @@ def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
     return dict(zip(values.tolist(), np.split(order, starts[1:])))
 
 
-def label_sums(vectors: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per label (row i: `groups[i]`; -1 counts nowhere): the float64 sum of its vectors and its size."""
-    index = np.searchsorted(groups, labels)
-    rows = np.flatnonzero(labels >= 0)
-    # float32 ones: a float64 indicator would copy a million embeddings to float64 (3 GB) to sum them
-    ones = np.ones(len(rows), dtype=np.float32)
-    indicator = sparse.csr_matrix((ones, (index[rows], rows)), shape=(len(groups), len(labels)))
-    sums = np.asarray(indicator @ vectors, dtype=np.float64)
-    return sums, np.bincount(index[rows], minlength=len(groups))
-
-
-def centre(vectors: np.ndarray) -> np.ndarray:
-    """The unit-length mean direction of a group of documents: an issue's centroid."""
-    return normalise_rows(vectors.mean(0, keepdims=True))[0]
-
-
 # Rows per block when documents are compared with centres: a million documents against a thousand
 # issues would be 4 GB of cosines at once.
 BLOCK_ROWS = 65_536
 # And at most this many cosines a block: 65,536 rows against the thousands of issues of a large window
 # would still be gigabytes (float32, 64 MiB).
 BLOCK_CELLS = 16_777_216
+
+
+class HalfPrecisionRows:
+    """Unit vectors held as float16, half float32's memory, and read back as float32 rows.
+
+    A mining fit holds every unit's vector of its group at once: 1.5 KiB a unit in float32, 3.4 GiB
+    for the 2.4 million units of a million generated documents. Held as float16 a vector moves by
+    at most about 1e-4 in cosine (11 bits of mantissa on components of about 0.05), far inside what
+    the bars separate (UMAP and HDBSCAN may still draw other clusters, as from any change of the last
+    bits: real sets' NMI within that spread, docs/quality.md). Every read (`rows[index]`, a slice, an
+    array of indices) returns float32, so the geometry is done in float32 as before and never as a
+    float16 product. `IssueMiner` holds a group so from `half_precision_from` units.
+    """
+
+    ndim = 2
+    dtype = np.dtype(np.float32)  # what a read returns
+
+    def __init__(self, rows: np.ndarray):
+        if rows.dtype != np.float16 or rows.ndim != 2:
+            raise ValueError(f"HalfPrecisionRows holds a 2-D float16 matrix, not {rows.ndim}-D {rows.dtype}")
+        self.rows = rows
+
+    @classmethod
+    def unit_length(cls, matrix: np.ndarray | HalfPrecisionRows, in_place: bool = False) -> HalfPrecisionRows:
+        """`matrix`'s rows divided by their norms (in float32, a block at a time) and kept as float16;
+        with `in_place`, a float16 matrix (held or not) is divided where it is, with no second copy."""
+        source = matrix.rows if isinstance(matrix, HalfPrecisionRows) else np.asarray(matrix)
+        in_place = in_place and source.dtype == np.float16
+        target = source if in_place else np.empty(source.shape, dtype=np.float16)
+        for start in range(0, len(source), BLOCK_ROWS):
+            block = np.asarray(source[start : start + BLOCK_ROWS], dtype=np.float32)
+            target[start : start + len(block)] = normalise_rows(block)
+        return matrix if in_place and isinstance(matrix, HalfPrecisionRows) else cls(target)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows.shape
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index) -> np.ndarray:
+        return self.rows[index].astype(np.float32)
+
+
+def unit_rows(embeddings: np.ndarray | HalfPrecisionRows, half: bool, in_place: bool) -> np.ndarray | HalfPrecisionRows:
+    """The vectors divided by their norms, even when already unit length: HDBSCAN and UMAP amplify
+    1e-7 (docs/quality.md, restaurants). Held as float16 where `half` or held so already; `in_place`:
+    divided where they are (a float32 matrix, or a float16 one), with no second copy."""
+    if half or isinstance(embeddings, HalfPrecisionRows):
+        return HalfPrecisionRows.unit_length(embeddings, in_place=in_place)
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    return normalise_rows(embeddings, out=embeddings if in_place else None)
+
+
+def label_sums(
+    vectors: np.ndarray | HalfPrecisionRows, labels: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per label (row i: `groups[i]`; -1 counts nowhere): the float64 sum of its vectors and its size."""
+    index = np.searchsorted(groups, labels)
+    rows = np.flatnonzero(labels >= 0)
+    sizes = np.bincount(index[rows], minlength=len(groups))
+    if isinstance(vectors, HalfPrecisionRows):  # summed a block of rows at a time, each read as float32
+        sums = np.zeros((len(groups), vectors.shape[1]), dtype=np.float64)
+        for start in range(0, len(labels), BLOCK_ROWS):
+            low, high = np.searchsorted(rows, [start, start + BLOCK_ROWS])
+            block = rows[low:high]
+            sums += (
+                _indicator(index[block], block - start, len(groups), min(BLOCK_ROWS, len(labels) - start))
+                @ vectors[start : start + BLOCK_ROWS]
+            )
+        return sums, sizes
+    return np.asarray(_indicator(index[rows], rows, len(groups), len(labels)) @ vectors, dtype=np.float64), sizes
+
+
+def _indicator(groups_of: np.ndarray, rows: np.ndarray, n_groups: int, n_rows: int) -> sparse.csr_matrix:
+    """A sparse (group x row) matrix with a 1 where the row is in the group. float32 ones: a float64
+    indicator would copy a million embeddings to float64 (3 GB) to sum them."""
+    ones = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_matrix((ones, (groups_of, rows)), shape=(n_groups, n_rows))
+
+
+def centre(vectors: np.ndarray) -> np.ndarray:
+    """The unit-length mean direction of a group of documents: an issue's centroid."""
+    return normalise_rows(vectors.mean(0, keepdims=True))[0]
 
 
 def nearest_centre(

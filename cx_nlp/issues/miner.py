@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from cx_nlp.issues.clustering import (
     nearest_centre,
     normalise_rows,
     row_cosines,
+    unit_rows,
 )
 from cx_nlp.issues.keywords import (
     class_term_counts,
@@ -27,6 +27,7 @@ from cx_nlp.issues.keywords import (
     term_idf,
     term_weights,
 )
+from cx_nlp.issues.records import Cluster
 from cx_nlp.progress import Stopwatch
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ RECLUSTER_DEPTH = 2
 FULL_RESIDUAL_LIMIT = 20_000
 # Most units reduced and clustered in one fit (a cold window): UMAP takes about 8.7 KiB a unit.
 CLUSTER_LIMIT = 50_000
+# A fit over at least this many units holds their vectors as float16 (`HalfPrecisionRows`): the
+# matrix of a large group's vectors is most of a large window's mining memory. Below it (every
+# golden window and real set measured) vectors stay float32 and mining is exactly as before.
+HALF_PRECISION_FROM = CLUSTER_LIMIT
 # Each new leftover brings at most this many of its nearest earlier leftovers into the night's clustering:
 # enough for a problem that recurred below the minimum cluster size on earlier nights to reach it now.
 EARLIER_NEIGHBOURS = 10
@@ -51,23 +56,6 @@ SPLIT_ARRIVED = 1_000
 # A split is looked for among a few hundred members of one issue, reduced with PCA whatever reduces the
 # group: UMAP there cost 8.6 s of a 9.4 s night at 10,000 documents (bench/bench_miner.py --reducer umap).
 SPLIT_REDUCER = PCAReducer
-
-
-@dataclass
-class Cluster:
-    """One discovered issue before it is matched to a known issue id."""
-
-    members: np.ndarray  # indices into the fitted texts
-    similarities: np.ndarray  # cosine to the centroid, per member
-    methods: list[str]  # "cluster" or "nearest" (an outlier pulled in), per member
-    centroid: np.ndarray
-    keywords: list[str]
-    label: str
-    representatives: list[int]
-    known: int | None = None  # index of the known issue this cluster continues, if any
-    # Indices of other known issues folded into this one because they turned out to be one problem.
-    absorbed: list[int] = field(default_factory=list)
-    split_from: int | None = None  # index of the known issue this new cluster broke away from
 
 
 class IssueMiner:
@@ -91,6 +79,7 @@ class IssueMiner:
         min_documents: int = 8,
         full_residual_limit: int = FULL_RESIDUAL_LIMIT,
         cluster_limit: int | None = CLUSTER_LIMIT,
+        half_precision_from: int | None = HALF_PRECISION_FROM,
         copy_embeddings: bool = True,
         merge_similarity: float | None = 0.85,
         merge_term_similarity: float = 0.1,
@@ -135,7 +124,8 @@ class IssueMiner:
         if cluster_limit is not None and cluster_limit < 2 * min_documents:
             raise ValueError(f"cluster_limit {cluster_limit} leaves no room for issues of {min_documents} documents")
         self.cluster_limit = cluster_limit
-        self.copy_embeddings = copy_embeddings  # False: fit divides the float32 rows it is given in place
+        self.half_precision_from = half_precision_from  # None: float32 whatever the size
+        self.copy_embeddings = copy_embeddings  # False: fit divides the rows it is given in place
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
         # Known issues merge only on stronger evidence than a new cluster joins one: it moves what analysts
@@ -164,12 +154,11 @@ class IssueMiner:
         follows what arrived rather than the window: only known issues that gained `min_documents` new
         documents are checked for a split, and a large residual is clustered as its new documents plus
         their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). At most `cluster_limit`
-        are clustered (a seeded sample; the rest join by nearest centre). Seconds per step: `timings_`."""
+        are clustered (a seeded sample; the rest join by nearest centre). `embeddings` may be held as
+        `HalfPrecisionRows`, as `half_rows` says a group of that size is. Seconds per step: `timings_`."""
         watch = Stopwatch()
         self.timings_ = watch.laps
-        # Divided even when unit length: HDBSCAN and UMAP amplify 1e-7 (docs/quality.md, restaurants).
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        embeddings = normalise_rows(embeddings, out=None if self.copy_embeddings else embeddings)
+        embeddings = unit_rows(embeddings, self.half_rows(len(embeddings)), in_place=not self.copy_embeddings)
         new = None if new is None else np.asarray(new, dtype=bool)
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
@@ -204,6 +193,10 @@ class IssueMiner:
         self.outlier_share_ = float((labels == -1).mean()) if len(texts) else 0.0
         watch.lap("describe")
         return self
+
+    def half_rows(self, count: int) -> bool:
+        """Whether a fit over `count` units holds their vectors as float16 (`half_precision_from`)."""
+        return self.half_precision_from is not None and count >= max(self.half_precision_from, 1)
 
     def _gained(self, labels: np.ndarray, n_known: int, new: np.ndarray | None) -> list[int]:
         """The known issues to check for a split: all of them, or those `min_documents` new documents

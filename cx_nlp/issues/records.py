@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
 from cx_nlp.records import WindowDocument
+
+
+class VectorReader(Protocol):
+    """Content hashes (hex or packed) -> their vectors as the rows of one matrix of `dtype`, in that order."""
+
+    def __call__(self, hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,23 @@ class Verbatim:
     feedback_id: str
     text: str
     document_text: str | None = None  # None where the segment is the whole feedback
+
+
+@dataclass
+class Cluster:
+    """One discovered issue before it is matched to a known issue id."""
+
+    members: np.ndarray  # indices into the fitted texts
+    similarities: np.ndarray  # cosine to the centroid, per member
+    methods: list[str]  # "cluster" or "nearest" (an outlier pulled in), per member
+    centroid: np.ndarray
+    keywords: list[str]
+    label: str
+    representatives: list[int]
+    known: int | None = None  # index of the known issue this cluster continues, if any
+    # Indices of other known issues folded into this one because they turned out to be one problem.
+    absorbed: list[int] = field(default_factory=list)
+    split_from: int | None = None  # index of the known issue this new cluster broke away from
 
 
 @dataclass(frozen=True)
@@ -161,10 +185,10 @@ class IssueWindow:
     # (all of them, up to `IssueMiner.full_residual_limit`).
     mined_through: date | None = None
     # Where the units' vectors are read when the documents carry them as NOT_READ (`cx_nlp.records`):
-    # content hashes -> their vectors as rows of one float32 matrix, in that order. Read group by group
-    # as each is mined, a large window's vectors are held once, in the matrix mining divides in place,
-    # not also one array per unit beside it.
-    vectors: Callable[[Sequence[str | bytes]], np.ndarray] | None = None
+    # content hashes -> their vectors as rows of one matrix (float32, or float16 for a group mined in
+    # half precision), in that order. Read group by group as each is mined, a large window's vectors
+    # are held once, in the matrix mining divides in place, not also one array per unit beside it.
+    vectors: VectorReader | None = None
     # Where the texts of documents carried as TEXT_NOT_READ are read (feedback ids -> texts): only for
     # the verbatims shown with each issue.
     texts: Callable[[Sequence[str]], Mapping[str, str]] | None = None

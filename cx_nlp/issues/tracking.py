@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from cx_nlp.issues.clustering import HalfPrecisionRows
 from cx_nlp.issues.figures import daily_figures, group_by, issue_figures
 from cx_nlp.issues.ids import KnownIssue, match_issue_ids
 from cx_nlp.issues.keywords import stop_words_for
-from cx_nlp.issues.miner import Cluster, IssueMiner
+from cx_nlp.issues.miner import IssueMiner
 from cx_nlp.issues.records import (
+    Cluster,
     Issue,
     IssueMember,
     IssueWindow,
@@ -179,9 +181,10 @@ class IssueTracker:
             stop_words=stop_words_for(code for code, count in spoken.items() if count >= 0.1 * len(group)),
             copy_embeddings=False,
             **options,
-        ).fit(
+        )
+        miner.fit(
             [u.text for u in group],
-            _group_vectors(window, group),
+            _group_vectors(window, group, half=miner.half_rows(len(group))),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
             new=None
@@ -242,12 +245,16 @@ class IssueTracker:
         return [str(i) for i in ids], all_fresh
 
 
-def _group_vectors(window: IssueWindow, group: list[MiningUnit]) -> np.ndarray:
-    """The group's vectors as one float32 matrix, a row per unit: read from `window.vectors` where the
-    window carries none itself, else copied out of its units."""
+def _group_vectors(window: IssueWindow, group: list[MiningUnit], half: bool = False) -> np.ndarray | HalfPrecisionRows:
+    """The group's vectors as one matrix, a row per unit: read from `window.vectors` where the window
+    carries none itself, else copied out of its units. float32, or with `half` float16 from the start
+    (a large group's float32 matrix is never whole in memory)."""
+    dtype = np.float16 if half else np.float32
     if window.vectors is not None:
-        return window.vectors([u.content_hash for u in group])
-    return np.array([u.embedding for u in group], dtype=np.float32)
+        matrix = window.vectors([u.content_hash for u in group], dtype=dtype)
+    else:
+        matrix = np.array([u.embedding for u in group], dtype=dtype)
+    return HalfPrecisionRows(matrix) if half else matrix
 
 
 def _place(touchpoint: str, cluster: Cluster, group: list[MiningUnit], candidates: Sequence[KnownIssue]) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, and_, null, select
 
 from cx_nlp.embeddings import from_bytes
+from cx_nlp.issues.records import VectorReader
 from cx_nlp.issues.units import never_mined, reads_only_segments
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment, hex_hash, packed_hash
 from cx_nlp.warehouse import schema as t
@@ -138,12 +139,13 @@ def no_vectors(documents: Sequence[WindowDocument]) -> set[str | bytes]:
     return set()
 
 
-def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[[Sequence[str | bytes]], np.ndarray]:
+def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> VectorReader:
     """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one
-    float32 matrix, in the order given (a hash given twice fills two rows). Each call reads in a
-    connection of its own; a hash without a stored vector is an error naming it."""
+    matrix (float32, or the `dtype` asked: each row is converted as it is read), in the order given (a
+    hash given twice fills two rows). Each call reads in a connection of its own; a hash without a
+    stored vector is an error naming it."""
 
-    def read(hashes: Sequence[str | bytes]) -> np.ndarray:
+    def read(hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32) -> np.ndarray:
         rows: dict[str, list[int]] = {}
         for row, content_hash in enumerate(hashes):
             rows.setdefault(hex_hash(content_hash), []).append(row)
@@ -152,14 +154,14 @@ def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> Callable[
             for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
                 values = np.frombuffer(vector, dtype="<f4")
                 if matrix is None:
-                    matrix = np.empty((len(hashes), len(values)), dtype=np.float32)
+                    matrix = np.empty((len(hashes), len(values)), dtype=dtype)
                 matrix[rows.pop(content_hash)] = values
         if rows:
             missing = sorted(rows)
             raise KeyError(
                 f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: {missing[:3]}"
             )
-        return matrix if matrix is not None else np.empty((0, 0), dtype=np.float32)
+        return matrix if matrix is not None else np.empty((0, 0), dtype=dtype)
 
     return read
 
