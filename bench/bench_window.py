@@ -16,7 +16,9 @@ real texts (a converter's CSV, data/eval/real/) in place of the generated ones, 
 The fill is kept in `--folder` and reused by a later run of the same size. Each way of reading runs
 in a fresh process: as the pipeline reads a window (no vectors, long feedback's texts left in the
 warehouse: `as_mined`) and with every text (`every_text`). For each, RSS before and after
-`window_documents`, after `window_units`, and the peak while reading. Prints JSON.
+`window_documents`, after `window_units`, and the peak while reading; as mined, also the units'
+vectors read into one float16 matrix as the tracker reads a large group (`--read-chunk` hashes at a
+time; a chunk larger than the units reads them all at once, as the reader did before). Prints JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from pathlib import Path
 import bench_env  # sets what numpy and the models read when they load: first
 from bench_pipeline import _machine
 from memory_peaks import peak_rss_mib, reset_peak_rss, rss_mib
+
+from cx_nlp.warehouse.windows import VECTOR_READ_CHUNK
 
 ROOT = bench_env.ROOT
 START, END = date(2026, 10, 19), date(2026, 11, 16)
@@ -176,9 +180,13 @@ def _probabilities(label: str) -> dict[str, float]:
     }
 
 
-def measure(url: str, as_mined: bool) -> dict:
-    """In this (fresh) process: RSS around reading the window and building its mining units."""
+def measure(url: str, as_mined: bool, read_chunk: int) -> dict:
+    """In this (fresh) process: RSS around reading the window and building its mining units; as mined,
+    then the units' vectors read as the tracker reads a group of 50,000 units or more (float16, one
+    matrix), `read_chunk` hashes at a time."""
     import gc
+
+    import numpy as np
 
     from cx_nlp.issues.units import window_units
     from cx_nlp.warehouse import db, windows
@@ -201,6 +209,21 @@ def measure(url: str, as_mined: bool) -> dict:
     after_units = rss_mib()
     count = len(documents)
     segments = sum(len(d.segments) for d in documents)
+    vectors = {}
+    if as_mined:
+        reader = windows.vector_reader(engine, MODEL, chunk=read_chunk)
+        hashes = [unit.content_hash for unit in units]
+        gc.collect()
+        before_vectors = rss_mib()
+        reset_peak_rss()
+        started = time.perf_counter()
+        matrix = reader(hashes, dtype=np.float16)
+        vectors = {
+            "vector_read_chunk": read_chunk,
+            "vectors_read_seconds": round(time.perf_counter() - started, 1),
+            "vectors_matrix_mib": round(matrix.nbytes / 2**20, 1),
+            "vectors_read_peak_above_start_mib": round(peak_rss_mib() - before_vectors, 1),
+        }
     return {
         "documents": count,
         "segments": segments,
@@ -212,6 +235,7 @@ def measure(url: str, as_mined: bool) -> dict:
         "units_mib": round(after_units - after_read, 1),
         "window_kib_per_document": round((after_read - before) * 1024 / max(count, 1), 2),
         "units_kib_per_document": round((after_units - after_read) * 1024 / max(count, 1), 2),
+        **vectors,
     }
 
 
@@ -223,12 +247,13 @@ def main() -> None:
     )
     parser.add_argument("--texts-from", type=Path, help="a CSV whose `text` column replaces the generated texts")
     parser.add_argument("--measure", choices=["as-mined", "every-text"], help=argparse.SUPPRESS)  # the fresh process
+    parser.add_argument("--read-chunk", type=int, default=VECTOR_READ_CHUNK, help="hashes per vector read")
     args = parser.parse_args()
     texts_name = f"-{args.texts_from.stem}" if args.texts_from else ""
     folder = args.folder or Path(f"/tmp/cx-window-{args.documents}{texts_name}")
     url = f"sqlite:///{folder / 'warehouse.db'}"
     if args.measure:
-        print(json.dumps(measure(url, args.measure == "as-mined")))
+        print(json.dumps(measure(url, args.measure == "as-mined", args.read_chunk)))
         return
     folder.mkdir(parents=True, exist_ok=True)
     fill_seconds = None
@@ -247,8 +272,9 @@ def main() -> None:
     result = {"fill_seconds": fill_seconds, "machine": _machine(), "measured_at": datetime.now(UTC).isoformat()}
     # Each way in a fresh process: as the pipeline reads a window (long texts left unread), and every text.
     for way in ("as-mined", "every-text"):
+        command = [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder)]
         child = subprocess.run(
-            [sys.executable, __file__, "--documents", str(args.documents), "--folder", str(folder), "--measure", way],
+            [*command, "--measure", way, "--read-chunk", str(args.read_chunk)],
             check=True,
             capture_output=True,
             text=True,

@@ -161,6 +161,14 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     np.testing.assert_array_equal(reader([packed_hash(some[1])])[0], matrix[1])  # as the slim window holds it
     halves = reader([some[0], some[1]], dtype=np.float16)
     assert halves.dtype == np.float16 and np.array_equal(halves, matrix[:2].astype(np.float16))
+    # Read a few hashes at a time (a large group's are), a hash repeated across parts and one missing
+    # from a later part: the same rows, and the missing one named.
+    in_parts = windows.vector_reader(engine, model, chunk=2)
+    np.testing.assert_array_equal(
+        in_parts([some[0], some[1], some[0], packed_hash(some[1]), some[0]]), matrix[[0, 1, 0, 1, 0]]
+    )
+    with pytest.raises(KeyError, match="0000000000"):
+        in_parts([some[0], some[1], some[1], "0" * 64])
     with pytest.raises(KeyError, match=r"no stored .* vector for 1 texts"):
         reader([some[0], "0" * 64])
 

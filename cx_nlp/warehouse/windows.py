@@ -139,28 +139,36 @@ def no_vectors(documents: Sequence[WindowDocument]) -> set[str | bytes]:
     return set()
 
 
-def vector_reader(engine: Engine, embedding_model: tuple[str, str]) -> VectorReader:
+# Units whose vectors are read in one go: a group's hashes are turned into hex keys and looked up a
+# part at a time, so a large group's units never hold every hex key and row list at once beside the
+# matrix being filled (a million distinct units: 282 MiB more at the read's peak, bench_vector_read.py).
+VECTOR_READ_CHUNK = 65_536
+
+
+def vector_reader(engine: Engine, embedding_model: tuple[str, str], chunk: int = VECTOR_READ_CHUNK) -> VectorReader:
     """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one
     matrix (float32, or the `dtype` asked: each row is converted as it is read), in the order given (a
-    hash given twice fills two rows). Each call reads in a connection of its own; a hash without a
-    stored vector is an error naming it."""
+    hash given twice fills two rows). Each call reads in a connection of its own, `chunk` hashes at a
+    time; a hash without a stored vector is an error naming it."""
 
     def read(hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32) -> np.ndarray:
-        rows: dict[str, list[int]] = {}
-        for row, content_hash in enumerate(hashes):
-            rows.setdefault(hex_hash(content_hash), []).append(row)
         matrix: np.ndarray | None = None
         with engine.connect() as connection:
-            for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
-                values = np.frombuffer(vector, dtype="<f4")
-                if matrix is None:
-                    matrix = np.empty((len(hashes), len(values)), dtype=dtype)
-                matrix[rows.pop(content_hash)] = values
-        if rows:
-            missing = sorted(rows)
-            raise KeyError(
-                f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: {missing[:3]}"
-            )
+            for start in range(0, len(hashes), chunk):
+                rows: dict[str, list[int]] = {}
+                for row, content_hash in enumerate(hashes[start : start + chunk], start):
+                    rows.setdefault(hex_hash(content_hash), []).append(row)
+                for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
+                    values = np.frombuffer(vector, dtype="<f4")
+                    if matrix is None:
+                        matrix = np.empty((len(hashes), len(values)), dtype=dtype)
+                    matrix[rows.pop(content_hash)] = values
+                if rows:
+                    missing = sorted(rows)
+                    raise KeyError(
+                        f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: "
+                        f"{missing[:3]}"
+                    )
         return matrix if matrix is not None else np.empty((0, 0), dtype=dtype)
 
     return read
