@@ -109,6 +109,32 @@ def test_a_fit_of_half_precision_from_units_or_more_finds_the_planted_issues_in_
         assert ours.keywords == theirs.keywords and ours.representatives == theirs.representatives
 
 
+def test_a_next_night_in_half_precision_continues_the_known_issues_as_float32_does():
+    """Known centres, last night's issues and what is new, as the tracker hands them on a night: the
+    same units join, stay and are clustered either way."""
+    texts, embeddings, problems = _planted()
+    cold = _miner(None).fit(texts[:300], embeddings[:300])
+    known = np.array([c.centroid for c in cold.clusters_])
+    previous = np.full(400, -1)
+    for index, cluster in enumerate(cold.clusters_):
+        previous[cluster.members] = index
+    new = np.arange(400) >= 300
+
+    def night(half_precision_from):
+        miner = _miner(half_precision_from, full_residual_limit=10, split_similarity=0.99)
+        return miner.fit(texts, embeddings, known_centroids=known, previous=previous, new=new)
+
+    half, exact = night(400), night(None)
+    assert half.labels_.tolist() == exact.labels_.tolist()
+    assert [(c.known, c.split_from, len(c.members)) for c in half.clusters_] == [
+        (c.known, c.split_from, len(c.members)) for c in exact.clusters_
+    ]
+    assert {c.known for c in half.clusters_} == {*range(len(known)), None}  # each known one, and the new problem
+    assert half.residual_size_ == exact.residual_size_ == 100
+    (arrived,) = [c for c in half.clusters_ if c.known is None]
+    assert set(problems[arrived.members].tolist()) == {3} and len(arrived.members) == 100
+
+
 def test_below_half_precision_from_a_fit_is_float32_as_before():
     texts, embeddings, _ = _planted()
     below = _miner(401).fit(texts, embeddings)
