@@ -93,6 +93,7 @@ def test_metrics_are_complete_and_in_range(subset_metrics, settings_factory):
     settings = settings_factory()
     assert conditions["mining"]["issue_join_similarity"] == settings.issue_join_similarity
     assert conditions["mining"]["issue_merge_similarity"] == settings.issue_merge_similarity
+    assert conditions["mining"]["issue_half_precision_from"] == settings.issue_half_precision_from
 
 
 def test_issues_carry_signal_beyond_chance(subset_metrics):

@@ -129,5 +129,6 @@ def conditions_caption(conditions: dict) -> str:
         f"embedding {model(conditions['embedding'])}; device {conditions['device']}; "
         f"taxonomy {conditions['taxonomy']}; merge bar {mining['issue_merge_similarity']}, "
         f"join bar {mining['issue_join_similarity']}, reducer {mining['issue_reducer']}, "
-        f"grouping {mining['issue_grouping']}, cluster limit {mining['issue_cluster_limit']}"
+        f"grouping {mining['issue_grouping']}, cluster limit {mining['issue_cluster_limit']}, "
+        f"float16 vectors from {mining['issue_half_precision_from']} units"
     )
