@@ -153,7 +153,7 @@ def run_size(
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
     texts = [texts_of[i] for i in window["pick"]]
-    half = options["half_precision_from"] is not None and n >= options["half_precision_from"]
+    half = IssueMiner(half_precision_from=options["half_precision_from"]).half_rows(n)
     if half and options.get("vectors_in_place"):  # held as the tracker reads a group of this size
         window["vectors"] = window["vectors"].astype(np.float16)
 

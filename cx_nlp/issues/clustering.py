@@ -46,7 +46,6 @@ class HalfPrecisionRows:
     """
 
     ndim = 2
-    dtype = np.dtype(np.float32)  # what a read returns
 
     def __init__(self, rows: np.ndarray):
         if rows.dtype != np.float16 or rows.ndim != 2:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cx_nlp.issues.clustering import HalfPrecisionRows
 from cx_nlp.issues.figures import daily_figures, group_by, issue_figures
 from cx_nlp.issues.ids import KnownIssue, match_issue_ids
 from cx_nlp.issues.keywords import stop_words_for
@@ -245,16 +244,14 @@ class IssueTracker:
         return [str(i) for i in ids], all_fresh
 
 
-def _group_vectors(window: IssueWindow, group: list[MiningUnit], half: bool = False) -> np.ndarray | HalfPrecisionRows:
+def _group_vectors(window: IssueWindow, group: list[MiningUnit], half: bool = False) -> np.ndarray:
     """The group's vectors as one matrix, a row per unit: read from `window.vectors` where the window
     carries none itself, else copied out of its units. float32, or with `half` float16 from the start
-    (a large group's float32 matrix is never whole in memory)."""
+    (a large group's float32 matrix is never whole in memory; the miner holds it as it is)."""
     dtype = np.float16 if half else np.float32
     if window.vectors is not None:
-        matrix = window.vectors([u.content_hash for u in group], dtype=dtype)
-    else:
-        matrix = np.array([u.embedding for u in group], dtype=dtype)
-    return HalfPrecisionRows(matrix) if half else matrix
+        return window.vectors([u.content_hash for u in group], dtype=dtype)
+    return np.array([u.embedding for u in group], dtype=dtype)
 
 
 def _place(touchpoint: str, cluster: Cluster, group: list[MiningUnit], candidates: Sequence[KnownIssue]) -> str:
