@@ -11,9 +11,9 @@ until recorded on such a machine):
 
     .venv/bin/python tests/golden.py --record
 
-The scenarios mine at the same-night merge bar and the join bar the copies were recorded at
-(`golden_scenarios.RECORDED_MERGE_SIMILARITY` and `RECORDED_JOIN_SIMILARITY`, not the shipped
-defaults; see that module).
+A recording is made at the shipped mining bars and names them in its bars.json; the scenarios mine
+at the bars of the copy they are compared with (`recorded_bars`), so a family recorded before the
+defaults moved stays comparable until it is recorded again (see golden_scenarios).
 """
 
 from __future__ import annotations
@@ -78,6 +78,17 @@ SHARED_RECORDINGS = {"intel-avx512": "intel-amx"}
 def golden_dir(family: str | None = None) -> Path:
     family = family or cpu_family()
     return GOLDEN_ROOT / SHARED_RECORDINGS.get(family, family)
+
+
+BARS_FILE = "bars.json"
+
+
+def recorded_bars(family: str | None = None) -> dict[str, float]:
+    """The mining bars a family's copy was recorded at (its bars.json; `golden_scenarios.MINING_BARS`)."""
+    path = golden_dir(family) / BARS_FILE
+    if not path.exists():
+        raise NoRecording(f"{path} is missing: the copy does not say which mining bars it was recorded at")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _canonical(value: object) -> object:
@@ -169,6 +180,12 @@ def differences(expected: object, actual: object, path: str = "", found: list[st
     return found
 
 
+def write_bars(bars: dict[str, float]) -> None:
+    folder = golden_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BARS_FILE).write_text(json.dumps(bars, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def write_golden(name: str, dump: dict, report: str) -> None:
     """One table row per line, so that a re-recorded file reviews as a readable diff."""
     folder = golden_dir()
@@ -211,14 +228,17 @@ if __name__ == "__main__":
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from golden_scenarios import SCENARIOS, float32_models
+    from golden_scenarios import SCENARIOS, float32_models, shipped_bars
 
     from cx_nlp.warehouse.db import make_engine
 
     models = float32_models(Path(tempfile.mkdtemp()))
+    bars = shipped_bars()
     for scenario in SCENARIOS:
         folder = Path(tempfile.mkdtemp(prefix=f"cx-golden-{scenario.__name__}-"))
         url = f"sqlite:///{folder / 'warehouse.db'}"
-        report = scenario(url, models, folder)
+        report = scenario(url, models, folder, bars)
         write_golden(scenario.__name__, dump_warehouse(make_engine(url)), normalised_report(report))
         print(f"recorded {scenario.__name__} in {golden_dir()}")
+    write_bars(bars)
+    print(f"at {bars}")

@@ -4,14 +4,11 @@
 Models run in float32 whatever the CPU offers: a bfloat16 machine would otherwise score the
 borderline texts of the sample differently from one without.
 
-The copies were recorded with issues found the same night merging at a centre cosine of 0.75
-(`RECORDED_MERGE_SIMILARITY`), the default before 0.85 (docs/quality.md, "Merge bar"), and with units
-joining an issue from a cosine of 0.5 to its centre (`RECORDED_JOIN_SIMILARITY`), the default before
-0.4 ("Join bar"); the scenarios keep those bars: a recording holds only for the CPU family it was made
-on, and both families' copies must be recorded at a new default together. Recording them again on
-each family with the shipped bars is the step that lets these settings go; until then the scenarios
-check every stage as before at those bars, and the default bars are covered by the miner's and the
-pipeline's own tests.
+Issue mining runs at the bars each family's copy was recorded at (`golden.recorded_bars`: the
+same-night merge bar and the join bar, named in the copy's bars.json). `tests/golden.py --record`
+records at the shipped defaults; a family recorded before the defaults moved (merge 0.75 -> 0.85, join
+0.5 -> 0.4; docs/quality.md, "Merge bar" and "Join bar") keeps the bars of its copy until it is
+recorded again on such a machine: a recording holds only for the CPU family it was made on.
 """
 
 from __future__ import annotations
@@ -26,10 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_START, SAMPLE_END = date(2026, 10, 19), date(2026, 11, 16)
 # Nights mined one by one after a first interval, with an analyst's label and merge in between.
 FIRST_NIGHT = date(2026, 11, 12)
-# The same-night merge bar both CPU families' copies were recorded at (see the module docstring).
-RECORDED_MERGE_SIMILARITY = 0.75
-# The join bar (outliers pulled in, units joining known issues) both copies were recorded at.
-RECORDED_JOIN_SIMILARITY = 0.5
+# The mining settings a copy names in its bars.json: what it was recorded at.
+MINING_BARS = ("issue_merge_similarity", "issue_join_similarity")
+
+
+def shipped_bars() -> dict[str, float]:
+    """The mining bars as shipped (`Settings` defaults): what `tests/golden.py --record` records at."""
+    from cx_nlp.settings import Settings
+
+    return {name: Settings.model_fields[name].default for name in MINING_BARS}
 
 
 def float32_registry(folder: Path) -> Path:
@@ -58,7 +60,7 @@ def _cli(url: str, *args: str) -> str:
     return result.output
 
 
-def _pipeline(url: str, models, folder: Path):
+def _pipeline(url: str, models, folder: Path, bars: dict[str, float]):
     from cx_nlp.pipeline import PipelineContext
     from cx_nlp.settings import Settings
     from cx_nlp.warehouse.db import make_engine
@@ -69,29 +71,29 @@ def _pipeline(url: str, models, folder: Path):
         progress=False,
         report_dir=folder / "reports",
         model_registry=float32_registry(folder),
-        issue_merge_similarity=RECORDED_MERGE_SIMILARITY,
-        issue_join_similarity=RECORDED_JOIN_SIMILARITY,
+        **bars,
     )
     _cli(url, "init-db")
     return PipelineContext.from_settings(settings, models=models), make_engine(url)
 
 
-def sample_run(url: str, models, folder: Path) -> str:
-    """What `make run` does: the whole bundled sample as one data interval."""
+def sample_run(url: str, models, folder: Path, bars: dict[str, float]) -> str:
+    """What `make run` does: the whole bundled sample as one data interval, mining at `bars`."""
     from cx_nlp.pipeline import run_interval
 
-    context, engine = _pipeline(url, models, folder)
+    context, engine = _pipeline(url, models, folder, bars)
     result = run_interval(context, engine, SAMPLE_START, SAMPLE_END)
     engine.dispose()
     return Path(result.report_path).read_text(encoding="utf-8")
 
 
-def sample_nights(url: str, models, folder: Path) -> str:
-    """A first interval, then an analyst names one issue and merges two, then four nights one by one."""
+def sample_nights(url: str, models, folder: Path, bars: dict[str, float]) -> str:
+    """A first interval, then an analyst names one issue and merges two, then four nights one by one,
+    mining at `bars`."""
     from cx_nlp.pipeline import run_interval
     from cx_nlp.warehouse.schema import issue
 
-    context, engine = _pipeline(url, models, folder)
+    context, engine = _pipeline(url, models, folder, bars)
     run_interval(context, engine, SAMPLE_START, FIRST_NIGHT)
     with engine.connect() as connection:
         ranked = (

@@ -18,8 +18,9 @@ from golden import (
     golden_dir,
     normalised_report,
     read_golden,
+    recorded_bars,
 )
-from golden_scenarios import SCENARIOS, float32_models
+from golden_scenarios import MINING_BARS, SCENARIOS, float32_models
 
 from cx_nlp.warehouse.db import make_engine
 
@@ -32,7 +33,7 @@ def float32(tmp_path_factory):
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
 def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, float32, tmp_path):
     expected_dump, expected_report = read_golden(scenario.__name__)
-    report = scenario(warehouse_url, float32, tmp_path)
+    report = scenario(warehouse_url, float32, tmp_path, recorded_bars())
     engine = make_engine(warehouse_url)
     dump = dump_warehouse(engine)
     engine.dispose()
@@ -65,3 +66,12 @@ def test_a_family_that_recorded_another_familys_files_exactly_reads_that_copy():
     # Every shared copy exists, so the family reading it is compared, not told "no recording".
     for family, copy in SHARED_RECORDINGS.items():
         assert (GOLDEN_ROOT / copy / "sample_run.jsonl").exists(), family
+
+
+def test_every_recording_names_the_mining_bars_it_was_made_at():
+    families = sorted(p for p in GOLDEN_ROOT.iterdir() if (p / "sample_run.jsonl").exists())
+    assert families
+    for folder in families:
+        bars = recorded_bars(folder.name)
+        assert sorted(bars) == sorted(MINING_BARS), folder.name
+        assert all(0 < value <= 1 for value in bars.values()), folder.name
