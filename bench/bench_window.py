@@ -14,11 +14,12 @@ columns and sizes the pipeline writes; what it says is not a model's reading. `-
 real texts (a converter's CSV, data/eval/real/) in place of the generated ones, in turn.
 
 The fill is kept in `--folder` and reused by a later run of the same size. Each way of reading runs
-in a fresh process: as the pipeline reads a window (no vectors, long feedback's texts left in the
-warehouse: `as_mined`) and with every text (`every_text`). For each, RSS before and after
+in a fresh process: as the pipeline reads a window (no vectors, no texts: `as_mined`) and with every
+text (`every_text`). For each, RSS before and after
 `window_documents`, after `window_units`, and the peak while reading; as mined, also the units'
 vectors read into one float16 matrix as the tracker reads a large group (`--read-chunk` hashes at a
-time; a chunk larger than the units reads them all at once, as the reader did before). Prints JSON.
+time; a chunk larger than the units reads them all at once, as the reader did before) and every
+unit's text read back 500 at a time, as keywords read an issue's closest members. Prints JSON.
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ def measure(url: str, as_mined: bool, read_chunk: int) -> dict:
             "vectors_read_seconds": round(time.perf_counter() - started, 1),
             "vectors_matrix_mib": round(matrix.nbytes / 2**20, 1),
             "vectors_read_peak_above_start_mib": round(peak_rss_mib() - before_vectors, 1),
+            **_unit_texts_read(engine, units),
         }
     return {
         "documents": count,
@@ -236,6 +238,24 @@ def measure(url: str, as_mined: bool, read_chunk: int) -> dict:
         "window_kib_per_document": round((after_read - before) * 1024 / max(count, 1), 2),
         "units_kib_per_document": round((after_units - after_read) * 1024 / max(count, 1), 2),
         **vectors,
+    }
+
+
+def _unit_texts_read(engine, units) -> dict:
+    """Every unit's text read back as keywords read an issue's (KEYWORD_MEMBERS at a time): what a
+    night that describes every unit's issue reads, at most, from a window that holds no text."""
+    from cx_nlp.issues.keywords import KEYWORD_MEMBERS
+    from cx_nlp.issues.units import UnitTexts
+    from cx_nlp.warehouse import windows
+
+    texts = UnitTexts(units, windows.unit_text_reader(engine))
+    started, characters = time.perf_counter(), 0
+    for start in range(0, len(units), KEYWORD_MEMBERS):
+        characters += sum(map(len, texts.take(range(start, min(start + KEYWORD_MEMBERS, len(units))))))
+    return {
+        "unit_texts_read_seconds": round(time.perf_counter() - started, 1),
+        "unit_texts_read_in": KEYWORD_MEMBERS,
+        "unit_text_characters": characters,
     }
 
 

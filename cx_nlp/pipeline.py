@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import StatementError
 
 from cx_nlp import secrets
@@ -231,33 +231,10 @@ def mine_window(
     A rerun of the latest mined window whose inputs are those its last mining read (same digest:
     `cx_nlp.issues.inputs`) keeps the issues as mined, and says so in its stats (`issues_mined`: false).
     """
-    embedding = context.registry.embedding
     window_start = window_start_of(context.settings, start, end)
     timer = timer or StageTimer(False)
     with engine.connect() as connection:
-        window = IssueWindow(
-            # No vectors in the documents: mining reads its units' vectors group by group, into the
-            # matrix it fits (a window's positive segments are read by none).
-            # Nor the texts of long feedback, which mining reads through their segments.
-            documents=windows.window_documents(
-                connection,
-                window_start,
-                end,
-                (embedding.name, embedding.version),
-                vectors_for=windows.no_vectors,
-                as_mined=True,
-            ),
-            vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
-            texts=windows.text_reader(engine),
-            prior=store.prior_issues(connection, end),
-            start=window_start,
-            end=end,
-            run_id=interval_run_id(start, end),
-            taken_ids=frozenset(store.taken_issue_ids(connection, end)),
-            aliases=issue_merges(connection),
-            memberships=store.prior_memberships(connection),
-            mined_through=store.mined_through(connection, end),
-        )
+        window = _issue_window(context, engine, connection, window_start, start, end)
         earlier = store.mined_window(connection, end)
     with timer.stage("issues", len(window.documents)) as advance:
         digest = window_digest(window, mining_settings(context))
@@ -283,6 +260,38 @@ def mine_window(
     with engine.begin() as connection:
         store.write_issues(connection, write)
     return _by_touchpoint([m.issue for m in mined.issues]), stats | {"issues_mined": True}
+
+
+def _issue_window(
+    context: PipelineContext, engine: Engine, connection: Connection, window_start: date, start: date, end: date
+) -> IssueWindow:
+    """The window as mining reads it from the warehouse: records without vectors or texts, and the
+    readers that bring back what each group and issue needs."""
+    embedding = context.registry.embedding
+    return IssueWindow(
+        # No vectors in the documents: mining reads its units' vectors group by group, into the
+        # matrix it fits (a window's positive segments are read by none).
+        # Nor any text: mining reads those of each issue's closest units when it describes it.
+        documents=windows.window_documents(
+            connection,
+            window_start,
+            end,
+            (embedding.name, embedding.version),
+            vectors_for=windows.no_vectors,
+            as_mined=True,
+        ),
+        vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
+        texts=windows.text_reader(engine),
+        unit_texts=windows.unit_text_reader(engine),
+        prior=store.prior_issues(connection, end),
+        start=window_start,
+        end=end,
+        run_id=interval_run_id(start, end),
+        taken_ids=frozenset(store.taken_issue_ids(connection, end)),
+        aliases=issue_merges(connection),
+        memberships=store.prior_memberships(connection),
+        mined_through=store.mined_through(connection, end),
+    )
 
 
 def _by_touchpoint(issues: Sequence[Issue]) -> list[Issue]:

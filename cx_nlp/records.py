@@ -114,11 +114,11 @@ class TouchpointAssignment:
 # A stored vector that a window read left unread (`cx_nlp.warehouse.windows`): not None, because the
 # text has a vector; empty, because nothing that reads it was meant to.
 NOT_READ = np.zeros(0, dtype=np.float32)
-# A text that a window read left in the warehouse because issue mining never reads it: a long
-# feedback's whole text (its segments carry the same words; read back only for the verbatims shown,
-# `IssueWindow.texts`) and the texts of segments that are never units but lack a vector (those with
-# one are left out of the window altogether). On real complaint narratives, with those segments and
-# hashes as bytes, 5.8 -> 2.9 KiB a document of window (docs/benchmarks.md).
+# A text that a window read left in the warehouse: the pipeline's issue window holds none
+# (`window_documents(as_mined=True)`); mining reads back those of each issue's closest units for its
+# keywords and verbatims (`IssueWindow.unit_texts`, `IssueWindow.texts`). On real complaint narratives,
+# whole texts out and hashes as bytes took the window from 5.8 to 2.9 KiB a document; segment texts out
+# too, see docs/benchmarks.md ("The window read back at a million documents").
 TEXT_NOT_READ = "\x00text not read\x00"
 
 

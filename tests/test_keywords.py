@@ -61,3 +61,54 @@ def test_keywords_rank_by_weight_then_vocabulary_order():
     # "late", "late parcel" and "parcel" weigh the same: the vocabulary's order decides, and the bigram
     # is left out beside its own word.
     assert keywords == [["late", "parcel"], ["refund", "missing"]]
+
+
+def _units_left_in_the_warehouse(texts):
+    """Mining units whose texts the window did not read, and a reader that counts its calls."""
+    from cx_nlp.issues.units import MiningUnit
+    from cx_nlp.records import TEXT_NOT_READ, WindowDocument, WindowSegment
+
+    def document(n):
+        segment = WindowSegment(0, TEXT_NOT_READ, b"h", "negative", -0.8, "delivery", None)
+        return WindowDocument(
+            f"f{n}", TEXT_NOT_READ, b"d", None, None, "review", "negative", -0.8, "delivery", None, segments=(segment,)
+        )
+
+    units = [
+        MiningUnit(d, d.segments[0]) if n % 2 else MiningUnit(d) for n, d in enumerate(map(document, range(len(texts))))
+    ]
+    stored = {u.key: text for u, text in zip(units, texts)}
+    calls = []
+
+    def read(keys):
+        calls.append(list(keys))
+        return [stored[key] for key in keys]
+
+    return units, read, calls
+
+
+def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_class_at_a_time(monkeypatch):
+    """The pipeline's window holds no unit text: keywords read each class's texts in one call as the
+    tokenizer takes it, verbatims a few ranked texts at a time, with the same results as texts held."""
+    import cx_nlp.issues.keywords as keywords
+    from cx_nlp.issues.units import UnitTexts
+
+    texts = ["late parcel again", "parcel never came", "Late parcel again", "refund still missing"]
+    texts += ["refund not paid", "refund not paid!", "fridge door broke", "noise from fridge", "door"]
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1])
+    units, read, calls = _units_left_in_the_warehouse(texts)
+    lazy = UnitTexts(units, read)
+    assert len(lazy) == len(texts) and lazy[3] == texts[3] and lazy[1:3] == texts[1:3]
+    calls.clear()
+    monkeypatch.setattr(keywords, "UNCLUSTERED_PIECE", 2)
+    held, held_words = class_term_counts(texts, labels, [0, 1])
+    counted, counted_words = class_term_counts(lazy, labels, [0, 1])
+    assert counted_words.tolist() == held_words.tolist() and (counted != held).nnz == 0
+    assert [len(c) for c in calls] == [3, 3, 2, 1]  # each class in one read, the unclustered by pieces
+    assert cluster_keywords(lazy, labels, [0, 1], 3) == cluster_keywords(texts, labels, [0, 1], 3)
+    calls.clear()
+    ranked = np.array([0, 2, 1, 5, 4, 3])
+    assert keywords.distinct_texts(ranked, lazy, 2) == keywords.distinct_texts(ranked, texts, 2) == [0, 1]
+    assert [len(c) for c in calls] == [2, 4]  # "Late parcel again" repeats the first: twice as many next
+    with np.testing.assert_raises_regex(ValueError, "unit texts unread"):
+        UnitTexts(units, None).take([1])

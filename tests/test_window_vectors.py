@@ -74,11 +74,12 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         carried = windows.window_documents(connection, START, END, model, vectors_for=unit_hashes)
         bare = windows.window_documents(connection, START, END, model, vectors_for=windows.no_vectors, as_mined=True)
     assert all(d.embedding is None or d.embedding is NOT_READ for d in bare)
-    # Long feedback read through its segments leaves its text in the warehouse, its word count kept.
+    # Every text stays in the warehouse, a feedback's word count kept (it decides how it is mined).
     texts = {d.feedback_id: d.text for d in carried}
-    unread = [d for d in bare if d.text is TEXT_NOT_READ]
-    assert unread and all(d.word_count() == len(texts[d.feedback_id].split()) >= 40 for d in unread)
-    assert all(d.text == texts[d.feedback_id] for d in bare if d.text is not TEXT_NOT_READ)
+    assert all(d.text is TEXT_NOT_READ and d.word_count() == len(texts[d.feedback_id].split()) for d in bare)
+    assert all(s.text is TEXT_NOT_READ for d in bare for s in d.segments)
+    unread = [d for d in bare if d.word_count() >= 40]
+    assert unread and sum(d.word_count() < 40 for d in bare) > 0
     # The segments mining never reads (praise, and neutral parts of positive feedback) are left out,
     # counted, so each feedback still has as many parts.
     full = {d.feedback_id: d for d in carried}
@@ -90,7 +91,6 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         left_out += [(document.label, s.label) for s in every if s.position not in kept]
     assert sum(d.unread_segments for d in bare) == len(left_out) > 0
     assert all(s == "positive" or (s == "neutral" and d == "positive") for d, s in left_out)
-    assert all(s.text is not TEXT_NOT_READ for d in bare for s in d.segments if s.embedding is not None)
     # Content hashes are held as their 32 bytes, and name the same texts.
     hashes = {(d.feedback_id, s.position): s.content_hash for d in carried for s in d.segments}
     hashes |= {(d.feedback_id, None): d.content_hash for d in carried}
@@ -111,12 +111,29 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         read_calls.append((len(hashes), np.dtype(dtype)))
         return reader(hashes, dtype=dtype)
 
-    def window(documents, vectors=None, texts=None):
+    unit_texts = windows.unit_text_reader(engine)
+    texts_read = []
+
+    def counted_texts(keys):
+        texts_read.append(len(keys))
+        return unit_texts(keys)
+
+    def window(documents, vectors=None, texts=None, unit_texts=None):
         return IssueWindow(
-            documents=documents, prior=[], start=START, end=END, run_id="r", vectors=vectors, texts=texts
+            documents=documents,
+            prior=[],
+            start=START,
+            end=END,
+            run_id="r",
+            vectors=vectors,
+            texts=texts,
+            unit_texts=unit_texts,
         )
 
-    mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted, windows.text_reader(engine)))]
+    mined = [
+        _tracker(context).track(w)
+        for w in (window(carried), window(bare, counted, windows.text_reader(engine), counted_texts))
+    ]
     units = len(window_units(carried))
     assert read_calls and sum(n for n, _ in read_calls) == units
     assert {dtype for _, dtype in read_calls} == {np.dtype(np.float32)}  # groups below half_precision_from
@@ -133,13 +150,15 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         for night in mined
     ]
     assert len(issues[0]) > 3 and issues[1] == issues[0]
+    # Keywords and verbatims read the units' texts back a batch at a time, never one call per unit.
+    assert texts_read and len(texts_read) < sum(texts_read) and max(texts_read) <= units
     # A group of `half_precision_from` units or more is read straight into float16, and each member's
     # similarity is still its float32 vector's cosine with its issue's centre, to float16's precision.
     # (Which issues UMAP and HDBSCAN draw may move: they amplify differences of 1e-7, docs/quality.md.)
     read_calls.clear()
     half = _tracker(context)
     half.miner_factory = partial(half.miner_factory, half_precision_from=1)
-    halved = half.track(window(bare, counted, windows.text_reader(engine)))
+    halved = half.track(window(bare, counted, windows.text_reader(engine), unit_texts))
     assert {dtype for _, dtype in read_calls} == {np.dtype(np.float16)}
     vectors = {(u.document.feedback_id, u.position): u.embedding for u in window_units(carried)}
     gaps = [
@@ -150,8 +169,16 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     assert len(halved.issues) > 3 and len(gaps) > 50 and max(gaps) < 2e-3
     shown = {v.feedback_id for night in mined for m in night.issues for v in m.issue.representatives}
     assert shown & {d.feedback_id for d in unread}  # some verbatims were read back
-    with pytest.raises(ValueError, match="texts unread"):
-        _tracker(context).track(window(bare, reader))
+    with pytest.raises(ValueError, match="unit texts unread"):
+        _tracker(context).track(window(bare, reader, windows.text_reader(engine)))
+    with pytest.raises(ValueError, match=r"left \d+ texts unread"):
+        _tracker(context).track(window(bare, reader, None, unit_texts))
+    # Unit texts come back in the order asked, segments and whole feedback alike; a missing one is named.
+    keys = [u.key for u in window_units(carried)][:40]
+    keys += [(d.feedback_id, None) for d in carried[:3]]
+    assert unit_texts(keys[::-1]) == [_text_of(carried, key) for key in keys[::-1]]
+    with pytest.raises(KeyError, match="nobody"):
+        unit_texts([keys[0], ("nobody", 0)])
 
     # A hash given twice fills two rows; one the cache lacks is named.
     some = sorted(unit_hashes(carried))[:2]
@@ -185,3 +212,9 @@ def test_content_hashes_are_packed_only_where_they_are_sha256_hex():
     assert packed_hash(digest) == bytes.fromhex(digest) and hex_hash(packed_hash(digest)) == digest
     for other in ("s-a segment", "x" * 64, "0123"):
         assert packed_hash(other) == other and hex_hash(other) == other
+
+
+def _text_of(documents, key):
+    feedback_id, position = key
+    document = next(d for d in documents if d.feedback_id == feedback_id)
+    return document.text if position is None else next(s.text for s in document.segments if s.position == position)

@@ -3,7 +3,9 @@ what the first run found instead of mining it again.
 
 Mining is deterministic given its inputs: the window's feedback (text, day, scores, touchpoints,
 segments and every vector it reads: a vector the window left unread is not an input), the issues the nights before left, the ids other windows own, the analysts'
-merges, where the last mined window ended, the mining settings and the mining code itself. Where the
+merges, where the last mined window ended, the mining settings and the mining code itself. A text the
+window left in the warehouse counts through its content hash (`normalise.content_hash`: equal for
+texts that differ only in case, spacing or end punctuation, which keywords read alike). Where the
 latest earlier window put each unit (`IssueWindow.memberships`) is left out on purpose: on a rerun it is
 the first run's own output, and the first run read the night before's, which the rerun stands for.
 """

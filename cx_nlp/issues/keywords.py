@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy import sparse
@@ -28,6 +29,20 @@ KEYWORD_MEMBERS = 500
 # hundreds of thousands joined into one string made the tokenizer hold every word of them at once
 # (+2.7 GB in one mining fit over 1,000,000 units). Below it, one piece, as before.
 UNCLUSTERED_PIECE = 5_000
+
+
+@runtime_checkable
+class TextsInBatches(Protocol):
+    """Texts by index that are read a batch at a time (`cx_nlp.issues.units.UnitTexts`)."""
+
+    def take(self, indices: Iterable[int]) -> list[str]: ...
+
+
+def texts_at(texts: Sequence[str], indices: Iterable[int]) -> list[str]:
+    """The texts at `indices`, in that order: in one batch where `texts` reads them so."""
+    if isinstance(texts, TextsInBatches):
+        return texts.take(indices)
+    return [texts[i] for i in indices]
 
 
 def stop_words_for(languages: Iterable[str]) -> frozenset[str]:
@@ -62,10 +77,17 @@ def class_term_counts(
 
     members = members_by_label(labels)
     empty = np.array([], dtype=int)
-    documents = [" ".join(_words(texts[i]) for i in members.get(c, empty)) for c in cluster_ids]
     unclustered = members.get(-1, empty)
     pieces = range(0, max(len(unclustered), 1), UNCLUSTERED_PIECE)
-    documents += [" ".join(_words(texts[i]) for i in unclustered[s : s + UNCLUSTERED_PIECE]) for s in pieces]
+
+    def documents() -> Iterator[str]:
+        # One class's words at a time: the tokenizer takes them as they come, so neither the classes'
+        # texts nor their joined words are ever all in memory (texts read back a class at a time).
+        for c in cluster_ids:
+            yield " ".join(_words(t) for t in texts_at(texts, members.get(c, empty)))
+        for s in pieces:
+            yield " ".join(_words(t) for t in texts_at(texts, unclustered[s : s + UNCLUSTERED_PIECE]))
+
     vectorizer = CountVectorizer(
         ngram_range=ngrams,
         stop_words=sorted(ENGLISH_STOP_WORDS | FEEDBACK_STOP_WORDS | frozenset(stop_words)),
@@ -73,7 +95,7 @@ def class_term_counts(
         token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
     )
     try:
-        counts = vectorizer.fit_transform(documents).astype(float)
+        counts = vectorizer.fit_transform(documents()).astype(float)
     except ValueError:  # every word was a stop word
         return None, np.array([])
     if len(pieces) > 1:
@@ -153,16 +175,21 @@ def _row_terms(weights: sparse.csr_matrix, row: int) -> tuple[np.ndarray, np.nda
 
 
 def distinct_texts(ranked: np.ndarray, texts: Sequence[str], limit: int) -> list[int]:
-    """The first `limit` of `ranked` (indices into `texts`) whose texts differ, ignoring case."""
+    """The first `limit` of `ranked` (indices into `texts`) whose texts differ, ignoring case. Texts are
+    read `limit` at a time, then twice as many as before, until enough differ."""
     chosen, seen = [], set()
-    for index in ranked:
-        key = texts[index].strip().lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(int(index))
-        if len(chosen) == limit:
-            break
+    start, step = 0, max(limit, 1)
+    while start < len(ranked) and len(chosen) < limit:
+        part = ranked[start : start + step]
+        for index, text in zip(part, texts_at(texts, part)):
+            key = text.strip().lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(int(index))
+            if len(chosen) == limit:
+                break
+        start, step = start + len(part), step * 2
     return chosen
 
 

@@ -27,7 +27,7 @@ from cx_nlp.issues.records import (
     PriorIssue,
     Verbatim,
 )
-from cx_nlp.issues.units import MiningUnit, might_be_a_problem, window_units
+from cx_nlp.issues.units import MiningUnit, UnitTexts, might_be_a_problem, window_units
 from cx_nlp.records import TEXT_NOT_READ, WindowDocument
 
 __all__ = ["IssueTracker", "fold_aliases", "language_group", "might_be_a_problem"]
@@ -181,8 +181,9 @@ class IssueTracker:
             copy_embeddings=False,
             **options,
         )
+        texts = UnitTexts(group, window.unit_texts)
         miner.fit(
-            [u.text for u in group],
+            texts,
             _group_vectors(window, group, half=miner.half_rows(len(group))),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
@@ -212,7 +213,7 @@ class IssueTracker:
             # A cluster that continues a known issue keeps that issue's touchpoint.
             place = known_place.get(issue_id, place)
             mined = _mined_issue(
-                issue_id, place, language, cluster, group, everything_by_touchpoint.get(place, []), window
+                issue_id, place, language, cluster, texts, everything_by_touchpoint.get(place, []), window
             )
             first = min([mined.issue.first_seen, first_seen.get(issue_id, mined.issue.first_seen), *inherited])
             night.mined.append(replace(mined, issue=replace(mined.issue, first_seen=first)))
@@ -270,12 +271,13 @@ def _mined_issue(
     touchpoint: str,
     language: str,
     cluster: Cluster,
-    group: list[MiningUnit],
+    texts: UnitTexts,
     touchpoint_documents: list[WindowDocument],
     window: IssueWindow,
 ) -> MinedIssue:
-    """A cluster of units as an issue over distinct feedback: each feedback counted once, through its
-    segment closest to the issue's centre."""
+    """A cluster of the units of `texts` as an issue over distinct feedback: each feedback counted once,
+    through its segment closest to the issue's centre."""
+    group = texts.units
     closest = _closest_per_feedback(
         [(group[i], float(s), method) for i, s, method in zip(cluster.members, cluster.similarities, cluster.methods)],
         feedback_id=lambda item: item[0].document.feedback_id,
@@ -290,7 +292,7 @@ def _mined_issue(
         language=language,
         label=cluster.label,
         keywords=cluster.keywords,
-        representatives=_verbatims(group, cluster.representatives, window.texts),
+        representatives=_verbatims(texts, cluster.representatives, window.texts),
         centroid=cluster.centroid,
         figures=issue_figures(documents, list(around.values()), window.end, window.days),
         first_seen=min(d.created_day for d in documents),
@@ -316,22 +318,26 @@ def _mined_issue(
 
 
 def _verbatims(
-    group: list[MiningUnit], representatives: Sequence[int], texts: Callable[[Sequence[str]], Mapping[str, str]] | None
+    texts: UnitTexts, representatives: Sequence[int], documents: Callable[[Sequence[str]], Mapping[str, str]] | None
 ) -> list[Verbatim]:
     """The representative segments, one per feedback, each with its whole feedback where it is longer
-    (read through `texts` where the window left it unread)."""
-    first: dict[str, MiningUnit] = {}  # per feedback, its first representative segment
+    (read through `documents` where the window left it unread)."""
+    first: dict[str, int] = {}  # per feedback, its first representative segment
     for index in representatives:
-        first.setdefault(group[index].document.feedback_id, group[index])
-    units = list(first.values())
-    unread = [u.document.feedback_id for u in units if u.document.text is TEXT_NOT_READ]
-    if unread and texts is None:
+        first.setdefault(texts.units[index].document.feedback_id, index)
+    units = [texts.units[index] for index in first.values()]
+    said = texts.take(first.values())
+    unread = [u.document.feedback_id for u in units if u.segment is not None and u.document.text is TEXT_NOT_READ]
+    if unread and documents is None:
         raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")
-    read = texts(unread) if unread else {}
+    read = documents(unread) if unread else {}
     verbatims = []
-    for unit in units:
-        whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
-        verbatims.append(Verbatim(unit.document.feedback_id, unit.text, whole if unit.text != whole else None))
+    for unit, text in zip(units, said):
+        if unit.segment is None:  # the unit is the whole feedback
+            whole = text
+        else:
+            whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
+        verbatims.append(Verbatim(unit.document.feedback_id, text, whole if text != whole else None))
     return verbatims
 
 

@@ -8,12 +8,12 @@ feeds that problem's issue. Issue figures count the feedback once (`MiningUnit.a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cx_nlp.records import UNSCORED, WindowDocument, WindowSegment
+from cx_nlp.records import TEXT_NOT_READ, UNSCORED, WindowDocument, WindowSegment
 
 # Feedback of fewer words than this is mined whole unless it is positive overall (see problem_units).
 SEGMENTED_FROM_WORDS = 40
@@ -55,7 +55,13 @@ class MiningUnit:
 
     @property
     def text(self) -> str:
+        """As the window holds it: TEXT_NOT_READ where it left the text in the warehouse (`UnitTexts`)."""
         return self._read.text
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        """Where its text is stored: the feedback and the segment's position (None: the whole feedback)."""
+        return self.document.feedback_id, self.position
 
     @property
     def embedding(self) -> np.ndarray | None:
@@ -81,17 +87,6 @@ class MiningUnit:
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""
         return replace(self.document, label=self.label, score=self.score)
-
-
-def reads_only_segments(words: int, segments: Sequence[WindowSegment], unread_segments: int = 0) -> bool:
-    """Whether mining reads a feedback of `words` words only through its `segments`, never its whole
-    text as a unit (`problem_units`): a long one whose every segment has a vector (the
-    `unread_segments` left out of `segments` have)."""
-    return (
-        bool(segments or unread_segments)
-        and words >= SEGMENTED_FROM_WORDS
-        and all(s.embedding is not None for s in segments)
-    )
 
 
 def never_mined(document_label: str | None, segment_label: str) -> bool:
@@ -138,3 +133,41 @@ def unit_hashes(documents: Iterable[WindowDocument]) -> set[str | bytes]:
     """The content hashes of every text that may be a mining unit (neutral segments included): the
     vectors issue mining reads. Decided without the vectors themselves, only whether each is stored."""
     return {unit.content_hash for document in documents for unit in problem_units(document)}
+
+
+# Unit keys (`MiningUnit.key`) -> their stored texts, in that order.
+UnitTextReader = Callable[[Sequence[tuple[str, int | None]]], list[str]]
+
+
+class UnitTexts(Sequence[str]):
+    """The texts of a group's units by index, as mining reads them: each a unit's text where the window
+    holds it, else read back through `read` a batch at a time (`take`). A window read as mined holds no
+    unit text: keywords and verbatims read those of each issue's closest members when they describe it,
+    so the window never holds the texts of millions of units at once."""
+
+    def __init__(self, units: Sequence[MiningUnit], read: UnitTextReader | None):
+        self.units = units
+        self.read = read
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return self.take(range(len(self.units))[index])
+        return self.take([index])[0]
+
+    def take(self, indices: Iterable[int]) -> list[str]:
+        """The texts at `indices`, in that order, the unread ones in one call of `read`."""
+        indices = [int(i) for i in indices]
+        texts = [self.units[i].text for i in indices]
+        unread = [position for position, text in enumerate(texts) if text is TEXT_NOT_READ]
+        if unread:
+            keys = [self.units[indices[p]].key for p in unread]
+            if self.read is None:
+                raise ValueError(
+                    f"the window left {len(keys)} unit texts unread and gives no way to read them: {keys[:3]}"
+                )
+            for position, text in zip(unread, self.read(keys), strict=True):
+                texts[position] = text
+        return texts

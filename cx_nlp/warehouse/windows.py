@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, and_, null, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import VectorReader
-from cx_nlp.issues.units import never_mined, reads_only_segments
+from cx_nlp.issues.units import UnitTextReader, never_mined
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment, hex_hash, packed_hash
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.statements import chunks
@@ -52,9 +52,9 @@ def window_documents(
 
     Without `vectors_for` every stored vector is read; with it, only those of the content hashes it
     returns (an identical text's vector is read once and shared). A text without a stored vector has
-    `embedding` None either way. `as_mined` reads only what issue mining reads: a feedback it reads
-    through its segments keeps its text in the warehouse (TEXT_NOT_READ, its word count kept;
-    `text_reader` reads it back), each segment it never reads is left out, counted
+    `embedding` None either way. `as_mined` reads only what issue mining holds: every text stays in
+    the warehouse (TEXT_NOT_READ; a feedback's word count is kept; `unit_text_reader` and `text_reader`
+    read back what keywords and verbatims need), each segment mining never reads is left out, counted
     (`window_segments`), and content hashes are kept as their bytes (`packed_hash`). Labels,
     touchpoints, kinds, languages, days and ratings: one object per value."""
     lazy = vectors_for is not None
@@ -98,11 +98,9 @@ def window_documents(
 def _document(
     row, segments: tuple[WindowSegment, ...], unread_segments: int, lazy: bool, as_mined: bool, shared: _SharedValues
 ):
-    words = len(row.text.split()) if as_mined else None
-    keep_text = not as_mined or not reads_only_segments(words, segments, unread_segments)
     return WindowDocument(
         feedback_id=row.feedback_id,
-        text=row.text if keep_text else TEXT_NOT_READ,
+        text=TEXT_NOT_READ if as_mined else row.text,
         content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
         created_day=shared(row.created_day),
         rating=shared(row.rating),
@@ -114,7 +112,7 @@ def _document(
         score_type=shared((row.metadata or {}).get("score_type")),
         language=shared(row.language),
         segments=segments,
-        words=None if keep_text else words,
+        words=len(row.text.split()) if as_mined else None,
         unread_segments=unread_segments,
     )
 
@@ -130,6 +128,30 @@ def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
                 query = select(t.feedback.c.feedback_id, t.feedback.c.text).where(t.feedback.c.feedback_id.in_(part))
                 found.update((row.feedback_id, row.text) for row in connection.execute(query))
         return found
+
+    return read
+
+
+def unit_text_reader(engine: Engine) -> UnitTextReader:
+    """Unit keys, (feedback id, segment position or None for the whole feedback) -> their stored texts
+    in that order (what a window read `as_mined` left in the warehouse), read in a connection of its
+    own, a part of the feedback at a time. A key with no stored text is an error naming it."""
+    whole_texts = text_reader(engine)
+
+    def read(keys: Sequence[tuple[str, int | None]]) -> list[str]:
+        found: dict[tuple[str, int | None], str] = {}
+        wanted = sorted({feedback_id for feedback_id, position in keys if position is not None})
+        seg = t.feedback_segment
+        with engine.connect() as connection:
+            for part in chunks(wanted):
+                query = select(seg.c.feedback_id, seg.c.position, seg.c.text).where(seg.c.feedback_id.in_(part))
+                found.update(((row.feedback_id, row.position), row.text) for row in connection.execute(query))
+        whole = whole_texts([feedback_id for feedback_id, position in keys if position is None])
+        found.update(((feedback_id, None), text) for feedback_id, text in whole.items())
+        missing = [key for key in keys if key not in found]
+        if missing:
+            raise KeyError(f"no stored text for {len(missing)} units (feedback id, segment position): {missing[:3]}")
+        return [found[key] for key in keys]
 
     return read
 
@@ -186,14 +208,15 @@ def window_segments(
     """The segments of the window's feedback with their tone, touchpoint and embedding, in order, and
     how many were left unread (`lazy`: a stored vector as NOT_READ; `shared`: where repeated labels are
     kept once). Read `as_mined`, a segment mining never reads (praise in scored feedback) is left out
-    and counted where it has a vector, and kept with its text as TEXT_NOT_READ where it has none (then
-    the feedback is mined whole, and a missing vector is what says so)."""
+    and counted where it has a vector, and kept where it has none (then the feedback is mined whole,
+    and a missing vector is what says so); every text read `as_mined` is TEXT_NOT_READ
+    (`unit_text_reader` reads it back)."""
     shared = shared or _SharedValues()
     f, seg, e, s = t.feedback, t.feedback_segment, t.embedding, t.feedback_sentiment
     query = select(
         seg.c.feedback_id,
         seg.c.position,
-        seg.c.text,
+        (null() if as_mined else seg.c.text).label("text"),
         seg.c.content_hash,
         seg.c.label,
         seg.c.score,
@@ -219,7 +242,7 @@ def window_segments(
         parts.append(
             WindowSegment(
                 position=row.position,
-                text=TEXT_NOT_READ if unmined else row.text,
+                text=TEXT_NOT_READ if as_mined else row.text,
                 content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
                 label=shared(row.label),
                 score=row.score,
