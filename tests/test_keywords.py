@@ -87,9 +87,10 @@ def _units_left_in_the_warehouse(texts):
     return units, read, calls
 
 
-def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_class_at_a_time(monkeypatch):
-    """The pipeline's window holds no unit text: keywords read each class's texts in one call as the
-    tokenizer takes it, verbatims a few ranked texts at a time, with the same results as texts held."""
+def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_few_classes_at_a_time(monkeypatch):
+    """The pipeline's window holds no unit text: keywords read the classes' texts a few classes at a time
+    and the tokenizer takes them class by class, verbatims a few ranked texts at a time, with the same
+    results as texts held."""
     import cx_nlp.issues.keywords as keywords
     from cx_nlp.issues.units import UnitTexts
 
@@ -99,12 +100,15 @@ def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_class_at_a_ti
     units, read, calls = _units_left_in_the_warehouse(texts)
     lazy = UnitTexts(units, read)
     assert len(lazy) == len(texts) and lazy[3] == texts[3] and lazy[1:3] == texts[1:3]
-    calls.clear()
     monkeypatch.setattr(keywords, "UNCLUSTERED_PIECE", 2)
     held, held_words = class_term_counts(texts, labels, [0, 1])
-    counted, counted_words = class_term_counts(lazy, labels, [0, 1])
-    assert counted_words.tolist() == held_words.tolist() and (counted != held).nnz == 0
-    assert [len(c) for c in calls] == [3, 3, 2, 1]  # each class in one read, the unclustered by pieces
+    for classes_read, reads in ((keywords.CLASS_TEXTS_READ, [6, 2, 1]), (4, [3, 3, 2, 1])):
+        calls.clear()
+        monkeypatch.setattr(keywords, "CLASS_TEXTS_READ", classes_read)
+        counted, counted_words = class_term_counts(lazy, labels, [0, 1])
+        assert counted_words.tolist() == held_words.tolist() and (counted != held).nnz == 0
+        # Classes read together up to CLASS_TEXTS_READ members, the unclustered by pieces.
+        assert [len(c) for c in calls] == reads
     assert cluster_keywords(lazy, labels, [0, 1], 3) == cluster_keywords(texts, labels, [0, 1], 3)
     calls.clear()
     ranked = np.array([0, 2, 1, 5, 4, 3])

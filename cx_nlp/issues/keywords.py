@@ -29,6 +29,9 @@ KEYWORD_MEMBERS = 500
 # hundreds of thousands joined into one string made the tokenizer hold every word of them at once
 # (+2.7 GB in one mining fit over 1,000,000 units). Below it, one piece, as before.
 UNCLUSTERED_PIECE = 5_000
+# Texts read back in one call for the classes' words (`TextsInBatches`): classes are read together up to
+# this many members, so a window of many small issues costs a few reads, not one per issue.
+CLASS_TEXTS_READ = 5_000
 
 
 @runtime_checkable
@@ -82,9 +85,11 @@ def class_term_counts(
 
     def documents() -> Iterator[str]:
         # One class's words at a time: the tokenizer takes them as they come, so neither the classes'
-        # texts nor their joined words are ever all in memory (texts read back a class at a time).
-        for c in cluster_ids:
-            yield " ".join(_words(t) for t in texts_at(texts, members.get(c, empty)))
+        # texts nor their joined words are ever all in memory (texts read back a few classes at a time).
+        for batch in _batches([members.get(c, empty) for c in cluster_ids], CLASS_TEXTS_READ):
+            read = iter(texts_at(texts, np.concatenate(batch)))
+            for indices in batch:
+                yield " ".join(_words(next(read)) for _ in range(len(indices)))
         for s in pieces:
             yield " ".join(_words(t) for t in texts_at(texts, unclustered[s : s + UNCLUSTERED_PIECE]))
 
@@ -101,6 +106,20 @@ def class_term_counts(
     if len(pieces) > 1:
         counts = sparse.vstack([counts[: len(cluster_ids)], sparse.csr_matrix(counts[len(cluster_ids) :].sum(0))])
     return counts.tocsr(), vectorizer.get_feature_names_out()
+
+
+def _batches(groups: Sequence[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
+    """`groups` in order, gathered into runs of about `size` members (a larger group is a run alone)."""
+    run: list[np.ndarray] = []
+    held = 0
+    for group in groups:
+        if run and held + len(group) > size:
+            yield run
+            run, held = [], 0
+        run.append(group)
+        held += len(group)
+    if run:
+        yield run
 
 
 def term_weights(counts, idf: np.ndarray | None = None) -> sparse.csr_matrix:

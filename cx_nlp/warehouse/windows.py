@@ -134,20 +134,21 @@ def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
 
 def unit_text_reader(engine: Engine) -> UnitTextReader:
     """Unit keys, (feedback id, segment position or None for the whole feedback) -> their stored texts
-    in that order (what a window read `as_mined` left in the warehouse), read in a connection of its
-    own, a part of the feedback at a time. A key with no stored text is an error naming it."""
-    whole_texts = text_reader(engine)
+    in that order (what a window read `as_mined` left in the warehouse), read in one connection of its
+    own per call, a part of the feedback at a time. A key with no stored text is an error naming it."""
+    f, seg = t.feedback, t.feedback_segment
 
     def read(keys: Sequence[tuple[str, int | None]]) -> list[str]:
         found: dict[tuple[str, int | None], str] = {}
-        wanted = sorted({feedback_id for feedback_id, position in keys if position is not None})
-        seg = t.feedback_segment
+        of_segments = sorted({feedback_id for feedback_id, position in keys if position is not None})
+        of_whole = sorted({feedback_id for feedback_id, position in keys if position is None})
         with engine.connect() as connection:
-            for part in chunks(wanted):
+            for part in chunks(of_segments):
                 query = select(seg.c.feedback_id, seg.c.position, seg.c.text).where(seg.c.feedback_id.in_(part))
                 found.update(((row.feedback_id, row.position), row.text) for row in connection.execute(query))
-        whole = whole_texts([feedback_id for feedback_id, position in keys if position is None])
-        found.update(((feedback_id, None), text) for feedback_id, text in whole.items())
+            for part in chunks(of_whole):
+                query = select(f.c.feedback_id, f.c.text).where(f.c.feedback_id.in_(part))
+                found.update(((row.feedback_id, None), row.text) for row in connection.execute(query))
         missing = [key for key in keys if key not in found]
         if missing:
             raise KeyError(f"no stored text for {len(missing)} units (feedback id, segment position): {missing[:3]}")
