@@ -66,28 +66,33 @@ def fill(url: str, units: int, batch: int = 20_000) -> None:
             connection.execute(insert(t.embedding), rows)
 
 
-def measure(url: str, units: int, chunk: int) -> dict:
-    """In this (fresh) process: every unit's vector read into one float16 matrix."""
+def read_as_float16(reader, hashes) -> dict:
+    """`hashes` read by a `windows.vector_reader` into one float16 matrix, as the tracker reads a group
+    of 50,000 units or more: seconds, the matrix's size and the peak RSS above the start."""
     import gc
 
     import numpy as np
 
-    from cx_nlp.records import packed_hash
-    from cx_nlp.warehouse import db, windows
-
-    hashes = [packed_hash(text_hash(number)) for number in range(units)]
-    reader = windows.vector_reader(db.make_engine(url), MODEL, chunk=chunk)
     gc.collect()
     before = rss_mib()
     reset_peak_rss()
     started = time.perf_counter()
     matrix = reader(hashes, dtype=np.float16)
     return {
-        "read_chunk": chunk,
         "seconds": round(time.perf_counter() - started, 1),
         "matrix_mib": round(matrix.nbytes / 2**20, 1),
         "peak_above_start_mib": round(peak_rss_mib() - before, 1),
     }
+
+
+def measure(url: str, units: int, chunk: int) -> dict:
+    """In this (fresh) process: every unit's vector read into one float16 matrix."""
+    from cx_nlp.records import packed_hash
+    from cx_nlp.warehouse import db, windows
+
+    hashes = [packed_hash(text_hash(number)) for number in range(units)]
+    reader = windows.vector_reader(db.make_engine(url), MODEL, chunk=chunk)
+    return {"read_chunk": chunk, **read_as_float16(reader, hashes)}
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
 from bench_pipeline import _machine
+from bench_vector_read import read_as_float16
 from memory_peaks import peak_rss_mib, reset_peak_rss, rss_mib
 
 from cx_nlp.warehouse.windows import VECTOR_READ_CHUNK
@@ -187,8 +188,6 @@ def measure(url: str, as_mined: bool, read_chunk: int) -> dict:
     matrix), `read_chunk` hashes at a time."""
     import gc
 
-    import numpy as np
-
     from cx_nlp.issues.units import window_units
     from cx_nlp.warehouse import db, windows
 
@@ -213,17 +212,12 @@ def measure(url: str, as_mined: bool, read_chunk: int) -> dict:
     vectors = {}
     if as_mined:
         reader = windows.vector_reader(engine, MODEL, chunk=read_chunk)
-        hashes = [unit.content_hash for unit in units]
-        gc.collect()
-        before_vectors = rss_mib()
-        reset_peak_rss()
-        started = time.perf_counter()
-        matrix = reader(hashes, dtype=np.float16)
+        read = read_as_float16(reader, [unit.content_hash for unit in units])
         vectors = {
             "vector_read_chunk": read_chunk,
-            "vectors_read_seconds": round(time.perf_counter() - started, 1),
-            "vectors_matrix_mib": round(matrix.nbytes / 2**20, 1),
-            "vectors_read_peak_above_start_mib": round(peak_rss_mib() - before_vectors, 1),
+            "vectors_read_seconds": read["seconds"],
+            "vectors_matrix_mib": read["matrix_mib"],
+            "vectors_read_peak_above_start_mib": read["peak_above_start_mib"],
             **_unit_texts_read(engine, units),
         }
     return {

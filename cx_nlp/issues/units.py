@@ -116,11 +116,13 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     if document.label == UNSCORED:
         kept = list(segments) if might_be_a_problem(document) else []
     else:
+        # What the window leaves out (`never_mined`) is never kept here: the one rule decides both.
         kept = [
             s
             for s in segments
-            if s.label == "negative"
-            or (s.label == "neutral" and (neutral_segments or count == 1) and document.label != "positive")
+            if s.label in ("negative", "neutral")
+            and not never_mined(document.label, s.label)
+            and (s.label == "negative" or neutral_segments or count == 1)
         ]
     return [MiningUnit(document, s) for s in kept]
 
