@@ -111,8 +111,12 @@ def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_few_classes_a
         assert [len(c) for c in calls] == reads
     assert cluster_keywords(lazy, labels, [0, 1], 3) == cluster_keywords(texts, labels, [0, 1], 3)
     calls.clear()
-    ranked = np.array([0, 2, 1, 5, 4, 3])
-    assert keywords.distinct_texts(ranked, lazy, 2) == keywords.distinct_texts(ranked, texts, 2) == [0, 1]
-    assert [len(c) for c in calls] == [2, 4]  # "Late parcel again" repeats the first: twice as many next
+    rankings = [np.array([0, 2, 1, 5, 4, 3]), np.array([3, 4]), np.array([2, 0, 7]), np.array([], dtype=int)]
+    chosen = keywords.distinct_texts(rankings, lazy, 2)
+    assert chosen == keywords.distinct_texts(rankings, texts, 2) == [[0, 1], [3, 4], [2, 7], []]
+    # Every ranking's first two in one read; then up to four more of those whose first two were one
+    # text told twice ("late parcel again", "Late parcel again").
+    assert [len(c) for c in calls] == [6, 5]
+    assert keywords.distinct_texts(rankings, texts, 9) == [[0, 1, 5, 4, 3], [3, 4], [2, 7], []]
     with np.testing.assert_raises_regex(ValueError, "unit texts unread"):
         UnitTexts(units, None).take([1])

@@ -193,22 +193,29 @@ def _row_terms(weights: sparse.csr_matrix, row: int) -> tuple[np.ndarray, np.nda
     return terms[positive], values[positive]
 
 
-def distinct_texts(ranked: np.ndarray, texts: Sequence[str], limit: int) -> list[int]:
-    """The first `limit` of `ranked` (indices into `texts`) whose texts differ, ignoring case. Texts are
-    read `limit` at a time, then twice as many as before, until enough differ."""
-    chosen, seen = [], set()
-    start, step = 0, max(limit, 1)
-    while start < len(ranked) and len(chosen) < limit:
-        part = ranked[start : start + step]
-        for index, text in zip(part, texts_at(texts, part)):
-            key = text.strip().lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            chosen.append(int(index))
-            if len(chosen) == limit:
-                break
-        start, step = start + len(part), step * 2
+def distinct_texts(rankings: Sequence[np.ndarray], texts: Sequence[str], limit: int) -> list[list[int]]:
+    """For each ranking (indices into `texts`, best first), its first `limit` indices whose texts differ,
+    ignoring case. The texts of every ranking are read in one batch: `limit` of each, then twice as
+    many of those that still need more, until each has enough or runs out."""
+    chosen: list[list[int]] = [[] for _ in rankings]
+    seen: list[set[str]] = [set() for _ in rankings]
+    read_to = [0] * len(rankings)
+    step = max(limit, 1)
+    pending = [i for i, ranked in enumerate(rankings) if len(ranked)]
+    while pending:
+        parts = [rankings[i][read_to[i] : read_to[i] + step] for i in pending]
+        read = iter(texts_at(texts, np.concatenate(parts)))
+        still = []
+        for i, part in zip(pending, parts):
+            for index in part:
+                key = next(read).strip().lower()
+                if len(chosen[i]) < limit and key not in seen[i]:
+                    seen[i].add(key)
+                    chosen[i].append(int(index))
+            read_to[i] += len(part)
+            if len(chosen[i]) < limit and read_to[i] < len(rankings[i]):
+                still.append(i)
+        pending, step = still, step * 2
     return chosen
 
 

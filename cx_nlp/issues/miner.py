@@ -467,21 +467,22 @@ class IssueMiner:
         centroids = [centre(embeddings[by_label[g]]) for g in group_ids]
         read = keyword_labels(embeddings, labels, by_label, group_ids, centroids)
         keywords = cluster_keywords(texts, read, group_ids, self.n_keywords, self.stop_words)
+        similarities = [embeddings[by_label[group]] @ centroid for group, centroid in zip(group_ids, centroids)]
+        rankings = [by_label[group][np.argsort(-s, kind="stable")] for group, s in zip(group_ids, similarities)]
+        representatives = distinct_texts(rankings, texts, self.n_representatives)
         clusters = []
         for position, group in enumerate(group_ids):
             members = by_label[group]
             centroid = centroids[position]
-            similarities = embeddings[members] @ centroid
-            ranked = members[np.argsort(-similarities, kind="stable")]
             clusters.append(
                 Cluster(
                     members=members,
-                    similarities=similarities,
+                    similarities=similarities[position],
                     methods=[str(m) for m in methods[members]],
                     centroid=centroid,
                     keywords=keywords[position],
                     label=make_label(keywords[position]),
-                    representatives=distinct_texts(ranked, texts, self.n_representatives),
+                    representatives=representatives[position],
                     known=int(group) if group < n_known else None,
                 )
             )

@@ -197,7 +197,8 @@ class IssueTracker:
         night.existing_ids.update(fresh_ids)
         known_place = {c.issue_id: c.touchpoint for c in candidates}
         first_seen = {p.issue_id: p.first_seen for p in window.prior}
-        for issue_id, cluster, place in zip(ids, miner.clusters_, places):
+        shown = _verbatims(texts, [cluster.representatives for cluster in miner.clusters_], window.texts)
+        for issue_id, cluster, place, verbatims in zip(ids, miner.clusters_, places, shown):
             # A merged problem was first seen when the earliest of its issues was.
             inherited = [first_seen[candidates[index].issue_id] for index in cluster.absorbed]
             for index in cluster.absorbed:
@@ -213,7 +214,7 @@ class IssueTracker:
             # A cluster that continues a known issue keeps that issue's touchpoint.
             place = known_place.get(issue_id, place)
             mined = _mined_issue(
-                issue_id, place, language, cluster, texts, everything_by_touchpoint.get(place, []), window
+                issue_id, place, language, cluster, group, verbatims, everything_by_touchpoint.get(place, []), window
             )
             first = min([mined.issue.first_seen, first_seen.get(issue_id, mined.issue.first_seen), *inherited])
             night.mined.append(replace(mined, issue=replace(mined.issue, first_seen=first)))
@@ -271,13 +272,13 @@ def _mined_issue(
     touchpoint: str,
     language: str,
     cluster: Cluster,
-    texts: UnitTexts,
+    group: list[MiningUnit],
+    representatives: list[Verbatim],
     touchpoint_documents: list[WindowDocument],
     window: IssueWindow,
 ) -> MinedIssue:
-    """A cluster of the units of `texts` as an issue over distinct feedback: each feedback counted once,
-    through its segment closest to the issue's centre."""
-    group = texts.units
+    """A cluster of units as an issue over distinct feedback: each feedback counted once, through its
+    segment closest to the issue's centre."""
     closest = _closest_per_feedback(
         [(group[i], float(s), method) for i, s, method in zip(cluster.members, cluster.similarities, cluster.methods)],
         feedback_id=lambda item: item[0].document.feedback_id,
@@ -292,7 +293,7 @@ def _mined_issue(
         language=language,
         label=cluster.label,
         keywords=cluster.keywords,
-        representatives=_verbatims(texts, cluster.representatives, window.texts),
+        representatives=representatives,
         centroid=cluster.centroid,
         figures=issue_figures(documents, list(around.values()), window.end, window.days),
         first_seen=min(d.created_day for d in documents),
@@ -318,27 +319,37 @@ def _mined_issue(
 
 
 def _verbatims(
-    texts: UnitTexts, representatives: Sequence[int], documents: Callable[[Sequence[str]], Mapping[str, str]] | None
-) -> list[Verbatim]:
-    """The representative segments, one per feedback, each with its whole feedback where it is longer
-    (read through `documents` where the window left it unread)."""
-    first: dict[str, int] = {}  # per feedback, its first representative segment
-    for index in representatives:
-        first.setdefault(texts.units[index].document.feedback_id, index)
-    units = [texts.units[index] for index in first.values()]
-    said = texts.take(first.values())
+    texts: UnitTexts,
+    representatives: Sequence[Sequence[int]],
+    documents: Callable[[Sequence[str]], Mapping[str, str]] | None,
+) -> list[list[Verbatim]]:
+    """For each issue's representatives (indices into `texts`), its segments, one per feedback, each
+    with its whole feedback where it is longer. Every issue's texts are read in one batch, and the whole
+    texts the window left unread in one more (`documents`)."""
+    chosen: list[list[int]] = []
+    for indices in representatives:
+        first: dict[str, int] = {}  # per feedback, its first representative segment
+        for index in indices:
+            first.setdefault(texts.units[index].document.feedback_id, index)
+        chosen.append(list(first.values()))
+    said = iter(texts.take(index for indices in chosen for index in indices))
+    units = [texts.units[index] for indices in chosen for index in indices]
     unread = [u.document.feedback_id for u in units if u.segment is not None and u.document.text is TEXT_NOT_READ]
     if unread and documents is None:
         raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")
     read = documents(unread) if unread else {}
-    verbatims = []
-    for unit, text in zip(units, said):
-        if unit.segment is None:  # the unit is the whole feedback
-            whole = text
-        else:
-            whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
-        verbatims.append(Verbatim(unit.document.feedback_id, text, whole if text != whole else None))
-    return verbatims
+    found = []
+    for indices in chosen:
+        verbatims = []
+        for unit in (texts.units[index] for index in indices):
+            text = next(said)
+            if unit.segment is None:  # the unit is the whole feedback
+                whole = text
+            else:
+                whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
+            verbatims.append(Verbatim(unit.document.feedback_id, text, whole if text != whole else None))
+        found.append(verbatims)
+    return found
 
 
 def fold_aliases(
