@@ -118,16 +118,13 @@ def _document(
 
 
 def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
-    """Feedback ids -> their stored texts (what a window read `as_mined` left in the warehouse),
-    read in a connection of its own."""
+    """Feedback ids -> their stored texts (what a window read `as_mined` left in the warehouse), read as
+    the whole-feedback units of `unit_text_reader` are."""
+    read_units = unit_text_reader(engine)
 
     def read(feedback_ids: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        with engine.connect() as connection:
-            for part in chunks(sorted(set(feedback_ids))):
-                query = select(t.feedback.c.feedback_id, t.feedback.c.text).where(t.feedback.c.feedback_id.in_(part))
-                found.update((row.feedback_id, row.text) for row in connection.execute(query))
-        return found
+        wanted = sorted(set(feedback_ids))
+        return dict(zip(wanted, read_units([(feedback_id, None) for feedback_id in wanted])))
 
     return read
 
