@@ -5,6 +5,7 @@
     .venv/bin/python bench/bench_miner.py --reducer umap        # as the pipeline clusters across touchpoints
     .venv/bin/python bench/bench_miner.py --cluster-limit 0     # cluster every leftover, however many
     .venv/bin/python bench/bench_miner.py --no-half-precision  # float32 vectors whatever the fit's size
+    .venv/bin/python bench/bench_miner.py --no-spill           # float16 vectors in memory whatever the size
 
 What `IssueMiner.fit` costs for one group (one touchpoint, or all of them clustered across), on
 vectors with the structure of real feedback embeddings: bench_clustering.base_vectors (all-MiniLM-L6-v2
@@ -26,8 +27,10 @@ Per size, in a fresh process (peak RSS reset between phases):
 
 Every fit clusters at most `--cluster-limit` leftovers (the miner's default; 0: no limit), a seeded
 sample above it, the rest joining by nearest centre, and holds its vectors as float16 from
-`--half-precision-from` of them (the miner's default). With `--vectors-in-place` as well, the window's
-vectors are float16 from the start where the fit holds them so, as the tracker reads a large group's.
+`--half-precision-from` of them (the miner's default), in a temporary file from `--spill-from` (the
+miner's default; `--no-spill`: never). With `--vectors-in-place` as well, the window's vectors are held
+from the start as the fit holds them (float16, in a file from `--spill-from`), as the tracker reads a
+large group's.
 
 Each phase reports seconds and peak RSS (and the miner's own split of both: join known, split,
 cluster, merge, pull in, describe), residual size, clusters, outlier share, adjusted Rand index
@@ -53,8 +56,8 @@ from bench_pipeline import _machine, write_results
 from memory_peaks import StepPeaks, peak_rss_mib, reset_peak_rss
 
 from cx_nlp.issues import IssueMiner
-from cx_nlp.issues.clustering import PCAReducer, UMAPReducer
-from cx_nlp.issues.miner import CLUSTER_LIMIT, HALF_PRECISION_FROM
+from cx_nlp.issues.clustering import BLOCK_ROWS, HalfPrecisionRows, PCAReducer, SpilledRows, UMAPReducer
+from cx_nlp.issues.miner import CLUSTER_LIMIT, HALF_PRECISION_FROM, SPILL_FROM
 from cx_nlp.progress import Stopwatch
 
 ROOT = bench_env.ROOT
@@ -98,8 +101,8 @@ Stopwatch.lap = _lap_reading_memory
 
 
 def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> tuple[IssueMiner, float]:
-    """`options`: "reducer" (a REDUCERS name), "cluster_limit" (0: none), "half_precision_from" (None:
-    never) and "merge_similarity" (None: the miner's default)."""
+    """`options`: "reducer" (a REDUCERS name), "cluster_limit" (0: none), "half_precision_from" and
+    "spill_from" (None: never) and "merge_similarity" (None: the miner's default)."""
     STEP_PEAKS.peaks.clear()
     started = time.perf_counter()
     reducer = REDUCERS[options["reducer"]]()
@@ -111,6 +114,7 @@ def mine(options: dict, texts, vectors, known=None, previous=None, new=None) -> 
         reducer=reducer,
         cluster_limit=options["cluster_limit"] or None,
         half_precision_from=options["half_precision_from"],
+        spill_from=options.get("spill_from", SPILL_FROM),
         copy_embeddings=not in_place,
         **merge,
     ).fit(texts, vectors, known_centroids=known, previous=previous, new=new)
@@ -153,15 +157,16 @@ def run_size(
     for key in ("vectors", "topics", "pick", "day"):
         window[key] = window[key][order]
     texts = [texts_of[i] for i in window["pick"]]
-    half = IssueMiner(half_precision_from=options["half_precision_from"]).half_rows(n)
-    if half and options.get("vectors_in_place"):  # held as the tracker reads a group of this size
-        window["vectors"] = window["vectors"].astype(np.float16)
+    if options.get("vectors_in_place"):  # held as the tracker reads a group of this size
+        window["vectors"] = held_as_fitted(options, [window["vectors"]])
 
     reset_peak_rss()
     if n <= cold_limit:
         miner, seconds = mine(options, texts, window["vectors"])
         out["cold"] = describe(miner, seconds, window["topics"])
     else:
+        if isinstance(window["vectors"], SpilledRows):  # a night's rows would be read out as float32
+            raise SystemExit("vectors held in a file are mined cold: --cold-limit at least the size")
         bounds = np.linspace(0, n, build_nights + 1).astype(int)
         miner, steps, total = None, [], 0.0
         for night, (low, high) in enumerate(itertools.pairwise(bounds)):
@@ -183,7 +188,10 @@ def run_size(
 
     arrivals = documents(int(n * new_share), seed + 1, base, topics)
     stays = window["day"] > 0
-    vectors = np.concatenate([window["vectors"][stays], arrivals["vectors"]], dtype=window["vectors"].dtype)
+    if options.get("vectors_in_place"):
+        vectors = held_as_fitted(options, [Rows(window["vectors"], np.flatnonzero(stays)), arrivals["vectors"]])
+    else:
+        vectors = np.concatenate([window["vectors"][stays], arrivals["vectors"]])
     night_topics = np.concatenate([window["topics"][stays], arrivals["topics"]])
     night_texts = [t for t, keep in zip(texts, stays) if keep] + [texts_of[i] for i in arrivals["pick"]]
     previous = np.concatenate([cold_issue[stays], np.full(len(arrivals["vectors"]), -1)])
@@ -210,6 +218,37 @@ def run_size(
         out["bertopic"]["of_cold"] = round(out["bertopic"]["seconds"] / out["cold"]["seconds"], 3)
         print(f"{n}: BERTopic {out['bertopic']['seconds']} s", flush=True)
     return out
+
+
+class Rows:
+    """Some rows of a matrix (held rows or an array), read a block at a time."""
+
+    def __init__(self, matrix, rows: np.ndarray):
+        self.matrix, self.rows = matrix, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, part: slice) -> np.ndarray:
+        return np.asarray(self.matrix[self.rows[part]])
+
+
+def held_as_fitted(options: dict, parts: list):
+    """`parts` (arrays, or `Rows`) one after the other, held as a fit of their size holds its vectors:
+    float32, float16, or float16 in a temporary file; copied a block at a time, so a held window's
+    float32 matrix is never whole in memory."""
+    count = sum(len(part) for part in parts)
+    miner = IssueMiner(half_precision_from=options["half_precision_from"], spill_from=options.get("spill_from"))
+    held = miner.empty_rows((count, parts[0][:1].shape[1]))
+    at = 0
+    for part in parts:
+        for start in range(0, len(part), BLOCK_ROWS):
+            block = part[start : start + BLOCK_ROWS]
+            held[at : at + len(block)] = block
+            at += len(block)
+    if isinstance(held, SpilledRows):
+        return held
+    return held.rows if isinstance(held, HalfPrecisionRows) else held  # an array: parts of it are arrays
 
 
 def bertopic(texts: list[str], vectors: np.ndarray, topics: np.ndarray) -> dict:
@@ -254,6 +293,8 @@ def main() -> None:
     parser.add_argument("--vectors-in-place", action="store_true", help="Let the miner divide the vectors in place.")
     parser.add_argument("--half-precision-from", type=int, default=HALF_PRECISION_FROM, help="float16 from this size.")
     parser.add_argument("--no-half-precision", action="store_true", help="float32 vectors whatever the size.")
+    parser.add_argument("--spill-from", type=int, default=SPILL_FROM, help="float16 vectors in a file from this size.")
+    parser.add_argument("--no-spill", action="store_true", help="float16 vectors in memory whatever the size.")
     parser.add_argument("--merge-similarity", type=float, help="Same-night merge bar (default: the miner's).")
     parser.add_argument("--timeout", type=float, default=3600, help="Seconds per size.")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -271,6 +312,7 @@ def main() -> None:
                 "reducer": args.reducer,
                 "cluster_limit": args.cluster_limit,
                 "half_precision_from": None if args.no_half_precision else args.half_precision_from,
+                "spill_from": None if args.no_spill else args.spill_from,
                 "vectors_in_place": args.vectors_in_place,
                 "merge_similarity": args.merge_similarity,
             },
@@ -288,6 +330,7 @@ def main() -> None:
         command += ["--cluster-limit", str(args.cluster_limit)] + ["--vectors-in-place"] * args.vectors_in_place
         command += ["--half-precision-from", str(args.half_precision_from)]
         command += ["--no-half-precision"] * args.no_half_precision
+        command += ["--spill-from", str(args.spill_from)] + ["--no-spill"] * args.no_spill
         if args.merge_similarity is not None:
             command += ["--merge-similarity", str(args.merge_similarity)]
         try:

@@ -50,9 +50,17 @@ SEGMENT_TONES = {"negative": (0.7, 0.2), "mixed": (0.45, 0.15), "neutral": (0.1,
 DOCUMENT_LABEL = {"negative": "negative", "mixed": "negative", "neutral": "neutral", "positive": "positive"}
 
 
-def fill(url: str, documents: int, texts: list[str] | None = None, batch: int = 5_000) -> None:
+def fill(
+    url: str,
+    documents: int,
+    texts: list[str] | None = None,
+    batch: int = 5_000,
+    model: tuple[str, str] = MODEL,
+    vector_of=None,
+) -> None:
     """Generated documents with segments, tones, touchpoints and vectors, straight into the warehouse;
-    with `texts`, each generated document's text replaced by the next of them (in turn)."""
+    with `texts`, each generated document's text replaced by the next of them (in turn). Vectors are
+    stored under `model`, each a seeded random unit vector or what `vector_of(content_hash)` gives."""
     import numpy as np
     from generate import Generator
     from sqlalchemy import insert
@@ -72,13 +80,16 @@ def fill(url: str, documents: int, texts: list[str] | None = None, batch: int = 
     def vector_row(text_hash: str) -> None:
         if text_hash not in stored:
             stored.add(text_hash)
-            vector = vectors.standard_normal(DIMENSIONS).astype("<f4")
-            vector /= np.linalg.norm(vector)
+            if vector_of is None:
+                vector = vectors.standard_normal(DIMENSIONS).astype("<f4")
+                vector /= np.linalg.norm(vector)
+            else:
+                vector = np.asarray(vector_of(text_hash), dtype="<f4")
             rows["embedding"].append(
                 {
                     "content_hash": text_hash,
-                    "model_name": MODEL[0],
-                    "model_version": MODEL[1],
+                    "model_name": model[0],
+                    "model_version": model[1],
                     "dimensions": DIMENSIONS,
                     "vector": vector.tobytes(),
                 }

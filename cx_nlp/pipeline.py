@@ -308,6 +308,8 @@ def _tracker(context: PipelineContext) -> IssueTracker:
             centre_similarity=embedding.centre_similarity,
             cluster_limit=context.settings.issue_cluster_limit,
             half_precision_from=context.settings.issue_half_precision_from,
+            spill_from=context.settings.issue_spill_from,
+            spill_folder=context.settings.issue_spill_folder,
             merge_similarity=context.settings.issue_merge_similarity,
             outlier_threshold=context.settings.issue_join_similarity,
             known_threshold=context.settings.issue_join_similarity,

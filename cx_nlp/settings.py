@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import DirectoryPath, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     issue_half_precision_from: int = Field(
         default=50_000, ge=0, description="Units from which a mining fit holds its vectors as float16"
     )
+    # ... and from this many keeps them in a temporary file read through the page cache
+    # (`IssueMiner.spill_from`), in `issue_spill_folder` (None: the system's temporary folder; an
+    # existing folder, checked at start-up, not when a large night reaches it): the same values, so
+    # the same issues, and not part of the mining digest.
+    issue_spill_from: int = Field(
+        default=500_000, ge=0, description="Units from which a mining fit keeps its vectors in a temporary file"
+    )
+    issue_spill_folder: DirectoryPath | None = None
     # Two issues found the same night merge when their centres are this close (cosine on
     # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.85 keeps fine neighbouring problems
     # apart where 0.75 chained them into catch-alls: BANKING77 0.771 -> 0.806 NMI over four seeds, the

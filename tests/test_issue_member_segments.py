@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse import store
 from cx_nlp.warehouse.db import make_engine, upgrade
@@ -82,3 +84,40 @@ def test_a_feedback_mined_whole_has_no_segment_list(warehouse_url):
         whole = connection.execute(text("SELECT COUNT(*) FROM issue_member WHERE segment_positions IS NULL"))
         assert whole.scalar_one() == 1
     engine.dispose()
+
+
+def test_memberships_are_written_as_they_are_made_a_batch_at_a_time(warehouse_url):
+    """A large window has millions of memberships: the write takes them from a generator, 500 rows a
+    statement, and stores every one."""
+    from cx_nlp.warehouse.statements import batches
+
+    assert [len(part) for part in batches(iter(range(1_234)))] == [500, 500, 234]
+    assert list(batches([])) == []
+    engine = make_engine(warehouse_url)
+    upgrade(engine)
+    ids = [f"f{number}" for number in range(1_234)]
+    made: list[str] = []
+
+    def members():
+        for feedback_id in ids:
+            made.append(feedback_id)
+            yield {"issue_id": "delivery-0001", "feedback_id": feedback_id, "similarity": 0.9, "method": "cluster"}
+
+    write = store.IssuesWrite(
+        window_start=DAY,
+        window_end=date(2026, 11, 11),
+        issues=[_issue("delivery-0001")],
+        snapshots=[],
+        resolved_issue_ids=[],
+        merged_issue_ids=[],
+        issue_members=members(),
+        issue_daily=[],
+        touchpoint_daily=[],
+    )
+    with engine.begin() as connection:
+        connection.execute(t.feedback.insert(), [_feedback(feedback_id) for feedback_id in ids])
+        store.write_issues(connection, write)
+    with engine.connect() as connection:
+        stored = connection.execute(select(t.issue_member.c.feedback_id)).scalars().all()
+    engine.dispose()
+    assert made == ids and sorted(stored) == sorted(ids)

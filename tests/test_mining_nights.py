@@ -265,12 +265,12 @@ def test_a_miner_told_it_owns_the_vectors_divides_them_in_place_with_the_same_is
 def test_the_merge_step_counts_words_only_when_two_issues_are_close_enough_to_merge(corpus, monkeypatch):
     """Word counts over the window's texts are the merge step's cost; issues that no other issue comes
     near (most nights) are left unread, with the same issues as result."""
-    import cx_nlp.issues.miner as miner_module
+    import cx_nlp.issues.merging as merging_module
 
     texts, gold, embeddings = corpus
     counted = []
-    count_words = miner_module.class_term_counts
-    monkeypatch.setattr(miner_module, "class_term_counts", lambda *a, **k: counted.append(1) or count_words(*a, **k))
+    count_words = merging_module.class_term_counts
+    monkeypatch.setattr(merging_module, "class_term_counts", lambda *a, **k: counted.append(1) or count_words(*a, **k))
 
     class ByProblem:
         def fit_predict(self, points):

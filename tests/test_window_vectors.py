@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 import pytest
 
+from cx_nlp.issues.clustering import HalfPrecisionRows, SpilledRows
 from cx_nlp.issues.units import unit_hashes, window_units
 from cx_nlp.pipeline import PipelineContext, ingest_interval
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, hex_hash, packed_hash
@@ -60,7 +61,7 @@ def test_a_window_reads_only_its_units_vectors_and_mines_the_same_units(settings
 
 
 def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_vectors_carried(
-    settings_factory, models, warehouse_url
+    settings_factory, models, warehouse_url, tmp_path
 ):
     """The pipeline's window carries no vectors: each group's are read into the matrix it is fitted on,
     so a large window holds them once. Same issues, members and keywords as the window carrying every
@@ -107,9 +108,10 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     reader = windows.vector_reader(engine, model)
     read_calls = []
 
-    def counted(hashes, dtype=np.float32):
-        read_calls.append((len(hashes), np.dtype(dtype)))
-        return reader(hashes, dtype=dtype)
+    def counted(hashes, dtype=np.float32, empty=None):
+        matrix = reader(hashes, dtype=dtype, empty=empty)
+        read_calls.append((len(hashes), np.dtype(dtype), type(matrix)))
+        return matrix
 
     unit_texts = windows.unit_text_reader(engine)
     texts_read = []
@@ -135,20 +137,10 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         for w in (window(carried), window(bare, counted, windows.text_reader(engine), counted_texts))
     ]
     units = len(window_units(carried))
-    assert read_calls and sum(n for n, _ in read_calls) == units
-    assert {dtype for _, dtype in read_calls} == {np.dtype(np.float32)}  # groups below half_precision_from
-    issues = [
-        sorted(
-            (
-                m.issue.issue_id,
-                m.issue.keywords,
-                m.issue.representatives,
-                sorted((d.feedback_id, d.segment_position, d.similarity) for d in m.members),
-            )
-            for m in night.issues
-        )
-        for night in mined
-    ]
+    assert read_calls and sum(n for n, *_ in read_calls) == units
+    # Groups below half_precision_from: float32, as read.
+    assert {(dtype, kind) for _, dtype, kind in read_calls} == {(np.dtype(np.float32), np.ndarray)}
+    issues = [_issues(night) for night in mined]
     assert len(issues[0]) > 3 and issues[1] == issues[0]
     # Keywords and verbatims read the units' texts back a batch at a time, never one call per unit.
     assert texts_read and len(texts_read) < sum(texts_read) and max(texts_read) <= units
@@ -159,7 +151,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     half = _tracker(context)
     half.miner_factory = partial(half.miner_factory, half_precision_from=1)
     halved = half.track(window(bare, counted, windows.text_reader(engine), unit_texts))
-    assert {dtype for _, dtype in read_calls} == {np.dtype(np.float16)}
+    assert {(dtype, kind) for _, dtype, kind in read_calls} == {(np.dtype(np.float16), HalfPrecisionRows)}
     vectors = {(u.document.feedback_id, u.position): u.embedding for u in window_units(carried)}
     gaps = [
         abs(member.similarity - float(vectors[member.feedback_id, member.segment_position] @ mined.issue.centroid))
@@ -167,6 +159,14 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         for member in mined.members
     ]
     assert len(halved.issues) > 3 and len(gaps) > 50 and max(gaps) < 2e-3
+    # From `spill_from` units the rows are written into a temporary file (`SpilledRows`): the same
+    # float16 values, so exactly the same issues, members, similarities, keywords and verbatims.
+    read_calls.clear()
+    spill = _tracker(context)
+    spill.miner_factory = partial(spill.miner_factory, half_precision_from=1, spill_from=1, spill_folder=tmp_path)
+    spilled = spill.track(window(bare, counted, windows.text_reader(engine), unit_texts))
+    assert {(dtype, kind) for _, dtype, kind in read_calls} == {(np.dtype(np.float16), SpilledRows)}
+    assert _issues(spilled) == _issues(halved) and len(_issues(spilled)) > 3
     shown = {v.feedback_id for night in mined for m in night.issues for v in m.issue.representatives}
     assert shown & {d.feedback_id for d in unread}  # some verbatims were read back
     with pytest.raises(ValueError, match="unit texts unread"):
@@ -188,6 +188,11 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     np.testing.assert_array_equal(reader([packed_hash(some[1])])[0], matrix[1])  # as the slim window holds it
     halves = reader([some[0], some[1]], dtype=np.float16)
     assert halves.dtype == np.float16 and np.array_equal(halves, matrix[:2].astype(np.float16))
+    # Into rows the caller makes (a file, for a large group), a part at a time: the same values.
+    filed = windows.vector_reader(engine, model, chunk=2)(
+        [some[0], some[1], some[0]], dtype=np.float16, empty=partial(SpilledRows.empty, folder=tmp_path)
+    )
+    assert isinstance(filed, SpilledRows) and np.array_equal(filed.rows, matrix[[0, 1, 0]].astype(np.float16))
     # Read a few hashes at a time (a large group's are), a hash repeated across parts and one missing
     # from a later part: the same rows, and the missing one named.
     in_parts = windows.vector_reader(engine, model, chunk=2)
@@ -205,6 +210,19 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     assert window_digest(window(bare, reader), settings) == before
     changed = lambda hashes: reader(hashes) + np.float32(1e-3)  # noqa: E731
     assert window_digest(window(bare, changed), settings) != before
+
+
+def _issues(night) -> list:
+    """A mined night's issues, each with its keywords, verbatims and members' similarities."""
+    return sorted(
+        (
+            m.issue.issue_id,
+            m.issue.keywords,
+            m.issue.representatives,
+            sorted((d.feedback_id, d.segment_position, d.similarity) for d in m.members),
+        )
+        for m in night.issues
+    )
 
 
 def test_content_hashes_are_packed_only_where_they_are_sha256_hex():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import mmap
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -53,16 +56,27 @@ class HalfPrecisionRows:
         self.rows = rows
 
     @classmethod
-    def unit_length(cls, matrix: np.ndarray | HalfPrecisionRows, in_place: bool = False) -> HalfPrecisionRows:
+    def empty(cls, shape: tuple[int, int], folder: Path | None = None) -> HalfPrecisionRows:
+        """Rows to fill (`rows[i:j] = values`); `folder` is where `SpilledRows` keeps its file."""
+        return cls(np.empty(shape, dtype=np.float16))
+
+    @classmethod
+    def unit_length(
+        cls, matrix: np.ndarray | HalfPrecisionRows, in_place: bool = False, folder: Path | None = None
+    ) -> HalfPrecisionRows:
         """`matrix`'s rows divided by their norms (in float32, a block at a time) and kept as float16;
-        with `in_place`, a float16 matrix (held or not) is divided where it is, with no second copy."""
-        source = matrix.rows if isinstance(matrix, HalfPrecisionRows) else np.asarray(matrix)
-        in_place = in_place and source.dtype == np.float16
-        target = source if in_place else np.empty(source.shape, dtype=np.float16)
-        for start in range(0, len(source), BLOCK_ROWS):
-            block = np.asarray(source[start : start + BLOCK_ROWS], dtype=np.float32)
-            target[start : start + len(block)] = normalise_rows(block)
-        return matrix if in_place and isinstance(matrix, HalfPrecisionRows) else cls(target)
+        with `in_place`, held rows of any kind, or a float16 array held as they are, are divided where
+        they are, with no second copy; otherwise the rows go to new ones of this class."""
+        if in_place and isinstance(matrix, HalfPrecisionRows):
+            held = matrix
+        elif in_place and cls is HalfPrecisionRows and np.asarray(matrix).dtype == np.float16:
+            held = cls(np.asarray(matrix))
+        else:
+            held = cls.empty(matrix.shape, folder)
+        for start in range(0, len(matrix), BLOCK_ROWS):
+            block = np.asarray(matrix[start : start + BLOCK_ROWS], dtype=np.float32)
+            held[start : start + len(block)] = normalise_rows(block)
+        return held
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -74,13 +88,77 @@ class HalfPrecisionRows:
     def __getitem__(self, index) -> np.ndarray:
         return self.rows[index].astype(np.float32)
 
+    def __setitem__(self, index, values: np.ndarray) -> None:
+        self.rows[index] = values
 
-def unit_rows(embeddings: np.ndarray | HalfPrecisionRows, half: bool, in_place: bool) -> np.ndarray | HalfPrecisionRows:
+
+# Rows of a `SpilledRows` read through its mapping at a time when they are given by index: a page
+# fault maps the 16 pages around it that the page cache holds (the kernel's fault-around), so 23,018
+# members of one issue spread over a million-unit file mapped all of it (732 MiB) until released.
+SPILLED_READ_ROWS = 256
+
+
+class SpilledRows(HalfPrecisionRows):
+    """`HalfPrecisionRows` kept in an unnamed temporary file instead of the process's memory.
+
+    At a million documents the float16 matrix of every unit's vector is 1.7 GiB, most of what mining
+    holds. Here it lies in a file (gone when the rows are, or the process ends) that each read maps,
+    copies out as float32 and unmaps (MADV_DONTNEED): the rows stay in the operating system's page
+    cache, which is shared and given back under memory pressure, and the process holds what it
+    reads, a block of rows at a time (rows given by index, SPILLED_READ_ROWS at a time). Same values,
+    so the same issues as `HalfPrecisionRows`; it costs 768 bytes of disk a unit, and page faults
+    (docs/benchmarks.md, "A large fit's vectors in a file"). `IssueMiner` holds a group so from
+    `spill_from` units.
+    """
+
+    def __init__(self, count: int, dimensions: int, folder: Path | None = None):
+        self._file = tempfile.TemporaryFile(dir=folder)  # no name: the system removes it when closed
+        size = count * dimensions * np.dtype(np.float16).itemsize
+        self._file.truncate(max(size, 1))
+        self._map = mmap.mmap(self._file.fileno(), max(size, 1))
+        rows = np.frombuffer(self._map, dtype=np.float16, count=count * dimensions)
+        super().__init__(rows.reshape(count, dimensions))
+
+    @classmethod
+    def empty(cls, shape: tuple[int, int], folder: Path | None = None) -> SpilledRows:
+        return cls(shape[0], shape[1], folder)
+
+    def __getitem__(self, index) -> np.ndarray:
+        if isinstance(index, np.ndarray | list):  # rows by index: SPILLED_READ_ROWS at a time
+            index = np.asarray(index)
+            index = np.flatnonzero(index) if index.dtype == bool else index
+            rows = np.empty((*index.shape, self.shape[1]), dtype=np.float32)
+            for start in range(0, len(index), SPILLED_READ_ROWS):
+                rows[start : start + SPILLED_READ_ROWS] = self.rows[index[start : start + SPILLED_READ_ROWS]]
+                self.release()
+            return rows
+        rows = super().__getitem__(index)  # a slice or a row: pages next to one another
+        self.release()
+        return rows
+
+    def __setitem__(self, index, values: np.ndarray) -> None:
+        super().__setitem__(index, values)
+        self.release()
+
+    def release(self) -> None:
+        """Unmap every page read or written so far: the file and the page cache keep them."""
+        self._map.madvise(mmap.MADV_DONTNEED)
+
+
+def unit_rows(
+    embeddings: np.ndarray | HalfPrecisionRows,
+    half: bool,
+    in_place: bool,
+    spill: bool = False,
+    folder: Path | None = None,
+) -> np.ndarray | HalfPrecisionRows:
     """The vectors divided by their norms, even when already unit length: HDBSCAN and UMAP amplify
-    1e-7 (docs/quality.md, restaurants). Held as float16 where `half` or held so already; `in_place`:
-    divided where they are (a float32 matrix, or a float16 one), with no second copy."""
+    1e-7 (docs/quality.md, restaurants). Held as float16 where `half` or held so already, in a
+    temporary file in `folder` (`SpilledRows`) where `spill`; `in_place`: divided where they are (a
+    float32 matrix, or held rows), with no second copy."""
     if half or isinstance(embeddings, HalfPrecisionRows):
-        return HalfPrecisionRows.unit_length(embeddings, in_place=in_place)
+        kind = SpilledRows if spill else HalfPrecisionRows
+        return kind.unit_length(embeddings, in_place=in_place, folder=folder)
     embeddings = np.asarray(embeddings, dtype=np.float32)
     return normalise_rows(embeddings, out=embeddings if in_place else None)
 

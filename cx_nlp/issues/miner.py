@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from cx_nlp.issues.clustering import (
+    HalfPrecisionRows,
     HDBSCANClusterer,
     PCAReducer,
+    SpilledRows,
     centre,
-    label_sums,
     members_by_label,
     nearest_centre,
     normalise_rows,
@@ -19,14 +21,12 @@ from cx_nlp.issues.clustering import (
     unit_rows,
 )
 from cx_nlp.issues.keywords import (
-    class_term_counts,
     cluster_keywords,
     distinct_texts,
     keyword_labels,
     make_label,
-    term_idf,
-    term_weights,
 )
+from cx_nlp.issues.merging import NearDuplicateMerge
 from cx_nlp.issues.records import Cluster
 from cx_nlp.progress import Stopwatch
 
@@ -44,6 +44,11 @@ CLUSTER_LIMIT = 50_000
 # matrix of a large group's vectors is most of a large window's mining memory. Below it (every
 # golden window and real set measured) vectors stay float32 and mining is exactly as before.
 HALF_PRECISION_FROM = CLUSTER_LIMIT
+# A fit over at least this many units keeps its float16 vectors in a temporary file (`SpilledRows`)
+# rather than in memory (366 MiB of rows here): a fit of 2.4 million units, as many as a million
+# generated documents give, peaked at 1.1 GiB against 2.6, its next night 12% longer, reading issues'
+# members by index (docs/benchmarks.md, "A large fit's vectors in a file").
+SPILL_FROM = 500_000
 # Each new leftover brings at most this many of its nearest earlier leftovers into the night's clustering:
 # enough for a problem that recurred below the minimum cluster size on earlier nights to reach it now.
 EARLIER_NEIGHBOURS = 10
@@ -80,6 +85,8 @@ class IssueMiner:
         full_residual_limit: int = FULL_RESIDUAL_LIMIT,
         cluster_limit: int | None = CLUSTER_LIMIT,
         half_precision_from: int | None = HALF_PRECISION_FROM,
+        spill_from: int | None = SPILL_FROM,
+        spill_folder: Path | None = None,
         copy_embeddings: bool = True,
         merge_similarity: float | None = 0.85,
         merge_term_similarity: float = 0.1,
@@ -125,6 +132,8 @@ class IssueMiner:
             raise ValueError(f"cluster_limit {cluster_limit} leaves no room for issues of {min_documents} documents")
         self.cluster_limit = cluster_limit
         self.half_precision_from = half_precision_from  # None: float32 whatever the size
+        self.spill_from = spill_from  # None: in memory whatever the size
+        self.spill_folder = spill_folder  # None: the system's temporary folder
         self.copy_embeddings = copy_embeddings  # False: fit divides the rows it is given in place
         self.merge_similarity = merge_similarity
         self.merge_term_similarity = merge_term_similarity
@@ -155,10 +164,11 @@ class IssueMiner:
         documents are checked for a split, and a large residual is clustered as its new documents plus
         their nearest earlier leftovers (`full_residual_limit`, EARLIER_NEIGHBOURS). At most `cluster_limit`
         are clustered (a seeded sample; the rest join by nearest centre). `embeddings` may be held as
-        `HalfPrecisionRows`, as `half_rows` says a group of that size is. Seconds per step: `timings_`."""
+        `HalfPrecisionRows` or `SpilledRows`, as `half_rows` and `spills` say a group of that size is
+        (`empty_rows`). Seconds per step: `timings_`."""
         watch = Stopwatch()
         self.timings_ = watch.laps
-        embeddings = unit_rows(embeddings, self.half_rows(len(embeddings)), in_place=not self.copy_embeddings)
+        embeddings = self._unit_rows(embeddings)
         new = None if new is None else np.asarray(new, dtype=bool)
         known = np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0), dtype=np.float32)
         if known_centroids is not None and len(known_centroids):
@@ -197,6 +207,25 @@ class IssueMiner:
     def half_rows(self, count: int) -> bool:
         """Whether a fit over `count` units holds their vectors as float16 (`half_precision_from`)."""
         return self.half_precision_from is not None and count >= max(self.half_precision_from, 1)
+
+    def _unit_rows(self, embeddings: np.ndarray | HalfPrecisionRows) -> np.ndarray | HalfPrecisionRows:
+        """The fit's vectors divided by their norms and held as a fit of their number holds them."""
+        count, copy = len(embeddings), self.copy_embeddings
+        return unit_rows(embeddings, self.half_rows(count), not copy, self.spills(count), self.spill_folder)
+
+    def spills(self, count: int) -> bool:
+        """Whether a fit over `count` units keeps its float16 vectors in a file (`spill_from`)."""
+        return self.half_rows(count) and self.spill_from is not None and count >= self.spill_from
+
+    def empty_rows(self, shape: tuple[int, int]) -> np.ndarray | HalfPrecisionRows:
+        """A matrix to fill with the vectors of a fit over `shape[0]` units, held as the fit holds them:
+        float32, float16 (`half_rows`) or float16 in a file (`spills`), so that a reader can write a
+        large group's vectors where the fit keeps them and the fit divide them there."""
+        if self.spills(shape[0]):
+            return SpilledRows.empty(shape, self.spill_folder)
+        if self.half_rows(shape[0]):
+            return HalfPrecisionRows.empty(shape)
+        return np.empty(shape, dtype=np.float32)
 
     def _gained(self, labels: np.ndarray, n_known: int, new: np.ndarray | None) -> list[int]:
         """The known issues to check for a split: all of them, or those `min_documents` new documents
@@ -367,100 +396,10 @@ class IssueMiner:
     def _merge_near_duplicates(
         self, texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, n_known: int
     ) -> tuple[np.ndarray, dict[int, list[int]]]:
-        """Fold together issues that are one problem told two ways (a "promo code" and a "discount code" issue).
-
-        Agglomerative: the closest pair of issues merges while their centres are at least
-        `merge_similarity` apart in meaning AND their distinctive words overlap (cosine of their
-        unigram c-TF-IDF rows at least `merge_term_similarity`); centres and words are recomputed after
-        each merge, so a loose catch-all issue cannot chain distinct problems together. Each issue's
-        vector sum and word counts are kept and added on a merge: a window's text is read once, however
-        many merges there are (a 10,000-document window with 170 clusters: 56 s re-reading it per merge).
-        Returns the new labels and, per surviving known issue, the known issues it absorbed.
-        """
-        labels = labels.copy()
-        groups = np.array(sorted(set(labels.tolist()) - {-1}))
-        if len(groups) < 2:
-            return labels, {}
-        sums, sizes = label_sums(embeddings, labels, groups)
-        alive = np.ones(len(groups), dtype=bool)
-        is_known = groups < n_known
-        centroids = normalise_rows(sums)
-        # Pairs close enough in meaning to merge, found a block of issues at a time and kept sparse: a
-        # large window has thousands of clusters, and their full similarity matrix would not fit.
-        close = self._close_pairs(centroids, is_known, np.arange(len(groups)), alive)
-        if not close:
-            return labels, {}  # nothing to merge: the window's words need not be counted
-        counts = self._issue_word_counts(texts, embeddings, labels, groups, sums)
-        term_totals = np.asarray(counts.sum(0)).ravel() if counts is not None else None
-        blocked: set[tuple[int, int]] = set()
-        absorbed: dict[int, list[int]] = {}
-        while len(close):
-            # Closest first; ties by the lower label, then the other (as sorted tuples of labels would).
-            candidates = [p for *_, p in sorted((-v, groups[a], groups[b], (a, b)) for (a, b), v in close.items())]
-            idf = term_idf(term_totals, int(alive.sum()) + 1) if counts is not None else None
-            pair = self._first_with_shared_words(candidates, blocked, counts, idf)
-            if pair is None:
-                break
-            # The issue that carries on is a known one before a new one, then the one with more of this
-            # window's documents: new clusters have no id yet, so they simply join.
-            survivor = min(pair, key=lambda i: (not is_known[i], -sizes[i], groups[i]))
-            other = pair[1] if survivor == pair[0] else pair[0]
-            labels[labels == groups[other]] = groups[survivor]
-            sums[survivor] += sums[other]
-            sizes[survivor] += sizes[other]
-            counts[survivor] = counts[survivor] + counts[other]
-            alive[other] = False
-            centroids[survivor] = normalise_rows(sums[survivor : survivor + 1])[0]
-            close = {p: v for p, v in close.items() if survivor not in p and other not in p}
-            close |= self._close_pairs(centroids, is_known, np.array([survivor]), alive)
-            blocked = {p for p in blocked if survivor not in p and other not in p}
-            if is_known[other]:
-                survivor_id, other_id = int(groups[survivor]), int(groups[other])
-                absorbed.setdefault(survivor_id, []).extend([other_id, *absorbed.pop(other_id, [])])
-        return labels, {k: sorted(v) for k, v in absorbed.items()}
-
-    def _issue_word_counts(self, texts: Sequence[str], embeddings, labels, groups: np.ndarray, sums: np.ndarray):
-        """Per issue, its unigram counts (sparse, rows addable; None when every word is a stop word)."""
-        read = keyword_labels(embeddings, labels, members_by_label(labels), groups.tolist(), normalise_rows(sums))
-        counts, _ = class_term_counts(texts, read, groups.tolist(), self.stop_words, ngrams=(1, 1))
-        return None if counts is None else counts.tolil()
-
-    def _close_pairs(
-        self, centroids: np.ndarray, is_known: np.ndarray, rows: np.ndarray, alive: np.ndarray
-    ) -> dict[tuple[int, int], float]:
-        """(a, b) with a < b -> cosine, for each of `rows` and every other live issue whose centres are
-        at least the merge bar apart (the known-issue bar between two known issues)."""
-        found: dict[tuple[int, int], float] = {}
-        live = np.flatnonzero(alive)
-        for start in range(0, len(rows), 256):
-            block = rows[start : start + 256]
-            similarity = centroids[block] @ centroids[live].T
-            bar = np.where(
-                is_known[block][:, None] & is_known[live][None, :], self.known_merge_similarity, self.merge_similarity
-            )
-            for i, j in zip(*np.nonzero(similarity >= bar)):
-                a, b = int(block[i]), int(live[j])
-                if a != b:
-                    found[min(a, b), max(a, b)] = float(similarity[i, j])
-        return found
-
-    def _first_with_shared_words(self, candidates, blocked: set, counts, idf) -> tuple[int, int] | None:
-        """The first candidate pair, not blocked, whose words overlap; those checked and found apart are
-        blocked until one of them merges."""
-        for pair in candidates:
-            if pair in blocked:
-                continue
-            if self._words_overlap(counts, idf, *pair):
-                return pair
-            blocked.add(pair)
-        return None
-
-    def _words_overlap(self, counts, idf: np.ndarray | None, a: int, b: int) -> bool:
-        """The cosine of two issues' unigram c-TF-IDF rows reaches `merge_term_similarity` (no words: never)."""
-        if counts is None:
-            return False
-        rows = normalise_rows(term_weights(counts[[a, b]], idf).toarray())
-        return float(rows[0] @ rows[1]) >= self.merge_term_similarity
+        """`NearDuplicateMerge` at this miner's bars: the new labels and, per surviving known issue,
+        the known issues it absorbed (a step of its own, which benchmarks time)."""
+        bars = (self.merge_similarity, self.known_merge_similarity, self.merge_term_similarity)
+        return NearDuplicateMerge(*bars, self.stop_words)(texts, embeddings, labels, n_known)
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
         by_label = members_by_label(labels)

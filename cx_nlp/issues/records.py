@@ -13,9 +13,13 @@ from cx_nlp.records import WindowDocument
 
 
 class VectorReader(Protocol):
-    """Content hashes (hex or packed) -> their vectors as the rows of one matrix of `dtype`, in that order."""
+    """Content hashes (hex or packed) -> their vectors as the rows of one matrix of `dtype`, in that
+    order; with `empty`, the matrix is what `empty((rows, dimensions))` makes (rows held in a file,
+    say), filled a part at a time."""
 
-    def __call__(self, hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32) -> np.ndarray: ...
+    def __call__(
+        self, hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32, empty: Callable | None = None
+    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ class Issue:
     run_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slotted: a million documents' window has millions of members
 class IssueMember:
     issue_id: str
     feedback_id: str

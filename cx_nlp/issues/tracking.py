@@ -184,7 +184,7 @@ class IssueTracker:
         texts = UnitTexts(group, window.unit_texts)
         miner.fit(
             texts,
-            _group_vectors(window, group, half=miner.half_rows(len(group))),
+            _group_vectors(window, group, miner),
             known_centroids=np.array([c.centroid for c in candidates]) if candidates else None,
             previous=np.array(previous),
             new=None
@@ -246,13 +246,14 @@ class IssueTracker:
         return [str(i) for i in ids], all_fresh
 
 
-def _group_vectors(window: IssueWindow, group: list[MiningUnit], half: bool = False) -> np.ndarray:
+def _group_vectors(window: IssueWindow, group: list[MiningUnit], miner: IssueMiner) -> np.ndarray:
     """The group's vectors as one matrix, a row per unit: read from `window.vectors` where the window
-    carries none itself, else copied out of its units. float32, or with `half` float16 from the start
-    (a large group's float32 matrix is never whole in memory; the miner holds it as it is)."""
-    dtype = np.float16 if half else np.float32
+    carries none itself, else copied out of its units. Read, they are written a part at a time where
+    the miner holds a group of this size (`IssueMiner.empty_rows`: float32, float16, or float16 in a
+    file), so a large group's float32 matrix is never whole in memory."""
+    dtype = np.float16 if miner.half_rows(len(group)) else np.float32
     if window.vectors is not None:
-        return window.vectors([u.content_hash for u in group], dtype=dtype)
+        return window.vectors([u.content_hash for u in group], dtype=dtype, empty=miner.empty_rows)
     return np.array([u.embedding for u in group], dtype=dtype)
 
 

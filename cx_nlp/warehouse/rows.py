@@ -374,7 +374,7 @@ def issues_write(
         + [snapshot_row(p, window_end, status="merged") for p in merged_away],
         resolved_issue_ids=mined.silent,
         merged_issue_ids=[p.issue_id for p in merged_away],
-        issue_members=[dataclasses.asdict(member) for m in mined.issues for member in m.members],
+        issue_members=(dataclasses.asdict(member) for m in mined.issues for member in m.members),
         issue_daily=[day_row({"issue_id": m.issue.issue_id}, day) for m in mined.issues for day in m.daily],
         touchpoint_daily=[touchpoint_day_row(day) for day in touchpoint_days],
         lineage=[dataclasses.asdict(event) for event in mined.lineage],

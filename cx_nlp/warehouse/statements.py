@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +16,14 @@ _CHUNK = 500
 def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for offset in range(0, len(items), size):
         yield items[offset : offset + size]
+
+
+def batches(items: Iterable, size: int = _CHUNK) -> Iterator[list]:
+    """`items`, any iterable read once, in lists of `size`: rows made as they are written are never
+    all in memory at once (a million documents' issue memberships: 2.4 million rows)."""
+    iterator = iter(items)
+    while part := list(islice(iterator, size)):
+        yield part
 
 
 def upsert(

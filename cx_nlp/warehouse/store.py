@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -16,7 +16,7 @@ from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.reuse import touch_raw_records
 from cx_nlp.warehouse.spool import ScoredRowSpool
 from cx_nlp.warehouse.state import WarehouseStateStore
-from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
+from cx_nlp.warehouse.statements import as_utc, batches, chunks, insert_missing, upsert
 
 # What a stored score is read back from: segments lack the chunk count and evidence (one chunk, none).
 _SCORE_COLUMNS = {
@@ -242,7 +242,8 @@ class IssuesWrite:
     resolved_issue_ids: list[str]
     # Prior issues folded into another this window: written with status "merged".
     merged_issue_ids: list[str]
-    issue_members: list[dict]
+    # Made as they are written (a generator: read once), since a large window has millions.
+    issue_members: Iterable[dict]
     issue_daily: list[dict]
     touchpoint_daily: list[dict]
     lineage: list[dict] = field(default_factory=list)
@@ -286,8 +287,8 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
         connection.execute(snap.insert(), list(part))
     for part in chunks(data.lineage):
         connection.execute(lineage.insert(), list(part))
-    for part in chunks(data.issue_members):
-        connection.execute(t.issue_member.insert(), list(part))
+    for part in batches(data.issue_members):
+        connection.execute(t.issue_member.insert(), part)
     for table in (t.issue_daily, t.touchpoint_daily):
         connection.execute(delete(table).where(table.c.day >= data.window_start, table.c.day < data.window_end))
     for table, rows in ((t.issue_daily, data.issue_daily), (t.touchpoint_daily, data.touchpoint_daily)):

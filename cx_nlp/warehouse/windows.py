@@ -167,28 +167,38 @@ VECTOR_READ_CHUNK = 65_536
 
 def vector_reader(engine: Engine, embedding_model: tuple[str, str], chunk: int = VECTOR_READ_CHUNK) -> VectorReader:
     """Content hashes (hex, or as `packed_hash` keeps them) -> their stored vectors as the rows of one
-    matrix (float32, or the `dtype` asked: each row is converted as it is read), in the order given (a
-    hash given twice fills two rows). Each call reads in a connection of its own, `chunk` hashes at a
-    time; a hash without a stored vector is an error naming it."""
+    matrix (float32, or the `dtype` asked: each row is converted as it is read; with `empty`, the
+    matrix it makes from the shape, such as `IssueMiner.empty_rows`), in the order given (a hash given
+    twice fills two rows). Each call reads in a connection of its own, `chunk` hashes at a time, and
+    writes each chunk's rows into the matrix at once; a hash without a stored vector is an error naming it."""
 
-    def read(hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32) -> np.ndarray:
-        matrix: np.ndarray | None = None
+    def read(
+        hashes: Sequence[str | bytes], dtype: np.dtype | type = np.float32, empty: Callable | None = None
+    ) -> np.ndarray:
+        matrix = None
         with engine.connect() as connection:
             for start in range(0, len(hashes), chunk):
+                part = hashes[start : start + chunk]
                 rows: dict[str, list[int]] = {}
-                for row, content_hash in enumerate(hashes[start : start + chunk], start):
+                for row, content_hash in enumerate(part):
                     rows.setdefault(hex_hash(content_hash), []).append(row)
+                block = None
                 for content_hash, vector in stored_vector_bytes(connection, list(rows), embedding_model):
                     values = np.frombuffer(vector, dtype="<f4")
-                    if matrix is None:
-                        matrix = np.empty((len(hashes), len(values)), dtype=dtype)
-                    matrix[rows.pop(content_hash)] = values
+                    if block is None:
+                        block = np.empty((len(part), len(values)), dtype=dtype)
+                    block[rows.pop(content_hash)] = values
                 if rows:
                     missing = sorted(rows)
                     raise KeyError(
                         f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: "
                         f"{missing[:3]}"
                     )
+                if matrix is None and block is not None:
+                    shape = (len(hashes), block.shape[1])
+                    matrix = empty(shape) if empty is not None else np.empty(shape, dtype=dtype)
+                if block is not None:
+                    matrix[start : start + len(block)] = block
         return matrix if matrix is not None else np.empty((0, 0), dtype=dtype)
 
     return read
