@@ -43,3 +43,44 @@ def test_compute_kpis_groups_by_score_type():
     }
     with pytest.raises(ValueError, match="unknown score_type 'stars'"):
         compute_kpis([("stars", 4)])
+
+
+def test_an_issues_impact_reads_only_the_scored_feedback_of_its_touchpoint_with_the_same_result():
+    """`ScoredTouchpoint` gathers a touchpoint's scored feedback once a night; each issue's impact
+    against it equals the impact against the whole touchpoint with the issue's members laid over it
+    (their copies carry the member segment's tone), members from other touchpoints included."""
+    import random
+    from dataclasses import replace
+    from datetime import date
+
+    from cx_nlp.issues.figures import ScoredTouchpoint, impact
+    from cx_nlp.records import WindowDocument
+
+    draw = random.Random(7)
+    kinds = [
+        ("review", None, (1, 5)),
+        ("survey", "nps", (0, 10)),
+        ("survey", "csat", (1, 5)),
+        ("survey", "ces", (1, 7)),
+    ]
+
+    def feedback(number: int, touchpoint: str) -> WindowDocument:
+        kind, score_type, (low, high) = draw.choice(kinds)
+        rating = None if draw.random() < 0.4 else float(draw.randint(low, high))
+        return WindowDocument(
+            f"{touchpoint}-{number}", "t", "h", date(2026, 11, 1), rating, kind, "negative", -0.5, touchpoint, None,
+            score_type=score_type,
+        )  # fmt: skip
+
+    delivery = [feedback(n, "delivery") for n in range(400)]
+    elsewhere = [feedback(n, "billing") for n in range(50)]
+    scored = ScoredTouchpoint.of(delivery)
+    assert len(scored.scored) < len(delivery) and all(d.rating is not None for d in scored.scored)
+    results = set()
+    for size in (5, 40, 200):
+        members = [replace(d, label="neutral", score=0.1) for d in draw.sample(delivery, size) + elsewhere[: size // 5]]
+        whole = {d.feedback_id: d for d in delivery} | {d.feedback_id: d for d in members}
+        expected = impact(members, list(whole.values()))
+        assert impact(members, scored.around(members)) == expected
+        results.add(expected)
+    assert len(results) == 3 and any(value is not None for value in vars(results.pop()).values())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cx_nlp.issues.figures import daily_figures, group_by, issue_figures
+from cx_nlp.issues.figures import ScoredTouchpoint, daily_figures, group_by, issue_figures
 from cx_nlp.issues.ids import KnownIssue, match_issue_ids
 from cx_nlp.issues.keywords import stop_words_for
 from cx_nlp.issues.miner import IssueMiner
@@ -33,6 +33,8 @@ from cx_nlp.records import TEXT_NOT_READ, WindowDocument
 __all__ = ["IssueTracker", "fold_aliases", "language_group", "might_be_a_problem"]
 
 MULTILINGUAL = "multi"
+# The scores of a touchpoint the window has no feedback of.
+NOTHING_SCORED = ScoredTouchpoint([], frozenset())
 # The group key of `grouping="across"`: every touchpoint's units clustered together.
 ACROSS = "*"
 GROUPINGS = ("touchpoint", "across", "auto")
@@ -116,11 +118,10 @@ class IssueTracker:
 
         by_group = group_by(units, key)
         everything_by_touchpoint = group_by(window.documents, lambda d: d.touchpoint)
+        scored = {name: ScoredTouchpoint.of(documents) for name, documents in everything_by_touchpoint.items()}
         night = _Night(existing_ids=set(window.taken_ids) | {p.issue_id for p in window.prior})
         for touchpoint, language in sorted(by_group):
-            self._mine_group(
-                night, window, touchpoint, language, by_group[touchpoint, language], everything_by_touchpoint
-            )
+            self._mine_group(night, window, touchpoint, language, by_group[touchpoint, language], scored)
         mined, merged, lineage = night.mined, night.merged, night.lineage
         if window.aliases:
             mined, merged, folded = fold_aliases(mined, window, merged, everything_by_touchpoint)
@@ -167,7 +168,7 @@ class IssueTracker:
         touchpoint: str,
         language: str,
         group: list[MiningUnit],
-        everything_by_touchpoint: dict[str, list[WindowDocument]],
+        scored: dict[str, ScoredTouchpoint],
     ) -> None:
         candidates = self._candidates(window, touchpoint, language)
         # Keywords skip the function words of every language that is a tenth of the group or more.
@@ -214,7 +215,7 @@ class IssueTracker:
             # A cluster that continues a known issue keeps that issue's touchpoint.
             place = known_place.get(issue_id, place)
             mined = _mined_issue(
-                issue_id, place, language, cluster, group, verbatims, everything_by_touchpoint.get(place, []), window
+                issue_id, place, language, cluster, group, verbatims, scored.get(place, NOTHING_SCORED), window
             )
             first = min([mined.issue.first_seen, first_seen.get(issue_id, mined.issue.first_seen), *inherited])
             night.mined.append(replace(mined, issue=replace(mined.issue, first_seen=first)))
@@ -275,7 +276,7 @@ def _mined_issue(
     cluster: Cluster,
     group: list[MiningUnit],
     representatives: list[Verbatim],
-    touchpoint_documents: list[WindowDocument],
+    scored: ScoredTouchpoint,
     window: IssueWindow,
 ) -> MinedIssue:
     """A cluster of units as an issue over distinct feedback: each feedback counted once, through its
@@ -286,8 +287,6 @@ def _mined_issue(
         similarity=lambda item: item[1],
     )
     documents = [unit.as_member() for unit, _, _ in closest]
-    # Impact compares the touchpoint with and without the issue's feedback, wherever that feedback sits.
-    around = {d.feedback_id: d for d in touchpoint_documents} | {d.feedback_id: d for d in documents}
     issue = Issue(
         issue_id=issue_id,
         touchpoint=touchpoint,
@@ -296,7 +295,8 @@ def _mined_issue(
         keywords=cluster.keywords,
         representatives=representatives,
         centroid=cluster.centroid,
-        figures=issue_figures(documents, list(around.values()), window.end, window.days),
+        # Impact compares the touchpoint with and without the issue's feedback, wherever that feedback sits.
+        figures=issue_figures(documents, scored.around(documents), window.end, window.days),
         first_seen=min(d.created_day for d in documents),
         window_end=window.end,
         run_id=window.run_id,
