@@ -108,9 +108,9 @@ def survey_kpis(documents: Sequence[WindowDocument]) -> SurveyKpis:
 @dataclass(frozen=True)
 class ScoredTouchpoint:
     """A touchpoint's feedback that carries a score (stars or a survey answer), in window order, and the
-    ids of all its feedback: all that an issue's impact reads of the touchpoint, gathered once a night.
-    Each issue used to gather the whole touchpoint again (a million documents: 1,177 issues over
-    touchpoints of a hundred thousand feedback and more)."""
+    ids of all its feedback: all that an issue's impact reads of the touchpoint, gathered once a night
+    rather than once an issue (a million documents: 1,177 issues over touchpoints of a hundred thousand
+    feedback and more; the issue stage 369 -> 267 s, docs/benchmarks.md)."""
 
     scored: list[WindowDocument]
     ids: frozenset[str]
