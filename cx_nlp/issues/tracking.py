@@ -117,14 +117,14 @@ class IssueTracker:
             return (ACROSS if groupings[language] == "across" else unit.touchpoint, language)
 
         by_group = group_by(units, key)
-        everything_by_touchpoint = group_by(window.documents, lambda d: d.touchpoint)
-        scored = {name: ScoredTouchpoint.of(documents) for name, documents in everything_by_touchpoint.items()}
+        by_touchpoint = group_by(window.documents, lambda d: d.touchpoint)
+        scored = {name: ScoredTouchpoint.of(documents) for name, documents in by_touchpoint.items()}
         night = _Night(existing_ids=set(window.taken_ids) | {p.issue_id for p in window.prior})
         for touchpoint, language in sorted(by_group):
             self._mine_group(night, window, touchpoint, language, by_group[touchpoint, language], scored)
         mined, merged, lineage = night.mined, night.merged, night.lineage
         if window.aliases:
-            mined, merged, folded = fold_aliases(mined, window, merged, everything_by_touchpoint)
+            mined, merged, folded = fold_aliases(mined, window, merged, scored)
             lineage = lineage + folded
             night.matched.update(m.issue.issue_id for m in mined)
         silent = sorted(
@@ -357,7 +357,7 @@ def fold_aliases(
     mined: Sequence[MinedIssue],
     window: IssueWindow,
     merged: dict[str, str],
-    everything_by_touchpoint: dict[str, list[WindowDocument]],
+    scored: dict[str, ScoredTouchpoint],
 ) -> tuple[list[MinedIssue], dict[str, str], list[LineageEvent]]:
     """Count each absorbed issue's feedback of tonight under the issue analysts merged it into.
 
@@ -393,9 +393,8 @@ def fold_aliases(
             [replace(m, issue_id=target) for m in absorbed.members],
             absorbed.documents,
         )
-        touchpoint_documents = {d.feedback_id: d for d in everything_by_touchpoint.get(base.touchpoint, [])}
-        touchpoint_documents.update((d.feedback_id, d) for d in feedback)
-        figures = issue_figures(feedback, list(touchpoint_documents.values()), window.end, window.days)
+        around = scored.get(base.touchpoint, NOTHING_SCORED).around(feedback)
+        figures = issue_figures(feedback, around, window.end, window.days)
         issue = replace(
             base, figures=figures, first_seen=min(base.first_seen, absorbed.issue.first_seen), run_id=window.run_id
         )
