@@ -194,11 +194,10 @@ def vector_reader(engine: Engine, embedding_model: tuple[str, str], chunk: int =
                         f"no stored {embedding_model[0]} {embedding_model[1]} vector for {len(missing)} texts: "
                         f"{missing[:3]}"
                     )
-                if matrix is None and block is not None:
+                if matrix is None:  # a part is never empty, and every hash of it was found
                     shape = (len(hashes), block.shape[1])
                     matrix = empty(shape) if empty is not None else np.empty(shape, dtype=dtype)
-                if block is not None:
-                    matrix[start : start + len(block)] = block
+                matrix[start : start + len(block)] = block
         return matrix if matrix is not None else np.empty((0, 0), dtype=dtype)
 
     return read
