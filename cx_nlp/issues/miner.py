@@ -403,10 +403,13 @@ class IssueMiner:
 
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
         by_label = members_by_label(labels)
-        centroids = [centre(embeddings[by_label[g]]) for g in group_ids]
+        centroids, similarities = [], []
+        for group in group_ids:  # each issue's rows read once for its centre and its members' cosines
+            vectors = embeddings[by_label[group]]
+            centroids.append(centre(vectors))
+            similarities.append(vectors @ centroids[-1])
         read = keyword_labels(embeddings, labels, by_label, group_ids, centroids)
         keywords = cluster_keywords(texts, read, group_ids, self.n_keywords, self.stop_words)
-        similarities = [embeddings[by_label[group]] @ centroid for group, centroid in zip(group_ids, centroids)]
         rankings = [by_label[group][np.argsort(-s, kind="stable")] for group, s in zip(group_ids, similarities)]
         representatives = distinct_texts(rankings, texts, self.n_representatives)
         clusters = []
