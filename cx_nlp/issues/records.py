@@ -209,10 +209,11 @@ class IssueWindow:
 @dataclass(frozen=True)
 class MinedIssue:
     issue: Issue
-    members: list[IssueMember]
+    # One per feedback; mined tonight, made from the units as read (`cx_nlp.issues.members`).
+    members: Sequence[IssueMember]
     daily: list[DayFigures]
     # The member feedback as the figures counted it: one per feedback, with its member segment's tone.
-    documents: list[WindowDocument] = field(default_factory=list)
+    documents: Sequence[WindowDocument] = ()
 
 
 @dataclass

@@ -15,6 +15,7 @@ import numpy as np
 from cx_nlp.issues.figures import ScoredTouchpoint, daily_figures, group_by, issue_figures
 from cx_nlp.issues.ids import KnownIssue, match_issue_ids
 from cx_nlp.issues.keywords import stop_words_for
+from cx_nlp.issues.members import ClosestUnits, IssueMembers, MemberFeedback
 from cx_nlp.issues.miner import IssueMiner
 from cx_nlp.issues.records import (
     Cluster,
@@ -219,7 +220,7 @@ class IssueTracker:
             )
             first = min([mined.issue.first_seen, first_seen.get(issue_id, mined.issue.first_seen), *inherited])
             night.mined.append(replace(mined, issue=replace(mined.issue, first_seen=first)))
-            night.member_documents.update(m.feedback_id for m in mined.members)
+            night.member_documents.update(group[i].document.feedback_id for i in cluster.members)
 
     def _issue_ids(
         self,
@@ -280,13 +281,11 @@ def _mined_issue(
     window: IssueWindow,
 ) -> MinedIssue:
     """A cluster of units as an issue over distinct feedback: each feedback counted once, through its
-    segment closest to the issue's centre."""
-    closest = _closest_per_feedback(
-        [(group[i], float(s), method) for i, s, method in zip(cluster.members, cluster.similarities, cluster.methods)],
-        feedback_id=lambda item: item[0].document.feedback_id,
-        similarity=lambda item: item[1],
-    )
-    documents = [unit.as_member() for unit, _, _ in closest]
+    segment closest to the issue's centre. Its members and their feedback are held as the units they
+    are made from (`cx_nlp.issues.members`); the figures read the feedback once, here."""
+    closest = ClosestUnits([group[i] for i in cluster.members], cluster.similarities, cluster.methods)
+    feedback = MemberFeedback(closest)
+    documents = list(feedback)
     issue = Issue(
         issue_id=issue_id,
         touchpoint=touchpoint,
@@ -301,22 +300,7 @@ def _mined_issue(
         window_end=window.end,
         run_id=window.run_id,
     )
-    held: dict[str, list[int]] = {}
-    for index in cluster.members:
-        if group[index].position is not None:
-            held.setdefault(group[index].document.feedback_id, []).append(group[index].position)
-    members = [
-        IssueMember(
-            issue_id,
-            unit.document.feedback_id,
-            round(similarity, 4),
-            method,
-            unit.position,
-            tuple(sorted(held[unit.document.feedback_id])) if unit.position is not None else None,
-        )
-        for unit, similarity, method in closest
-    ]
-    return MinedIssue(issue, members, daily_figures(documents), documents)
+    return MinedIssue(issue, IssueMembers(issue_id, closest), daily_figures(documents), feedback)
 
 
 def _verbatims(

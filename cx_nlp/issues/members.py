@@ -1,0 +1,116 @@
+"""An issue's members as mining found them, held as references to the window's units.
+
+An issue counts each feedback once, through its unit closest to the issue's centre, and remembers
+every segment of the feedback it holds. Held as objects, a million-document window's 2.4 million
+memberships were two records each (an `IssueMember` and a copy of the feedback with its segment's
+tone, `MiningUnit.as_member`), about 300 bytes a membership until the issues were written. Here an
+issue keeps its units (the window's own records), the index of each feedback's closest unit, its
+cosine and how it joined: 17 bytes a membership beside a reference per unit. The records are made
+as they are read (`IssueMembers`, `MemberFeedback`), an issue at a time when the issues are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from cx_nlp.issues.records import IssueMember
+from cx_nlp.issues.units import MiningUnit
+from cx_nlp.records import WindowDocument
+
+# How a unit joined its issue (`IssueMember.method`), as the codes the members keep.
+METHODS = ("known", "cluster", "nearest")
+_METHOD_CODE = {name: code for code, name in enumerate(METHODS)}
+
+
+class ClosestUnits:
+    """The units a cluster holds, and for each of its feedback the unit closest to the centre: the
+    first feedback first, the earlier unit on a tie."""
+
+    def __init__(self, units: Sequence[MiningUnit], similarities: Sequence[float], methods: Sequence[str]):
+        values = np.asarray(similarities, dtype=np.float64)
+        cosines = values.tolist()
+        chosen: dict[str, int] = {}
+        for index, unit in enumerate(units):
+            held = chosen.get(unit.document.feedback_id)
+            if held is None or cosines[index] > cosines[held]:
+                chosen[unit.document.feedback_id] = index
+        indices = np.fromiter(chosen.values(), dtype=np.int64, count=len(chosen))
+        self.units = list(units)
+        self.chosen = indices.astype(np.int32)
+        self.similarities = values[indices]
+        self.methods = np.array([_METHOD_CODE[methods[i]] for i in indices], dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.chosen)
+
+    def unit(self, index: int) -> MiningUnit:
+        return self.units[self.chosen[index]]
+
+
+class IssueMembers(Sequence[IssueMember]):
+    """An issue's memberships, one per feedback, made from its `ClosestUnits` as they are read."""
+
+    def __init__(self, issue_id: str, closest: ClosestUnits):
+        self.issue_id = issue_id
+        self.closest = closest
+
+    def __len__(self) -> int:
+        return len(self.closest)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        unit = self.closest.unit(index % len(self))
+        held = self._held([unit.document.feedback_id])
+        return self._member(index % len(self), held)
+
+    def __iter__(self) -> Iterator[IssueMember]:
+        held = self._held(None)
+        for index in range(len(self)):
+            yield self._member(index, held)
+
+    def _held(self, feedback_ids: Sequence[str] | None) -> dict[str, list[int]]:
+        """The segment positions the issue holds, per feedback (of `feedback_ids`, or every one)."""
+        held: dict[str, list[int]] = {}
+        for unit in self.closest.units:
+            if unit.position is not None and (feedback_ids is None or unit.document.feedback_id in feedback_ids):
+                held.setdefault(unit.document.feedback_id, []).append(unit.position)
+        return held
+
+    def _member(self, index: int, held: dict[str, list[int]]) -> IssueMember:
+        unit = self.closest.unit(index)
+        feedback_id = unit.document.feedback_id
+        return IssueMember(
+            self.issue_id,
+            feedback_id,
+            round(float(self.closest.similarities[index]), 4),
+            METHODS[self.closest.methods[index]],
+            unit.position,
+            tuple(sorted(held[feedback_id])) if unit.position is not None else None,
+        )
+
+
+class MemberFeedback(Sequence[WindowDocument]):
+    """An issue's feedback as its figures count it, one per feedback with the tone of its closest unit
+    (`MiningUnit.as_member`), made from its `ClosestUnits` as they are read."""
+
+    def __init__(self, closest: ClosestUnits):
+        self.closest = closest
+
+    def __len__(self) -> int:
+        return len(self.closest)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self.closest.unit(index % len(self)).as_member()
+
+    def __iter__(self) -> Iterator[WindowDocument]:
+        for index in range(len(self)):
+            yield self.closest.unit(index).as_member()
