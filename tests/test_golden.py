@@ -53,6 +53,7 @@ def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, 
         ("AuthenticAMD", "fpu sse2 avx2 avx512f", "amd-avx512"),
         ("GenuineIntel", "fpu sse2 avx2", "intel-avx2"),
         ("GenuineIntel", "fpu sse2 avx2 avx512f avx512_vnni", "intel-avx512"),
+        ("GenuineIntel", "fpu sse2 avx2 avx512f avx512_bf16 avx512_fp16", "intel-avx512bf16"),
     ],
 )
 def test_recordings_are_kept_per_cpu_vendor_and_widest_vector_unit(vendor, flags, family):
@@ -62,6 +63,7 @@ def test_recordings_are_kept_per_cpu_vendor_and_widest_vector_unit(vendor, flags
 
 def test_a_family_that_recorded_another_familys_files_exactly_reads_that_copy():
     assert golden_dir("intel-avx512") == golden_dir("intel-amx") == GOLDEN_ROOT / "intel-amx"
+    assert golden_dir("intel-avx512bf16") == GOLDEN_ROOT / "intel-amx"
     assert golden_dir("amd-avx2") == GOLDEN_ROOT / "amd-avx2"
     # Every shared copy exists, so the family reading it is compared, not told "no recording".
     for family, copy in SHARED_RECORDINGS.items():
