@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -168,7 +169,8 @@ class WindowDocument:
     score_type: str | None = None  # nps | csat | ces when `rating` is a survey answer
     language: str = "und"
     # Its segments in order; none where the feedback was stored before segments were (one unit then).
-    segments: tuple[WindowSegment, ...] = ()
+    # Packed where the window was read as mined (`cx_nlp.packed_segments`).
+    segments: Sequence[WindowSegment] = ()
     words: int | None = None  # the text's word count, where the text is TEXT_NOT_READ
     # Segments with a vector that mining never reads (praise), left out of `segments` where the window
     # was read as mined: still counted, so the feedback reads as the same number of parts.

@@ -33,13 +33,13 @@ def cluster():
     is whole, a ties with itself (the earlier unit stays), d comes in as an outlier pulled in."""
     a, b, c, d = _feedback("a", 3), _feedback("b", 2), _feedback("c", 0, "negative"), _feedback("d", 1)
     units = [
-        MiningUnit(b, b.segments[0]),
-        MiningUnit(a, a.segments[2]),
+        MiningUnit(b, 0),
+        MiningUnit(a, 2),
         MiningUnit(c),
-        MiningUnit(b, b.segments[1]),
-        MiningUnit(a, a.segments[0]),
-        MiningUnit(d, d.segments[0]),
-        MiningUnit(a, a.segments[1]),
+        MiningUnit(b, 1),
+        MiningUnit(a, 0),
+        MiningUnit(d, 0),
+        MiningUnit(a, 1),
     ]
     similarities = np.array([0.61, 0.7, 0.8, 0.75, 0.7, 0.52, 0.69], dtype=np.float32)
     methods = np.array(["cluster", "known", "cluster", "cluster", "cluster", "nearest", "known"], dtype=object)

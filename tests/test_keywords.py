@@ -74,9 +74,7 @@ def _units_left_in_the_warehouse(texts):
             f"f{n}", TEXT_NOT_READ, b"d", None, None, "review", "negative", -0.8, "delivery", None, segments=(segment,)
         )
 
-    units = [
-        MiningUnit(d, d.segments[0]) if n % 2 else MiningUnit(d) for n, d in enumerate(map(document, range(len(texts))))
-    ]
+    units = [MiningUnit(d, 0) if n % 2 else MiningUnit(d) for n, d in enumerate(map(document, range(len(texts))))]
     stored = {u.key: text for u, text in zip(units, texts)}
     calls = []
 

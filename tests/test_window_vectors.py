@@ -11,6 +11,7 @@ import pytest
 
 from cx_nlp.issues.clustering import HalfPrecisionRows, SpilledRows
 from cx_nlp.issues.units import unit_hashes, window_units
+from cx_nlp.packed_segments import PackedSegments
 from cx_nlp.pipeline import PipelineContext, ingest_interval
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, hex_hash, packed_hash
 from cx_nlp.warehouse import windows
@@ -79,6 +80,9 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     texts = {d.feedback_id: d.text for d in carried}
     assert all(d.text is TEXT_NOT_READ and d.word_count() == len(texts[d.feedback_id].split()) for d in bare)
     assert all(s.text is TEXT_NOT_READ for d in bare for s in d.segments)
+    # Each feedback's segments are packed in one bytes object, read back as records (cx_nlp.packed_segments).
+    assert all(isinstance(d.segments, PackedSegments) for d in bare if d.segments)
+    assert any(d.segments for d in bare)
     unread = [d for d in bare if d.word_count() >= 40]
     assert unread and sum(d.word_count() < 40 for d in bare) > 0
     # The segments mining never reads (praise, and neutral parts of positive feedback) are left out,

@@ -319,7 +319,7 @@ def _verbatims(
         chosen.append(list(first.values()))
     said = iter(texts.take(index for indices in chosen for index in indices))
     units = [texts.units[index] for indices in chosen for index in indices]
-    unread = [u.document.feedback_id for u in units if u.segment is not None and u.document.text is TEXT_NOT_READ]
+    unread = [u.document.feedback_id for u in units if u.part is not None and u.document.text is TEXT_NOT_READ]
     if unread and documents is None:
         raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")
     read = documents(unread) if unread else {}
@@ -328,7 +328,7 @@ def _verbatims(
         verbatims = []
         for unit in (texts.units[index] for index in indices):
             text = next(said)
-            if unit.segment is None:  # the unit is the whole feedback
+            if unit.part is None:  # the unit is the whole feedback
                 whole = text
             else:
                 whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cx_nlp.packed_segments import PackedSegments, labels_and_vectors
 from cx_nlp.records import TEXT_NOT_READ, UNSCORED, WindowDocument, WindowSegment
 
 # Feedback of fewer words than this is mined whole unless it is positive overall (see problem_units).
@@ -37,26 +38,36 @@ def might_be_a_problem(document: WindowDocument) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class MiningUnit:
-    """One text issues are clustered from: a segment of a feedback, or a whole feedback (`segment`
-    None: short complaints, feedback stored before segments were). It refers to the window's records
-    instead of copying their fields: a window of a million complaint narratives has 5.7 million units,
-    48 bytes each this way against 96 (docs/benchmarks.md)."""
+    """One text issues are clustered from: a segment of a feedback (`part`, its index in the feedback's
+    `segments`), or a whole feedback (`part` None: short complaints, feedback stored before segments
+    were). It refers to the window's records instead of copying their fields: a window of a million
+    complaint narratives has 5.7 million units, 48 bytes each this way against 96
+    (docs/benchmarks.md). Of segments packed as the pipeline's window holds them
+    (`cx_nlp.packed_segments`), it reads the fields without making the segment."""
 
     document: WindowDocument
-    segment: WindowSegment | None = None
+    part: int | None = None
 
     @property
-    def _read(self) -> WindowDocument | WindowSegment:
-        return self.document if self.segment is None else self.segment
+    def segment(self) -> WindowSegment | None:
+        return None if self.part is None else self.document.segments[self.part]
+
+    def _field(self, name: str):
+        if self.part is None:
+            return getattr(self.document, name)
+        segments = self.document.segments
+        if isinstance(segments, PackedSegments):
+            return getattr(segments, name)(self.part)
+        return getattr(segments[self.part], name)
 
     @property
     def position(self) -> int | None:
-        return None if self.segment is None else self.segment.position
+        return None if self.part is None else self._field("position")
 
     @property
     def text(self) -> str:
         """As the window holds it: TEXT_NOT_READ where it left the text in the warehouse (`UnitTexts`)."""
-        return self._read.text
+        return self.document.text if self.part is None else self.document.segments[self.part].text
 
     @property
     def key(self) -> tuple[str, int | None]:
@@ -65,24 +76,24 @@ class MiningUnit:
 
     @property
     def embedding(self) -> np.ndarray | None:
-        return self._read.embedding
+        return self.document.embedding if self.part is None else self.document.segments[self.part].embedding
 
     @property
     def touchpoint(self) -> str:
-        return self._read.touchpoint
+        return self._field("touchpoint")
 
     @property
     def label(self) -> str:
-        return self._read.label
+        return self._field("label")
 
     @property
     def score(self) -> float:
-        return self._read.score
+        return self._field("score")
 
     @property
     def content_hash(self) -> str | bytes:
         """Of `text`: its vector's key in the embedding cache (`hex_hash`)."""
-        return self._read.content_hash
+        return self._field("content_hash")
 
     def as_member(self) -> WindowDocument:
         """The feedback as an issue's figures count it: once, with the tone of what it said about the issue."""
@@ -105,8 +116,9 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     with `neutral_segments`. Feedback the model does not read keeps every segment unless its own
     score says praise. Feedback without stored segments (or their embeddings) is one unit.
     """
-    segments, count = document.segments, document.segment_count()
-    whole = not count or any(s.embedding is None for s in segments)
+    labels, every_vector = labels_and_vectors(document.segments)
+    count = document.segment_count()
+    whole = not count or not every_vector
     # A short complaint is one problem told in a sentence or two: split, its parts would scatter over
     # issues (the project's telecom set: issue NMI 0.73 mined in segments, 0.77 whole). Only a
     # positive one is read in parts, for the problem it mentions.
@@ -114,17 +126,17 @@ def problem_units(document: WindowDocument, neutral_segments: bool = True) -> li
     if whole or short:
         return [MiningUnit(document)] if might_be_a_problem(document) and document.embedding is not None else []
     if document.label == UNSCORED:
-        kept = list(segments) if might_be_a_problem(document) else []
+        kept = list(range(len(labels))) if might_be_a_problem(document) else []
     else:
         # What the window leaves out (`never_mined`) is never kept here: the one rule decides both.
         kept = [
-            s
-            for s in segments
-            if s.label in ("negative", "neutral")
-            and not never_mined(document.label, s.label)
-            and (s.label == "negative" or neutral_segments or count == 1)
+            part
+            for part, label in enumerate(labels)
+            if label in ("negative", "neutral")
+            and not never_mined(document.label, label)
+            and (label == "negative" or neutral_segments or count == 1)
         ]
-    return [MiningUnit(document, s) for s in kept]
+    return [MiningUnit(document, part) for part in kept]
 
 
 def window_units(documents: Iterable[WindowDocument], neutral_segments: bool = True) -> list[MiningUnit]:

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, null, select
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import VectorReader
 from cx_nlp.issues.units import UnitTextReader, never_mined
+from cx_nlp.packed_segments import SegmentNames, pack_segments
 from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowDocument, WindowSegment, hex_hash, packed_hash
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.statements import chunks
@@ -36,7 +37,7 @@ class StoredSegments(NamedTuple):
     """The segments of a window's feedback as read, by feedback id, and how many more a feedback has
     that the read left out (only those that have some)."""
 
-    read: dict[str, tuple[WindowSegment, ...]]
+    read: dict[str, Sequence[WindowSegment]]  # packed where read as mined (`cx_nlp.packed_segments`)
     unread: dict[str, int]
 
 
@@ -96,7 +97,7 @@ def window_documents(
 
 
 def _document(
-    row, segments: tuple[WindowSegment, ...], unread_segments: int, lazy: bool, as_mined: bool, shared: _SharedValues
+    row, segments: Sequence[WindowSegment], unread_segments: int, lazy: bool, as_mined: bool, shared: _SharedValues
 ):
     return WindowDocument(
         feedback_id=row.feedback_id,
@@ -238,26 +239,47 @@ def window_segments(
         .where(f.c.created_day >= window_start, f.c.created_day < window_end)
         .order_by(seg.c.feedback_id, seg.c.position)
     )
-    found: dict[str, list[WindowSegment]] = {}
+    found: dict[str, Sequence[WindowSegment]] = {}
     unread: dict[str, int] = {}
+    # Read as mined, each feedback's segments are packed as soon as its rows are read (they come in
+    # feedback order): the window never holds a million feedback's segments as records at once.
+    names = SegmentNames()
+    held: tuple[str | None, list[WindowSegment]] = (None, [])
     for row in connection.execute(query):
-        parts = found.setdefault(row.feedback_id, [])
+        if row.feedback_id != held[0]:
+            _keep(found, held, names, as_mined)
+            held = (row.feedback_id, [])
         unmined = as_mined and never_mined(row.document_label, row.label)
         if unmined and row.vector is not None:
             unread[row.feedback_id] = unread.get(row.feedback_id, 0) + 1
             continue
-        parts.append(
-            WindowSegment(
-                position=row.position,
-                text=TEXT_NOT_READ if as_mined else row.text,
-                content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
-                label=shared(row.label),
-                score=row.score,
-                touchpoint=shared(row.touchpoint),
-                embedding=_vector(row.vector, lazy),
-            )
-        )
-    return StoredSegments({feedback_id: tuple(parts) for feedback_id, parts in found.items()}, unread)
+        held[1].append(_segment(row, lazy, shared, as_mined))
+    _keep(found, held, names, as_mined)
+    return StoredSegments(found, unread)
+
+
+def _segment(row, lazy: bool, shared: _SharedValues, as_mined: bool) -> WindowSegment:
+    return WindowSegment(
+        position=row.position,
+        text=TEXT_NOT_READ if as_mined else row.text,
+        content_hash=packed_hash(row.content_hash) if as_mined else row.content_hash,
+        label=shared(row.label),
+        score=row.score,
+        touchpoint=shared(row.touchpoint),
+        embedding=_vector(row.vector, lazy),
+    )
+
+
+def _keep(
+    found: dict[str, Sequence[WindowSegment]],
+    held: tuple[str | None, list[WindowSegment]],
+    names: SegmentNames,
+    packed: bool,
+) -> None:
+    """One feedback's segments as read (`held`: its id and segments), packed where read as mined."""
+    feedback_id, segments = held
+    if feedback_id is not None:
+        found[feedback_id] = pack_segments(segments, names) if packed else tuple(segments)
 
 
 class _SharedValues:
