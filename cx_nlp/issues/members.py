@@ -12,6 +12,7 @@ as they are read (`IssueMembers`, `MemberFeedback`), an issue at a time when the
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from cx_nlp.records import WindowDocument
 # How a unit joined its issue (`IssueMember.method`), as the codes the members keep.
 METHODS = ("known", "cluster", "nearest")
 _METHOD_CODE = {name: code for code, name in enumerate(METHODS)}
+T = TypeVar("T")
 
 
 class ClosestUnits:
@@ -37,7 +39,7 @@ class ClosestUnits:
             if held is None or cosines[index] > cosines[held]:
                 chosen[unit.document.feedback_id] = index
         indices = np.fromiter(chosen.values(), dtype=np.int64, count=len(chosen))
-        self.units = list(units)
+        self.units = units if isinstance(units, list) else list(units)
         self.chosen = indices.astype(np.int32)
         self.similarities = values[indices]
         self.methods = np.array([_METHOD_CODE[methods[i]] for i in indices], dtype=np.uint8)
@@ -49,11 +51,10 @@ class ClosestUnits:
         return self.units[self.chosen[index]]
 
 
-class IssueMembers(Sequence[IssueMember]):
-    """An issue's memberships, one per feedback, made from its `ClosestUnits` as they are read."""
+class _MadeAsRead(Sequence[T]):
+    """Records made from `ClosestUnits`, one per feedback, as each is read (`_make`)."""
 
-    def __init__(self, issue_id: str, closest: ClosestUnits):
-        self.issue_id = issue_id
+    def __init__(self, closest: ClosestUnits):
         self.closest = closest
 
     def __len__(self) -> int:
@@ -64,14 +65,26 @@ class IssueMembers(Sequence[IssueMember]):
             return [self[i] for i in range(len(self))[index]]
         if not -len(self) <= index < len(self):
             raise IndexError(index)
-        unit = self.closest.unit(index % len(self))
-        held = self._held([unit.document.feedback_id])
-        return self._member(index % len(self), held)
+        return self._make(index % len(self))
+
+    def _make(self, index: int) -> T:
+        raise NotImplementedError
+
+
+class IssueMembers(_MadeAsRead[IssueMember]):
+    """An issue's memberships, one per feedback, made from its `ClosestUnits` as they are read."""
+
+    def __init__(self, issue_id: str, closest: ClosestUnits):
+        super().__init__(closest)
+        self.issue_id = issue_id
 
     def __iter__(self) -> Iterator[IssueMember]:
-        held = self._held(None)
+        held = self._held(None)  # every feedback's, in one pass over the units
         for index in range(len(self)):
             yield self._member(index, held)
+
+    def _make(self, index: int) -> IssueMember:
+        return self._member(index, self._held([self.closest.unit(index).document.feedback_id]))
 
     def _held(self, feedback_ids: Sequence[str] | None) -> dict[str, list[int]]:
         """The segment positions the issue holds, per feedback (of `feedback_ids`, or every one)."""
@@ -94,23 +107,9 @@ class IssueMembers(Sequence[IssueMember]):
         )
 
 
-class MemberFeedback(Sequence[WindowDocument]):
+class MemberFeedback(_MadeAsRead[WindowDocument]):
     """An issue's feedback as its figures count it, one per feedback with the tone of its closest unit
     (`MiningUnit.as_member`), made from its `ClosestUnits` as they are read."""
 
-    def __init__(self, closest: ClosestUnits):
-        self.closest = closest
-
-    def __len__(self) -> int:
-        return len(self.closest)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return self.closest.unit(index % len(self)).as_member()
-
-    def __iter__(self) -> Iterator[WindowDocument]:
-        for index in range(len(self)):
-            yield self.closest.unit(index).as_member()
+    def _make(self, index: int) -> WindowDocument:
+        return self.closest.unit(index).as_member()
