@@ -80,3 +80,17 @@ def test_member_feedback_carries_the_tone_of_the_unit_that_counts_it(cluster):
     assert feedback[1] == read[1] and feedback[-4] == read[0] and feedback[2:] == read[2:]
     with pytest.raises(IndexError):
         feedback[-5]
+
+
+def test_a_membership_is_written_as_the_row_of_its_fields(cluster):
+    from dataclasses import asdict
+
+    from cx_nlp.warehouse.rows import member_row
+
+    units, similarities, methods = cluster
+    members = list(IssueMembers("delivery-0007", ClosestUnits(units, similarities, methods)))
+    assert [member_row(m) for m in members] == [asdict(m) for m in members]
+    assert member_row(members[2]) == {
+        "issue_id": "delivery-0007", "feedback_id": "c", "similarity": 0.8, "method": "cluster",
+        "segment_position": None, "segment_positions": None,
+    }  # fmt: skip
