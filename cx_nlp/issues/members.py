@@ -2,11 +2,12 @@
 
 An issue counts each feedback once, through its unit closest to the issue's centre, and remembers
 every segment of the feedback it holds. Held as objects, a million-document window's 2.4 million
-memberships were two records each (an `IssueMember` and a copy of the feedback with its segment's
-tone, `MiningUnit.as_member`), about 300 bytes a membership until the issues were written. Here an
-issue keeps its units (the window's own records), the index of each feedback's closest unit, its
-cosine and how it joined: 17 bytes a membership beside a reference per unit. The records are made
-as they are read (`IssueMembers`, `MemberFeedback`), an issue at a time when the issues are written.
+memberships would be two records each (an `IssueMember` and a copy of the feedback with its
+segment's tone, `MiningUnit.as_member`), about 300 bytes a membership until the issues are written.
+Here an issue keeps its units (references to the window's own records), the index of each
+feedback's closest unit, its cosine and how it joined: 13 bytes a membership beside 8 a unit. The
+records are made as they are read (`IssueMembers`, `MemberFeedback`), an issue at a time when the
+issues are written (docs/benchmarks.md, "The issue stage at a million documents").
 """
 
 from __future__ import annotations
