@@ -12,7 +12,7 @@ issues are written (docs/benchmarks.md, "The issue stage at a million documents"
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -27,6 +27,17 @@ _METHOD_CODE = {name: code for code, name in enumerate(METHODS)}
 T = TypeVar("T")
 
 
+def closest_per_feedback(items: Iterable, feedback_id: Callable, similarity: Callable) -> list:
+    """One item per feedback, the most similar one (the earlier on a tie), in the order the feedback
+    first appears."""
+    chosen: dict = {}
+    for item in items:
+        held = chosen.get(feedback_id(item))
+        if held is None or similarity(item) > similarity(held):
+            chosen[feedback_id(item)] = item
+    return list(chosen.values())
+
+
 class ClosestUnits:
     """The units a cluster holds, and for each of its feedback the unit closest to the centre: the
     first feedback first, the earlier unit on a tie."""
@@ -34,12 +45,10 @@ class ClosestUnits:
     def __init__(self, units: Sequence[MiningUnit], similarities: Sequence[float], methods: Sequence[str]):
         values = np.asarray(similarities, dtype=np.float64)
         cosines = values.tolist()
-        chosen: dict[str, int] = {}
-        for index, unit in enumerate(units):
-            held = chosen.get(unit.document.feedback_id)
-            if held is None or cosines[index] > cosines[held]:
-                chosen[unit.document.feedback_id] = index
-        indices = np.fromiter(chosen.values(), dtype=np.int64, count=len(chosen))
+        chosen = closest_per_feedback(
+            range(len(units)), feedback_id=lambda i: units[i].document.feedback_id, similarity=cosines.__getitem__
+        )
+        indices = np.array(chosen, dtype=np.int64)
         self.units = units if isinstance(units, list) else list(units)
         self.chosen = indices.astype(np.int32)
         self.similarities = values[indices]

@@ -15,7 +15,7 @@ import numpy as np
 from cx_nlp.issues.figures import ScoredTouchpoint, daily_figures, group_by, issue_figures
 from cx_nlp.issues.ids import KnownIssue, match_issue_ids
 from cx_nlp.issues.keywords import stop_words_for
-from cx_nlp.issues.members import ClosestUnits, IssueMembers, MemberFeedback
+from cx_nlp.issues.members import ClosestUnits, IssueMembers, MemberFeedback, closest_per_feedback
 from cx_nlp.issues.miner import IssueMiner
 from cx_nlp.issues.records import (
     Cluster,
@@ -394,7 +394,7 @@ def _union(
 ) -> tuple[list[IssueMember], list[WindowDocument]]:
     """Two issues' members as one: a feedback in both counts once, through its closer segment, and
     holds the segments of both."""
-    chosen = _closest_per_feedback(
+    chosen = closest_per_feedback(
         [*zip(kept, kept_documents), *zip(more, more_documents)],
         feedback_id=lambda pair: pair[0].feedback_id,
         similarity=lambda pair: pair[0].similarity,
@@ -407,16 +407,6 @@ def _union(
         for m, _ in chosen
     ]
     return members, [d for _, d in chosen]
-
-
-def _closest_per_feedback(items: Sequence, feedback_id: Callable, similarity: Callable) -> list:
-    """One item per feedback, the most similar one, in the order the feedback first appears."""
-    chosen: dict = {}
-    for item in items:
-        held = chosen.get(feedback_id(item))
-        if held is None or similarity(item) > similarity(held):
-            chosen[feedback_id(item)] = item
-    return list(chosen.values())
 
 
 def _continued(absorbed: Issue, kept: PriorIssue) -> Issue:
