@@ -89,10 +89,10 @@ def test_a_feedback_mined_whole_has_no_segment_list(warehouse_url):
 def test_memberships_are_written_as_they_are_made_a_batch_at_a_time(warehouse_url):
     """A large window has millions of memberships: the write takes them from a generator, 500 rows a
     statement, and stores every one."""
-    from cx_nlp.warehouse.statements import batches
+    from cx_nlp.warehouse.statements import chunks
 
-    assert [len(part) for part in batches(iter(range(1_234)))] == [500, 500, 234]
-    assert list(batches([])) == []
+    assert [len(part) for part in chunks(iter(range(1_234)))] == [500, 500, 234]
+    assert list(chunks([])) == []
     engine = make_engine(warehouse_url)
     upgrade(engine)
     ids = [f"f{number}" for number in range(1_234)]

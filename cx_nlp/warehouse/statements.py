@@ -13,14 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 _CHUNK = 500
 
 
-def chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
-    for offset in range(0, len(items), size):
-        yield items[offset : offset + size]
-
-
-def batches(items: Iterable, size: int = _CHUNK) -> Iterator[list]:
-    """`items`, any iterable read once, in lists of `size`: rows made as they are written are never
-    all in memory at once (a million documents' issue memberships: 2.4 million rows)."""
+def chunks(items: Iterable, size: int = _CHUNK) -> Iterator[list]:
+    """`items`, a list or any iterable read once, in lists of `size`: rows made as they are written
+    are never all in memory at once (a million documents' issue memberships: 2.4 million rows)."""
     iterator = iter(items)
     while part := list(islice(iterator, size)):
         yield part

@@ -16,7 +16,7 @@ from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.reuse import touch_raw_records
 from cx_nlp.warehouse.spool import ScoredRowSpool
 from cx_nlp.warehouse.state import WarehouseStateStore
-from cx_nlp.warehouse.statements import as_utc, batches, chunks, insert_missing, upsert
+from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
 # What a stored score is read back from: segments lack the chunk count and evidence (one chunk, none).
 _SCORE_COLUMNS = {
@@ -287,7 +287,7 @@ def write_issues(connection: Connection, data: IssuesWrite) -> None:
         connection.execute(snap.insert(), list(part))
     for part in chunks(data.lineage):
         connection.execute(lineage.insert(), list(part))
-    for part in batches(data.issue_members):
+    for part in chunks(data.issue_members):
         connection.execute(t.issue_member.insert(), part)
     for table in (t.issue_daily, t.touchpoint_daily):
         connection.execute(delete(table).where(table.c.day >= data.window_start, table.c.day < data.window_end))
