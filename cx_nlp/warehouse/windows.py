@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
+from itertools import groupby
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -244,17 +245,14 @@ def window_segments(
     # Read as mined, each feedback's segments are packed as soon as its rows are read (they come in
     # feedback order): the window never holds a million feedback's segments as records at once.
     names = SegmentNames()
-    held: tuple[str | None, list[WindowSegment]] = (None, [])
-    for row in connection.execute(query):
-        if row.feedback_id != held[0]:
-            _keep(found, held, names, as_mined)
-            held = (row.feedback_id, [])
-        unmined = as_mined and never_mined(row.document_label, row.label)
-        if unmined and row.vector is not None:
-            unread[row.feedback_id] = unread.get(row.feedback_id, 0) + 1
-            continue
-        held[1].append(_segment(row, lazy, shared, as_mined))
-    _keep(found, held, names, as_mined)
+    for feedback_id, rows in groupby(connection.execute(query), key=lambda row: row.feedback_id):
+        parts = []
+        for row in rows:
+            if as_mined and never_mined(row.document_label, row.label) and row.vector is not None:
+                unread[feedback_id] = unread.get(feedback_id, 0) + 1
+            else:
+                parts.append(_segment(row, lazy, shared, as_mined))
+        found[feedback_id] = pack_segments(parts, names) if as_mined else tuple(parts)
     return StoredSegments(found, unread)
 
 
@@ -268,18 +266,6 @@ def _segment(row, lazy: bool, shared: _SharedValues, as_mined: bool) -> WindowSe
         touchpoint=shared(row.touchpoint),
         embedding=_vector(row.vector, lazy),
     )
-
-
-def _keep(
-    found: dict[str, Sequence[WindowSegment]],
-    held: tuple[str | None, list[WindowSegment]],
-    names: SegmentNames,
-    packed: bool,
-) -> None:
-    """One feedback's segments as read (`held`: its id and segments), packed where read as mined."""
-    feedback_id, segments = held
-    if feedback_id is not None:
-        found[feedback_id] = pack_segments(segments, names) if packed else tuple(segments)
 
 
 class _SharedValues:
