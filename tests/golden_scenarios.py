@@ -6,9 +6,9 @@ borderline texts of the sample differently from one without.
 
 Issue mining runs at the bars each family's copy was recorded at (`golden.recorded_bars`: the
 same-night merge bar and the join bar, named in the copy's bars.json). `tests/golden.py --record`
-records at the shipped defaults; a family recorded before the defaults moved (merge 0.75 -> 0.85, join
-0.5 -> 0.4; docs/quality.md, "Merge bar" and "Join bar"; `amd-avx2`) keeps the bars of its copy until
-it is recorded again on such a machine: a recording holds only for the CPU family it was made on.
+records at the shipped defaults; when the defaults move (as merge 0.75 -> 0.85 and join 0.5 -> 0.4 did:
+docs/quality.md, "Merge bar" and "Join bar"), a family not recorded again keeps the bars of its copy
+until it is recorded on such a machine: a recording holds only for the CPU family it was made on.
 """
 
 from __future__ import annotations
