@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator, Sequence
 
-from cx_nlp.records import NOT_READ, TEXT_NOT_READ, WindowSegment
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ, MadeWhenRead, WindowSegment
 
 # position (int32), score (float64, as stored), SHA-256 content hash, label code, touchpoint code,
 # whether a vector is stored (NOT_READ) or not (None).
@@ -60,7 +60,7 @@ def pack_segments(segments: Sequence[WindowSegment], names: SegmentNames) -> Seq
     return PackedSegments(b"".join(rows), names.names) if rows else ()
 
 
-class PackedSegments(Sequence[WindowSegment]):
+class PackedSegments(MadeWhenRead[WindowSegment]):
     """A feedback's segments in one bytes object (`pack_segments`); equal to the tuple it was packed from."""
 
     __slots__ = ("_names", "_rows")
@@ -72,12 +72,11 @@ class PackedSegments(Sequence[WindowSegment]):
     def __len__(self) -> int:
         return len(self._rows) // _ROW.size
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(len(self))[index])
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return self._segment(self._row(index % len(self)))
+    def _item(self, index: int) -> WindowSegment:
+        return self._segment(self._row(index))
+
+    def _items(self, indices: range) -> tuple[WindowSegment, ...]:  # a slice is a tuple, as the records were
+        return tuple(map(self._item, indices))
 
     def __iter__(self) -> Iterator[WindowSegment]:
         return map(self._segment, _ROW.iter_unpack(self._rows))

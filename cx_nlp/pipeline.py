@@ -281,7 +281,6 @@ def _issue_window(
             as_mined=True,
         ),
         vectors=windows.vector_reader(engine, (embedding.name, embedding.version)),
-        texts=windows.text_reader(engine),
         unit_texts=windows.unit_text_reader(engine),
         prior=store.prior_issues(connection, end),
         start=window_start,

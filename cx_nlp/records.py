@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from cx_nlp.segments import Segment
 
 SOURCE_KINDS = ("review", "ticket", "complaint", "survey")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+T = TypeVar("T")
 
 
 def label_from_stars(rating: float) -> str:
@@ -117,10 +119,31 @@ class TouchpointAssignment:
 NOT_READ = np.zeros(0, dtype=np.float32)
 # A text that a window read left in the warehouse: the pipeline's issue window holds none
 # (`window_documents(as_mined=True)`); mining reads back those of each issue's closest units for its
-# keywords and verbatims (`IssueWindow.unit_texts`, `IssueWindow.texts`). On real complaint narratives,
+# keywords and verbatims (`IssueWindow.unit_texts`). On real complaint narratives,
 # whole texts out and hashes as bytes took the window from 5.8 to 2.9 KiB a document; segment texts out
 # too, see docs/benchmarks.md ("The window read back at a million documents").
 TEXT_NOT_READ = "\x00text not read\x00"
+
+
+class MadeWhenRead(Sequence[T]):
+    """A sequence whose items are made as they are read (`_item`, given an index within bounds); a slice
+    makes its items in one `_items` call. What the issue window and its mining hold in place of records
+    by the million: packed segments, members, unit texts read back."""
+
+    __slots__ = ()
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return self._items(range(len(self))[index])
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._item(index % len(self))
+
+    def _item(self, index: int) -> T:
+        raise NotImplementedError
+
+    def _items(self, indices: range) -> Sequence[T]:
+        return [self._item(index) for index in indices]
 
 
 def packed_hash(content_hash: str) -> str | bytes:

@@ -97,7 +97,9 @@ def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_few_classes_a
     labels = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1])
     units, read, calls = _units_left_in_the_warehouse(texts)
     lazy = UnitTexts(units, read)
-    assert len(lazy) == len(texts) and lazy[3] == texts[3] and lazy[1:3] == texts[1:3]
+    assert len(lazy) == len(texts) and lazy[3] == texts[3] and lazy[1:3] == texts[1:3] and lazy[-1] == texts[-1]
+    with np.testing.assert_raises(IndexError):
+        lazy[len(texts)]
     monkeypatch.setattr(keywords, "UNCLUSTERED_PIECE", 2)
     held, held_words = class_term_counts(texts, labels, [0, 1])
     for classes_read, reads in ((keywords.CLASS_TEXTS_READ, [6, 2, 1]), (4, [3, 3, 2, 1])):

@@ -124,22 +124,12 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
         texts_read.append(len(keys))
         return unit_texts(keys)
 
-    def window(documents, vectors=None, texts=None, unit_texts=None):
+    def window(documents, vectors=None, unit_texts=None):
         return IssueWindow(
-            documents=documents,
-            prior=[],
-            start=START,
-            end=END,
-            run_id="r",
-            vectors=vectors,
-            texts=texts,
-            unit_texts=unit_texts,
+            documents=documents, prior=[], start=START, end=END, run_id="r", vectors=vectors, unit_texts=unit_texts
         )
 
-    mined = [
-        _tracker(context).track(w)
-        for w in (window(carried), window(bare, counted, windows.text_reader(engine), counted_texts))
-    ]
+    mined = [_tracker(context).track(w) for w in (window(carried), window(bare, counted, counted_texts))]
     units = len(window_units(carried))
     assert read_calls and sum(n for n, *_ in read_calls) == units
     # Groups below half_precision_from: float32, as read.
@@ -154,7 +144,7 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     read_calls.clear()
     half = _tracker(context)
     half.miner_factory = partial(half.miner_factory, half_precision_from=1)
-    halved = half.track(window(bare, counted, windows.text_reader(engine), unit_texts))
+    halved = half.track(window(bare, counted, unit_texts))
     assert {(dtype, kind) for _, dtype, kind in read_calls} == {(np.dtype(np.float16), HalfPrecisionRows)}
     vectors = {(u.document.feedback_id, u.position): u.embedding for u in window_units(carried)}
     gaps = [
@@ -168,15 +158,13 @@ def test_mining_reads_its_groups_vectors_from_the_warehouse_with_the_issues_of_v
     read_calls.clear()
     spill = _tracker(context)
     spill.miner_factory = partial(spill.miner_factory, half_precision_from=1, spill_from=1, spill_folder=tmp_path)
-    spilled = spill.track(window(bare, counted, windows.text_reader(engine), unit_texts))
+    spilled = spill.track(window(bare, counted, unit_texts))
     assert {(dtype, kind) for _, dtype, kind in read_calls} == {(np.dtype(np.float16), SpilledRows)}
     assert _issues(spilled) == _issues(halved) and len(_issues(spilled)) > 3
     shown = {v.feedback_id for night in mined for m in night.issues for v in m.issue.representatives}
     assert shown & {d.feedback_id for d in unread}  # some verbatims were read back
-    with pytest.raises(ValueError, match="unit texts unread"):
-        _tracker(context).track(window(bare, reader, windows.text_reader(engine)))
-    with pytest.raises(ValueError, match=r"left \d+ texts unread"):
-        _tracker(context).track(window(bare, reader, None, unit_texts))
+    with pytest.raises(ValueError, match=r"left \d+ unit texts unread"):
+        _tracker(context).track(window(bare, reader))
     # Unit texts come back in the order asked, segments and whole feedback alike; a missing one is named.
     keys = [u.key for u in window_units(carried)][:40]
     keys += [(d.feedback_id, None) for d in carried[:3]]

@@ -19,7 +19,7 @@ import numpy as np
 
 from cx_nlp.issues.records import IssueMember
 from cx_nlp.issues.units import MiningUnit
-from cx_nlp.records import WindowDocument
+from cx_nlp.records import MadeWhenRead, WindowDocument
 
 # How a unit joined its issue (`IssueMember.method`), as the codes the members keep.
 METHODS = ("known", "cluster", "nearest")
@@ -61,24 +61,14 @@ class ClosestUnits:
         return self.units[self.chosen[index]]
 
 
-class _MadeAsRead(Sequence[T]):
-    """Records made from `ClosestUnits`, one per feedback, as each is read (`_make`)."""
+class _MadeAsRead(MadeWhenRead[T]):
+    """Records made from `ClosestUnits`, one per feedback, as each is read (`_item`)."""
 
     def __init__(self, closest: ClosestUnits):
         self.closest = closest
 
     def __len__(self) -> int:
         return len(self.closest)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self[i] for i in range(len(self))[index]]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return self._make(index % len(self))
-
-    def _make(self, index: int) -> T:
-        raise NotImplementedError
 
 
 class IssueMembers(_MadeAsRead[IssueMember]):
@@ -93,7 +83,7 @@ class IssueMembers(_MadeAsRead[IssueMember]):
         for index in range(len(self)):
             yield self._member(index, held)
 
-    def _make(self, index: int) -> IssueMember:
+    def _item(self, index: int) -> IssueMember:
         return self._member(index, self._held([self.closest.unit(index).document.feedback_id]))
 
     def _held(self, feedback_ids: Sequence[str] | None) -> dict[str, list[int]]:
@@ -121,5 +111,5 @@ class MemberFeedback(_MadeAsRead[WindowDocument]):
     """An issue's feedback as its figures count it, one per feedback with the tone of its closest unit
     (`MiningUnit.as_member`), made from its `ClosestUnits` as they are read."""
 
-    def _make(self, index: int) -> WindowDocument:
+    def _item(self, index: int) -> WindowDocument:
         return self.closest.unit(index).as_member()

@@ -193,12 +193,10 @@ class IssueWindow:
     # half precision), in that order. Read group by group as each is mined, a large window's vectors
     # are held once, in the matrix mining divides in place, not also one array per unit beside it.
     vectors: VectorReader | None = None
-    # Where the texts of documents carried as TEXT_NOT_READ are read (feedback ids -> texts): only for
-    # the verbatims shown with each issue.
-    texts: Callable[[Sequence[str]], Mapping[str, str]] | None = None
     # Where the texts of units carried as TEXT_NOT_READ are read (`cx_nlp.issues.units.UnitTexts`): unit
     # keys, (feedback id, segment position or None for the whole feedback) -> their texts, in that order.
-    # Mining reads those of each issue's closest members for its keywords and verbatims.
+    # Mining reads those of each issue's closest members for its keywords and verbatims, and the whole
+    # feedback of each verbatim.
     unit_texts: Callable[[Sequence[tuple[str, int | None]]], list[str]] | None = None
 
     @property

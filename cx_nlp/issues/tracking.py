@@ -7,7 +7,7 @@ every cluster a stable id, records merges and splits as lineage, and folds analy
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,7 +29,7 @@ from cx_nlp.issues.records import (
     Verbatim,
 )
 from cx_nlp.issues.units import MiningUnit, UnitTexts, might_be_a_problem, window_units
-from cx_nlp.records import TEXT_NOT_READ, WindowDocument
+from cx_nlp.records import WindowDocument
 
 __all__ = ["IssueTracker", "fold_aliases", "language_group", "might_be_a_problem"]
 
@@ -199,7 +199,7 @@ class IssueTracker:
         night.existing_ids.update(fresh_ids)
         known_place = {c.issue_id: c.touchpoint for c in candidates}
         first_seen = {p.issue_id: p.first_seen for p in window.prior}
-        shown = _verbatims(texts, [cluster.representatives for cluster in miner.clusters_], window.texts)
+        shown = _verbatims(texts, [cluster.representatives for cluster in miner.clusters_])
         for issue_id, cluster, place, verbatims in zip(ids, miner.clusters_, places, shown):
             # A merged problem was first seen when the earliest of its issues was.
             inherited = [first_seen[candidates[index].issue_id] for index in cluster.absorbed]
@@ -303,36 +303,23 @@ def _mined_issue(
     return MinedIssue(issue, IssueMembers(issue_id, closest), daily_figures(documents), feedback)
 
 
-def _verbatims(
-    texts: UnitTexts,
-    representatives: Sequence[Sequence[int]],
-    documents: Callable[[Sequence[str]], Mapping[str, str]] | None,
-) -> list[list[Verbatim]]:
+def _verbatims(texts: UnitTexts, representatives: Sequence[Sequence[int]]) -> list[list[Verbatim]]:
     """For each issue's representatives (indices into `texts`), its segments, one per feedback, each
-    with its whole feedback where it is longer. Every issue's texts are read in one batch, and the whole
-    texts the window left unread in one more (`documents`)."""
+    with its whole feedback where it is longer. Every issue's texts, and the whole texts the window left
+    unread, are read in one batch."""
     chosen: list[list[int]] = []
     for indices in representatives:
         first: dict[str, int] = {}  # per feedback, its first representative segment
         for index in indices:
             first.setdefault(texts.units[index].document.feedback_id, index)
         chosen.append(list(first.values()))
-    said = iter(texts.take(index for indices in chosen for index in indices))
-    units = [texts.units[index] for indices in chosen for index in indices]
-    unread = [u.document.feedback_id for u in units if u.part is not None and u.document.text is TEXT_NOT_READ]
-    if unread and documents is None:
-        raise ValueError(f"the window left {len(unread)} texts unread and gives no way to read them: {unread[:3]}")
-    read = documents(unread) if unread else {}
+    said = iter(texts.take_with_feedback(index for indices in chosen for index in indices))
     found = []
     for indices in chosen:
         verbatims = []
-        for unit in (texts.units[index] for index in indices):
-            text = next(said)
-            if unit.part is None:  # the unit is the whole feedback
-                whole = text
-            else:
-                whole = read[unit.document.feedback_id] if unit.document.text is TEXT_NOT_READ else unit.document.text
-            verbatims.append(Verbatim(unit.document.feedback_id, text, whole if text != whole else None))
+        for index in indices:
+            text, whole = next(said)
+            verbatims.append(Verbatim(texts.units[index].document.feedback_id, text, whole if text != whole else None))
         found.append(verbatims)
     return found
 

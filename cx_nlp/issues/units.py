@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cx_nlp.packed_segments import PackedSegments, labels_and_vectors
-from cx_nlp.records import TEXT_NOT_READ, UNSCORED, WindowDocument, WindowSegment
+from cx_nlp.records import TEXT_NOT_READ, UNSCORED, MadeWhenRead, WindowDocument, WindowSegment
 
 # Feedback of fewer words than this is mined whole unless it is positive overall (see problem_units).
 SEGMENTED_FROM_WORDS = 40
@@ -153,7 +153,7 @@ def unit_hashes(documents: Iterable[WindowDocument]) -> set[str | bytes]:
 UnitTextReader = Callable[[Sequence[tuple[str, int | None]]], list[str]]
 
 
-class UnitTexts(Sequence[str]):
+class UnitTexts(MadeWhenRead[str]):
     """The texts of a group's units by index, as mining reads them: each a unit's text where the window
     holds it, else read back through `read` a batch at a time (`take`). A window read as mined holds no
     unit text: keywords and verbatims read those of each issue's closest members when they describe it,
@@ -166,22 +166,36 @@ class UnitTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self.units)
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return self.take(range(len(self.units))[index])
+    def _item(self, index: int) -> str:
         return self.take([index])[0]
+
+    def _items(self, indices: range) -> list[str]:
+        return self.take(indices)
 
     def take(self, indices: Iterable[int]) -> list[str]:
         """The texts at `indices`, in that order, the unread ones in one call of `read`."""
-        indices = [int(i) for i in indices]
-        texts = [self.units[i].text for i in indices]
+        units = [self.units[int(i)] for i in indices]
+        return self._filled([u.text for u in units], [u.key for u in units])
+
+    def take_with_feedback(self, indices: Iterable[int]) -> list[tuple[str, str]]:
+        """The texts at `indices`, each with its whole feedback's text, in that order, the unread ones of
+        both in one call of `read`."""
+        units = [self.units[int(i)] for i in indices]
+        wholes = [u.text if u.part is None else u.document.text for u in units]
+        texts = self._filled(
+            [u.text for u in units] + wholes, [u.key for u in units] + [(u.document.feedback_id, None) for u in units]
+        )
+        return list(zip(texts[: len(units)], texts[len(units) :]))
+
+    def _filled(self, texts: list[str], keys: list[tuple[str, int | None]]) -> list[str]:
+        """`texts` with each TEXT_NOT_READ replaced by the text `read` gives for its key."""
         unread = [position for position, text in enumerate(texts) if text is TEXT_NOT_READ]
         if unread:
-            keys = [self.units[indices[p]].key for p in unread]
+            wanted = [keys[p] for p in unread]
             if self.read is None:
                 raise ValueError(
-                    f"the window left {len(keys)} unit texts unread and gives no way to read them: {keys[:3]}"
+                    f"the window left {len(wanted)} unit texts unread and gives no way to read them: {wanted[:3]}"
                 )
-            for position, text in zip(unread, self.read(keys), strict=True):
+            for position, text in zip(unread, self.read(wanted), strict=True):
                 texts[position] = text
         return texts

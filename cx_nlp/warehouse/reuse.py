@@ -25,7 +25,7 @@ def stored_feedback(connection: Connection, feedback_ids: Sequence[str]) -> dict
         f.c.pii_redactions,
     )
     out: dict[str, dict] = {}
-    for part in chunks(list(feedback_ids)):
+    for part in chunks(feedback_ids):
         query = select(*columns).where(f.c.feedback_id.in_(part), f.c.normalised_key.is_not(None))
         out.update((row["feedback_id"], dict(row)) for row in connection.execute(query).mappings())
     return out
@@ -59,7 +59,7 @@ def touch_raw_records(connection: Connection, rows: Sequence[dict]) -> None:
         .where(r.c.source == bindparam("key_source"), r.c.record_key == bindparam("key_record"))
         .values({name: bindparam(f"new_{name}") for name in _TOUCHED})
     )
-    for part in chunks(list(rows)):
+    for part in chunks(rows):
         connection.execute(
             statement,
             [

@@ -71,7 +71,7 @@ def stored_vector_bytes(
     """(content hash, stored vector bytes) of those of `hashes` the cache holds for the model, read in
     chunks of hashes."""
     e = t.embedding
-    for part in chunks(list(set(hashes))):
+    for part in chunks(set(hashes)):
         yield from connection.execute(
             select(e.c.content_hash, e.c.vector).where(
                 e.c.content_hash.in_(part),
@@ -92,7 +92,7 @@ def content_owners_outside(connection: Connection, hashes: Sequence[str], start:
     """Feedback ids, from other intervals, that already carry these texts (cross-night duplicates)."""
     f = t.feedback
     owners: dict[str, tuple[datetime, str]] = {}
-    for part in chunks(list(set(hashes))):
+    for part in chunks(set(hashes)):
         rows = connection.execute(
             select(f.c.content_hash, f.c.created_at, f.c.feedback_id).where(
                 f.c.content_hash.in_(part), ~and_(f.c.created_day >= start, f.c.created_day < end)

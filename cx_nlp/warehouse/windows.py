@@ -55,8 +55,8 @@ def window_documents(
     Without `vectors_for` every stored vector is read; with it, only those of the content hashes it
     returns (an identical text's vector is read once and shared). A text without a stored vector has
     `embedding` None either way. `as_mined` reads only what issue mining holds: every text stays in
-    the warehouse (TEXT_NOT_READ; a feedback's word count is kept; `unit_text_reader` and `text_reader`
-    read back what keywords and verbatims need), each segment mining never reads is left out, counted
+    the warehouse (TEXT_NOT_READ; a feedback's word count is kept; `unit_text_reader` reads back what
+    keywords and verbatims need), each segment mining never reads is left out, counted
     (`window_segments`), and content hashes are kept as their bytes (`packed_hash`). Labels,
     touchpoints, kinds, languages, days and ratings: one object per value."""
     lazy = vectors_for is not None
@@ -117,18 +117,6 @@ def _document(
         words=len(row.text.split()) if as_mined else None,
         unread_segments=unread_segments,
     )
-
-
-def text_reader(engine: Engine) -> Callable[[Sequence[str]], dict[str, str]]:
-    """Feedback ids -> their stored texts (what a window read `as_mined` left in the warehouse), read as
-    the whole-feedback units of `unit_text_reader` are."""
-    read_units = unit_text_reader(engine)
-
-    def read(feedback_ids: Sequence[str]) -> dict[str, str]:
-        wanted = sorted(set(feedback_ids))
-        return dict(zip(wanted, read_units([(feedback_id, None) for feedback_id in wanted])))
-
-    return read
 
 
 def unit_text_reader(engine: Engine) -> UnitTextReader:
