@@ -58,7 +58,7 @@ def measure(url: str, spill_from: int) -> dict:
     from bench_memory import watch_issue_steps, watch_stages
 
     from cx_nlp import pipeline
-    from cx_nlp.issues import tracking
+    from cx_nlp.issues import miner, tracking
     from cx_nlp.progress import StageTimer
     from cx_nlp.settings import Settings
 
@@ -66,6 +66,11 @@ def measure(url: str, spill_from: int) -> dict:
     watch_stages(memory)
     watch_issue_steps(memory)
     memory.wrap(tracking, "_group_vectors", "issues: read vectors")
+    # The description's parts, and the pull-in before it (outliers joined to the nearest issue).
+    memory.wrap(miner.IssueMiner, "_pull_in", "issues: pull in")
+    memory.wrap(miner, "keyword_labels", "issues: describe: members read for keywords")
+    memory.wrap(miner, "cluster_keywords", "issues: describe: keywords")
+    memory.wrap(miner, "distinct_texts", "issues: describe: verbatims")
     settings = Settings(warehouse_url=url, issue_spill_from=spill_from)
     context, engine = pipeline.open_pipeline(settings)
     start_rss = rss_mib()
@@ -83,7 +88,9 @@ def measure(url: str, spill_from: int) -> dict:
         "stats": stats,
         "rss_at_start_mib": round(start_rss),
         "peak_mib_by_step": {label: round(peak) for label, peak in peaks.items()},
+        "rss_at_step_start_mib": {label: round(rss) for label, rss in memory.entered.items()},
         "peak_rss_mib": round(max(peaks.values())),
+        "largest_issue_volume": max((i.figures.volume for i in issues), default=0),
     }
 
 

@@ -44,6 +44,9 @@ class StepPeaks:
     def __init__(self, label: str = "setup"):
         self.label = label
         self.peaks: dict[str, float] = {}
+        # RSS as each step began (the highest of its beginnings): what it held on to from the steps before,
+        # against which its peak shows what it took itself.
+        self.entered: dict[str, float] = {label: rss_mib()}
         reset_peak_rss()
 
     def close(self, step: str) -> None:
@@ -53,6 +56,7 @@ class StepPeaks:
     def enter(self, label: str) -> None:
         self.close(self.label)
         self.label = label
+        self.entered[label] = max(self.entered.get(label, 0.0), rss_mib())
 
     @contextmanager
     def within(self, label: str) -> Iterator[None]:

@@ -71,6 +71,41 @@ def test_sums_and_cosines_over_held_rows_match_float32_across_block_boundaries(m
     )
 
 
+def test_a_groups_centre_and_cosines_read_in_blocks_are_those_of_its_rows_read_whole(monkeypatch):
+    """A large issue's rows are read GROUP_READ_ROWS at a time for its centre and its members' cosines,
+    bit for bit what reading them whole gives, held in float32 or float16 alike."""
+    exact = normalise_rows(_matrix(rows=1000, seed=7))
+    members = np.sort(np.random.default_rng(2).choice(1000, 613, replace=False))
+    for vectors in (exact, HalfPrecisionRows.unit_length(exact)):
+        whole = vectors[members]
+        centroid = clustering.centre(whole)
+        monkeypatch.setattr(clustering, "GROUP_READ_ROWS", 64)  # ten blocks, the last one short
+        read = []
+        counted = _Counted(vectors, read)
+        blocked_centre, blocked_cosines = clustering.centre_and_cosines(counted, members)
+        assert read and max(read) <= 64 and sum(read) == 2 * len(members)  # two passes, a block at a time
+        np.testing.assert_array_equal(blocked_centre, centroid)
+        np.testing.assert_array_equal(blocked_cosines, whole @ centroid)
+        np.testing.assert_array_equal(clustering.group_cosines(vectors, members, centroid), whole @ centroid)
+        monkeypatch.setattr(clustering, "GROUP_READ_ROWS", 10_000)  # one block: read once
+        read.clear()
+        one_read = clustering.centre_and_cosines(counted, members)
+        assert read == [len(members)]
+        np.testing.assert_array_equal(one_read[0], centroid)
+        np.testing.assert_array_equal(one_read[1], whole @ centroid)
+
+
+class _Counted:
+    """Rows read by index from `vectors`, each read's size noted."""
+
+    def __init__(self, vectors, read: list[int]):
+        self.vectors, self.read = vectors, read
+
+    def __getitem__(self, index):
+        self.read.append(len(index))
+        return self.vectors[index]
+
+
 def _planted():
     problems = np.repeat(np.arange(4), 100)
     embeddings = planted_embeddings(problems, np.arange(400) % 5, seed=3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from cx_nlp.issues.keywords import class_term_counts, cluster_keywords, term_idf, term_weights
@@ -69,9 +71,20 @@ def _units_left_in_the_warehouse(texts):
     from cx_nlp.records import TEXT_NOT_READ, WindowDocument, WindowSegment
 
     def document(n):
-        segment = WindowSegment(0, TEXT_NOT_READ, b"h", "negative", -0.8, "delivery", None)
+        content_hash = hashlib.sha256(texts[n].encode()).digest()  # one text, one hash: segment or whole
+        segment = WindowSegment(0, TEXT_NOT_READ, content_hash, "negative", -0.8, "delivery", None)
         return WindowDocument(
-            f"f{n}", TEXT_NOT_READ, b"d", None, None, "review", "negative", -0.8, "delivery", None, segments=(segment,)
+            f"f{n}",
+            TEXT_NOT_READ,
+            content_hash,
+            None,
+            None,
+            "review",
+            "negative",
+            -0.8,
+            "delivery",
+            None,
+            segments=(segment,),
         )
 
     units = [MiningUnit(d, 0) if n % 2 else MiningUnit(d) for n, d in enumerate(map(document, range(len(texts))))]
@@ -120,3 +133,24 @@ def test_keywords_and_verbatims_read_texts_left_in_the_warehouse_a_few_classes_a
     assert keywords.distinct_texts(rankings, texts, 9) == [[0, 1, 5, 4, 3], [3, 4], [2, 7], []]
     with np.testing.assert_raises_regex(ValueError, "unit texts unread"):
         UnitTexts(units, None).take([1])
+
+
+def test_verbatims_pass_over_a_text_told_again_unread():
+    """Identical texts share a vector, so they rank together: an issue whose closest members are one text
+    told a thousand times reads it once (its content hash says so), with the verbatims of texts held."""
+    from cx_nlp.issues import keywords
+    from cx_nlp.issues.units import UnitTexts
+
+    texts = ["Where is my parcel?"] * 1000 + ["WHERE is my parcel?", "refund missing", "Where is my parcel?"]
+    texts += ["refund missing"] * 500 + ["app crashes"]
+    units, read, calls = _units_left_in_the_warehouse(texts)
+    lazy = UnitTexts(units, read)
+    rankings = [np.arange(1003), np.arange(1003, len(texts))[::-1], np.arange(1000, 1503)]
+    # Case apart, a text is told once: "WHERE is my parcel?" is no second verbatim beside index 0's.
+    expected = [[0, 1001], [1503, 1502], [1000, 1001]]
+    assert keywords.distinct_texts(rankings, texts, 3) == keywords.distinct_texts(rankings, lazy, 3) == expected
+    # Read: the first of each content hash in each ranking (3, 2 and 3 texts), never the thousand copies.
+    assert sum(len(c) for c in calls) == 8
+    calls.clear()
+    assert keywords.distinct_texts(rankings, lazy, 2) == expected == keywords.distinct_texts(rankings, texts, 2)
+    assert sum(len(c) for c in calls) == 7  # index 1002 is never reached in the third ranking

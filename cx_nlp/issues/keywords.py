@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from scipy import sparse
 
-from cx_nlp.issues.clustering import members_by_label
+from cx_nlp.issues.clustering import group_cosines, members_by_label
 from cx_nlp.textprep import without_handles_and_links
 
 # Words every complaint uses whatever it is about: they would top every cluster's keywords.
@@ -32,6 +32,8 @@ UNCLUSTERED_PIECE = 5_000
 # Texts read back in one call for the classes' words (`TextsInBatches`): classes are read together up to
 # this many members, so a window of many small issues costs a few reads, not one per issue.
 CLASS_TEXTS_READ = 5_000
+# Texts read back in one call for the issues' verbatims (`distinct_texts`).
+VERBATIM_TEXTS_READ = 20_000
 
 
 @runtime_checkable
@@ -39,6 +41,14 @@ class TextsInBatches(Protocol):
     """Texts by index that are read a batch at a time (`cx_nlp.issues.units.UnitTexts`)."""
 
     def take(self, indices: Iterable[int]) -> list[str]: ...
+
+
+@runtime_checkable
+class KeyedTexts(Protocol):
+    """Texts by index that also say which text each index holds without reading it: equal keys, equal
+    texts (`cx_nlp.issues.units.UnitTexts`: the units' content hashes)."""
+
+    def text_keys(self, indices: Iterable[int]) -> list: ...
 
 
 def texts_at(texts: Sequence[str], indices: Iterable[int]) -> list[str]:
@@ -195,28 +205,43 @@ def _row_terms(weights: sparse.csr_matrix, row: int) -> tuple[np.ndarray, np.nda
 
 def distinct_texts(rankings: Sequence[np.ndarray], texts: Sequence[str], limit: int) -> list[list[int]]:
     """For each ranking (indices into `texts`, best first), its first `limit` indices whose texts differ,
-    ignoring case. The texts of every ranking are read in one batch: `limit` of each, then twice as
-    many of those that still need more, until each has enough or runs out."""
+    ignoring case. The rankings are read together: `limit` of each, then twice as many of those that
+    still need more, until each has enough or runs out, VERBATIM_TEXTS_READ texts a call. Where `texts`
+    says which text each index holds (`KeyedTexts`), an index whose text its ranking read already is
+    passed over unread: an issue whose closest members are one text told thousands of times (identical
+    texts share a vector, so they rank together) reads it once, not thousands of times."""
     chosen: list[list[int]] = [[] for _ in rankings]
     seen: list[set[str]] = [set() for _ in rankings]
+    keys_read: list[set] = [set() for _ in rankings]
     read_to = [0] * len(rankings)
     step = max(limit, 1)
     pending = [i for i, ranked in enumerate(rankings) if len(ranked)]
     while pending:
-        parts = [rankings[i][read_to[i] : read_to[i] + step] for i in pending]
-        read = iter(texts_at(texts, np.concatenate(parts)))
-        still = []
-        for i, part in zip(pending, parts):
-            for index in part:
-                key = next(read).strip().lower()
+        wanted: list[tuple[int, int]] = []  # (ranking, index) whose text to read, each ranking in order
+        for i in pending:
+            part = [int(index) for index in rankings[i][read_to[i] : read_to[i] + step]]
+            read_to[i] += len(part)
+            if isinstance(texts, KeyedTexts):
+                part = [index for index, key in zip(part, texts.text_keys(part)) if _first_time(keys_read[i], key)]
+            wanted += [(i, index) for index in part]
+        for start in range(0, len(wanted), VERBATIM_TEXTS_READ):
+            batch = wanted[start : start + VERBATIM_TEXTS_READ]
+            for (i, index), text in zip(batch, texts_at(texts, [index for _, index in batch]), strict=True):
+                key = text.strip().lower()
                 if len(chosen[i]) < limit and key not in seen[i]:
                     seen[i].add(key)
-                    chosen[i].append(int(index))
-            read_to[i] += len(part)
-            if len(chosen[i]) < limit and read_to[i] < len(rankings[i]):
-                still.append(i)
-        pending, step = still, step * 2
+                    chosen[i].append(index)
+        pending = [i for i in pending if len(chosen[i]) < limit and read_to[i] < len(rankings[i])]
+        step *= 2
     return chosen
+
+
+def _first_time(held: set, key) -> bool:
+    """Whether `key` is new to `held`, which keeps it from now on."""
+    if key in held:
+        return False
+    held.add(key)
+    return True
 
 
 def make_label(keywords: list[str]) -> str:
@@ -233,7 +258,7 @@ def keyword_labels(
     for group, centroid in zip(group_ids, centroids):
         members = by_label[group]
         if len(members) > KEYWORD_MEMBERS:
-            closest = np.argsort(-(embeddings[members] @ centroid), kind="stable")[:KEYWORD_MEMBERS]
+            closest = np.argsort(-group_cosines(embeddings, members, centroid), kind="stable")[:KEYWORD_MEMBERS]
             dropped = np.ones(len(members), dtype=bool)
             dropped[closest] = False
             read[members[dropped]] = -2

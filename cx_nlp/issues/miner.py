@@ -14,6 +14,8 @@ from cx_nlp.issues.clustering import (
     PCAReducer,
     SpilledRows,
     centre,
+    centre_and_cosines,
+    group_centre,
     members_by_label,
     nearest_centre,
     normalise_rows,
@@ -243,7 +245,7 @@ class IssueMiner:
         if not group_ids or not len(outliers):
             return
         by_label = members_by_label(labels)
-        centroids = np.array([centre(embeddings[by_label[g]]) for g in group_ids])
+        centroids = np.array([group_centre(embeddings, by_label[g]) for g in group_ids])
         nearest, best = nearest_centre(embeddings, centroids, rows=outliers)
         close = best >= self.outlier_threshold
         labels[outliers[close]] = np.array(group_ids)[nearest[close]]
@@ -404,10 +406,10 @@ class IssueMiner:
     def _describe(self, texts, embeddings, labels, methods, group_ids, n_known) -> list[Cluster]:
         by_label = members_by_label(labels)
         centroids, similarities = [], []
-        for group in group_ids:  # each issue's rows read once for its centre and its members' cosines
-            vectors = embeddings[by_label[group]]
-            centroids.append(centre(vectors))
-            similarities.append(vectors @ centroids[-1])
+        for group in group_ids:
+            centroid, cosines = centre_and_cosines(embeddings, by_label[group])
+            centroids.append(centroid)
+            similarities.append(cosines)
         read = keyword_labels(embeddings, labels, by_label, group_ids, centroids)
         keywords = cluster_keywords(texts, read, group_ids, self.n_keywords, self.stop_words)
         rankings = [by_label[group][np.argsort(-s, kind="stable")] for group, s in zip(group_ids, similarities)]

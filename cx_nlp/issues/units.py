@@ -177,6 +177,10 @@ class UnitTexts(MadeWhenRead[str]):
         units = [self.units[int(i)] for i in indices]
         return self._filled([u.text for u in units], [u.key for u in units])
 
+    def text_keys(self, indices: Iterable[int]) -> list[str | bytes]:
+        """The content hashes of the texts at `indices`, read off the units (`keywords.KeyedTexts`)."""
+        return [self.units[int(i)].content_hash for i in indices]
+
     def take_with_feedback(self, indices: Iterable[int]) -> list[tuple[str, str]]:
         """The texts at `indices`, each with its whole feedback's text, in that order, the unread ones of
         both in one call of `read`."""
