@@ -95,7 +95,10 @@ class HalfPrecisionRows:
 # Rows of a `SpilledRows` read through its mapping at a time when they are given by index: a page
 # fault maps the 16 pages around it that the page cache holds (the kernel's fault-around), so 23,018
 # members of one issue spread over a million-unit file mapped all of it (732 MiB) until released.
-SPILLED_READ_ROWS = 256
+# Where the page cache holds the file in large folios (ext4 on Linux 6.18), a fault maps the whole
+# folio, about 1 MiB a row read here: 256 rows mapped 230 MiB between two releases, 64 rows 73 MiB
+# (2.4 million rows read by issue, about a fifth slower; docs/benchmarks.md).
+SPILLED_READ_ROWS = 64
 
 
 class SpilledRows(HalfPrecisionRows):

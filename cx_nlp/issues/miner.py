@@ -248,8 +248,9 @@ class IssueMiner:
         centroids = np.array([group_centre(embeddings, by_label[g]) for g in group_ids])
         nearest, best = nearest_centre(embeddings, centroids, rows=outliers)
         close = best >= self.outlier_threshold
-        labels[outliers[close]] = np.array(group_ids)[nearest[close]]
-        methods[outliers[close]] = "nearest"
+        joined = outliers[close]
+        labels[joined] = np.array(group_ids)[nearest[close]]
+        methods[joined] = "nearest"
 
     def _residual(self, embeddings: np.ndarray, rest: np.ndarray, new: np.ndarray | None) -> np.ndarray:
         """The leftovers to cluster tonight: all of them, or, when they are many and `new` says which
