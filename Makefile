@@ -93,6 +93,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/bench_paths.py --tweets 300 --tickets 60 --rounds 1 --output $(BENCH_OUT)/paths.json
 	$(PYTHON) bench/bench_window.py --documents 20000 --folder $(BENCH_OUT)/window > $(BENCH_OUT)/window_20k.json
 	$(PYTHON) bench/bench_window_mining.py --documents 30000 --spill-from 50000 --folder $(BENCH_OUT)/window_mining > $(BENCH_OUT)/window_mining_30k.json
+	$(PYTHON) bench/bench_spilled_reads.py --units 200000 --issues 200 > $(BENCH_OUT)/spilled_reads_200k.json
 
 clean:
 	rm -rf $(VENV) warehouse
