@@ -96,8 +96,8 @@ class HalfPrecisionRows:
 # fault maps the 16 pages around it that the page cache holds (the kernel's fault-around), so 23,018
 # members of one issue spread over a million-unit file mapped all of it (732 MiB) until released.
 # Where the page cache holds the file in large folios (ext4 on Linux 6.18), a fault maps the whole
-# folio, about 1 MiB a row read here: 256 rows mapped 230 MiB between two releases, 64 rows 73 MiB
-# (2.4 million rows read by issue, about a fifth slower; docs/benchmarks.md).
+# folio, about 1 MiB a row read here: 256 rows mapped up to 267 MiB between two releases, 64 rows up to
+# 105 MiB, the reads about a third slower (bench/bench_spilled_reads.py, docs/benchmarks.md).
 SPILLED_READ_ROWS = 64
 
 
@@ -198,9 +198,9 @@ def centre(vectors: np.ndarray) -> np.ndarray:
     return normalise_rows(vectors.mean(0, keepdims=True))[0]
 
 
-# A group's rows read at a time for its centre and its members' cosines: read whole, the largest issue
-# of a million generated documents (about 250,000 units) was 0.4 GB of float32 rows at once, three
-# times a night (docs/benchmarks.md, "The issue stage at a million documents").
+# A group's rows read at a time for its centre and its members' cosines: read whole, an issue's rows are
+# 1.5 KiB of float32 a unit at once (an issue of 250,000 units: 366 MiB), three times a night; in blocks,
+# 24 MiB at most (docs/benchmarks.md, "The issue stage at a million documents").
 GROUP_READ_ROWS = 16_384
 
 
