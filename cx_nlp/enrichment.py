@@ -21,6 +21,7 @@ from cx_nlp.progress import StageTimer
 from cx_nlp.records import UNSCORED, Feedback, ScoredDocument, ScoredSegment, SentimentScore, TouchpointAssignment
 from cx_nlp.registry import Models
 from cx_nlp.segments import Segment, split_segments
+from cx_nlp.spooled import SpooledMapping
 from cx_nlp.tone import ToneCalibration
 from cx_nlp.touchpoints import TouchpointAssigner
 from cx_nlp.warehouse import rows, store
@@ -38,7 +39,9 @@ class _Computed:
     """What this run computed so far, shared by its chunks: a text seen in an earlier chunk is not
     scored or embedded again (its vector is in the cache; with `rescore`, only these are read from it)."""
 
-    sentiments: dict[str, SentimentScore] = field(default_factory=dict)
+    # Past MAPPING_SPILL_FROM texts on disk: an interval of millions of texts does not hold their tones.
+    sentiments: SpooledMapping[SentimentScore] = field(default_factory=SpooledMapping)
+    # Only where `rescore` reads the cache for these alone; otherwise the cache answers for every text.
     embedded: set[str] = field(default_factory=set)
 
 
@@ -90,15 +93,19 @@ def enrich_interval(
     enriched = Enriched([], 0, 0)
     take_chunk = on_chunk or enriched.scored.extend
     embedding_ref = (registry.embedding.name, registry.embedding.version)
-    # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
-    for offset in range(0, max(len(feedback), 1), chunk_documents):
-        scored, new_vectors, scored_texts = _enrich_chunk(run, feedback[offset : offset + chunk_documents])
-        with engine.begin() as connection:
-            store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
-        run.computed.embedded |= new_vectors.keys()
-        take_chunk(scored)
-        enriched.scored_texts += scored_texts
-        enriched.embedded_texts += len(new_vectors)
+    try:
+        # An empty interval still embeds the taxonomy's phrases once (a first run's cache).
+        for offset in range(0, max(len(feedback), 1), chunk_documents):
+            scored, new_vectors, scored_texts = _enrich_chunk(run, feedback[offset : offset + chunk_documents])
+            with engine.begin() as connection:
+                store.write_embeddings(connection, rows.embedding_rows(new_vectors, embedding_ref), replace=rescore)
+            if rescore:
+                run.computed.embedded |= new_vectors.keys()
+            take_chunk(scored)
+            enriched.scored_texts += scored_texts
+            enriched.embedded_texts += len(new_vectors)
+    finally:
+        run.computed.sentiments.close()
     return enriched
 
 
@@ -113,7 +120,7 @@ def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[Scored
     phrases = [] if run.assigner_fitted else run.assigner.phrases()
     phrase_hashes = {content_hash(p): p for p in phrases}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
-    sentiments = {h: computed.sentiments[h] for h in texts if h in computed.sentiments}
+    sentiments = computed.sentiments.take(texts)
     wanted = [h for h in [*texts, *phrase_hashes] if not rescore or h in computed.embedded]
     with run.engine.connect() as connection:
         if not rescore:
@@ -127,7 +134,7 @@ def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[Scored
         if not registry.sentiment.reads(item.language):
             unread |= {item.content_hash, *segment_hashes[item.feedback_id]}
     scored_texts = _score_sentiment(registry, run.models, texts, unread, sentiments, run.timer)
-    computed.sentiments |= sentiments
+    computed.sentiments.update(sentiments)
     new_vectors = _embed(run.models, texts | phrase_hashes, vectors, run.timer)
     documents, segment_touchpoints = _assign_touchpoints(run, feedback, segments, segment_hashes, vectors)
     scored = []

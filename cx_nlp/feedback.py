@@ -17,11 +17,15 @@ from cx_nlp.pii import names_enabled, redact_metadata, redact_pii
 from cx_nlp.pii_entities import SPACY_MODEL
 from cx_nlp.records import Feedback, QuarantinedRecord, SourceRecord
 from cx_nlp.sources.fields import MAX_ID_CHARS, id_problem, not_unicode
+from cx_nlp.spooled import SpooledList
+
+# Records normalised between two looks at the warehouse (stored rows, earlier owners of their texts).
+NORMALISE_CHUNK = 2_000
 
 
 @dataclass
 class NormaliseResult:
-    feedback: list[Feedback] = field(default_factory=list)
+    feedback: SpooledList[Feedback] = field(default_factory=SpooledList)
     # (feedback_id of the dropped record, raw key, feedback_id it duplicates)
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
@@ -95,48 +99,74 @@ def reused_feedback(record: SourceRecord, key: str, stored: Mapping[str, object]
 
 def normalise(
     records: Sequence[SourceRecord],
-    payloads: dict[tuple[str, str], dict],
+    payloads: Mapping[tuple[str, str], dict],
     earlier_owner: Callable[[Sequence[str]], dict[str, str]] = lambda hashes: {},
     stored: Callable[[Sequence[str]], Mapping[str, Mapping[str, object]]] = lambda ids: {},
 ) -> NormaliseResult:
     """Clean, redact PII, hash and detect language; dedupe on (source, id), then on content.
 
     PII is redacted here, before any text is stored in `feedback` or reaches a model.
+    `payloads`: each raw record's payload by (source, record key), read for the records quarantined here.
     `earlier_owner` maps content hashes to feedback already stored for other intervals; `stored` maps
     feedback ids to their stored rows (with `normalised_key`): a record whose key matches its row's is
-    not normalised again.
+    not normalised again. Records are read NORMALISE_CHUNK at a time in the order of their creation, and
+    the feedback goes to a `SpooledList`: what stays in memory is a few keys a record.
     """
     result = NormaliseResult()
-    latest: dict[str, SourceRecord] = {}
-    for record in records:
+    # The latest delivery of each record: its index in `records`, raw key and place in the order.
+    latest: dict[str, tuple[int, str, tuple]] = {}
+    for index, record in enumerate(records):
         key = feedback_id_of(record)
-        if key in latest and latest[key].raw_record_key != record.raw_record_key:
+        earlier = latest.get(key)
+        if earlier is not None and earlier[1] != record.raw_record_key:
             # The same record delivered again with other content: the later row is the current version.
-            result.superseded.append(latest[key].raw_record_key)
-        latest[key] = record
-    candidates: list[Feedback] = []
+            result.superseded.append(earlier[1])
+        latest[key] = (index, record.raw_record_key, (record.created_at, record.source, record.external_id))
+    order = [index for index, _, _ in sorted(latest.values(), key=lambda item: item[2])]
+    del latest
     code = normalise_code_digest(names_enabled())
-    rows = stored(list(latest))
-    for record in sorted(latest.values(), key=lambda r: (r.created_at, r.source, r.external_id)):
+    owners: dict[str, str] = {}
+    for start in range(0, len(order), NORMALISE_CHUNK):
+        part = order[start : start + NORMALISE_CHUNK]
+        candidates = _candidates([records[index] for index in part], payloads, stored, code, result)
+        unseen = [h for h in dict.fromkeys(f.content_hash for f in candidates) if h not in owners]
+        if unseen:
+            owners |= earlier_owner(unseen)
+        for item in candidates:
+            owner = owners.get(item.content_hash)
+            if owner is not None and owner != item.feedback_id:
+                result.duplicates.append((item.feedback_id, item.raw_record_key, owner))
+                continue
+            owners[item.content_hash] = item.feedback_id
+            result.feedback.append(item)
+    return result
+
+
+def _candidates(
+    records: Sequence[SourceRecord],
+    payloads: Mapping[tuple[str, str], dict],
+    stored: Callable[[Sequence[str]], Mapping[str, Mapping[str, object]]],
+    code: str,
+    result: NormaliseResult,
+) -> list[Feedback]:
+    """Some records as feedback, in their order: reused where stored under the same key, else
+    normalised; those that cannot be go to `result.quarantined`."""
+    rows = stored([feedback_id_of(record) for record in records])
+    candidates = []
+    for record in records:
         key = normalised_key(record, code)
         row = rows.get(feedback_id_of(record))
         if row is not None and row["normalised_key"] == key:
             candidates.append(reused_feedback(record, key, row))
             continue
-        outcome = to_feedback(record, payloads.get((record.source, record.raw_record_key), {}), key)
+        outcome = to_feedback(record, {}, key)
         if isinstance(outcome, QuarantinedRecord):
+            # Only a quarantined record keeps its payload here: look it up now, not for every record.
+            outcome.payload = payloads.get((record.source, record.raw_record_key), {})
             result.quarantined.append(outcome)
         else:
             candidates.append(outcome)
-    owners = dict(earlier_owner([f.content_hash for f in candidates]))
-    for item in candidates:
-        owner = owners.get(item.content_hash)
-        if owner is not None and owner != item.feedback_id:
-            result.duplicates.append((item.feedback_id, item.raw_record_key, owner))
-            continue
-        owners[item.content_hash] = item.feedback_id
-        result.feedback.append(item)
-    return result
+    return candidates
 
 
 def unfit(record: SourceRecord) -> tuple[str, str] | None:

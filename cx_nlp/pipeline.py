@@ -24,7 +24,7 @@ from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
 from cx_nlp.digests import library_version
 from cx_nlp.enrichment import Enriched, enrich_interval
-from cx_nlp.feedback import normalise
+from cx_nlp.feedback import NormaliseResult, normalise
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
@@ -33,8 +33,9 @@ from cx_nlp.progress import StageTimer
 from cx_nlp.registry import Models
 from cx_nlp.report import load_report_data, write_report
 from cx_nlp.settings import Settings
-from cx_nlp.sources.ingest import ingest
+from cx_nlp.sources.ingest import LoadResult, RawPayloads, ingest
 from cx_nlp.sources.streams import MemoryStateStore
+from cx_nlp.spooled import Concatenated
 from cx_nlp.warehouse import reuse, rows, store, windows
 from cx_nlp.warehouse.curation import issue_merges
 from cx_nlp.warehouse.db import make_engine, migrate
@@ -130,20 +131,10 @@ def ingest_interval(
     """
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
-    selected = _select_sources(context.sources, sources)
     run_id = interval_run_id(start, end)
     timer = timer or StageTimer(False)
-
-    with timer.stage("load", len(selected.sources)) as advance:
-        with engine.connect() as connection:
-            bookmarks = MemoryStateStore({} if backfill else WarehouseStateStore(connection).all())
-        loads, source_failures = ingest(selected, context.settings.home, start, end, bookmarks)
-        advance(len(selected.sources))
-    records = sum(len(load.records) for load in loads)
-
-    with timer.stage("normalise", records) as advance:
-        normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
-        advance(records)
+    loaded = load_interval(context, engine, start, end, sources, backfill, timer)
+    loads, normalised, kept_payloads = loaded.loads, loaded.normalised, loaded.kept_payloads
     feedback = normalised.feedback
     # Each chunk's rows are set aside as the models finish it; the interval lands in one transaction.
     with rows.scored_row_spool(run_id) as spool:
@@ -161,21 +152,56 @@ def ingest_interval(
         write = rows.ingest_write(run_id, start, end, loads, normalised, spool, kept_payloads)
         with timer.stage("write", len(feedback)) as advance:
             with engine.begin() as connection:
-                store.write_ingest(connection, write)
+                raw_stored = store.write_ingest(connection, write)
             advance(len(feedback))
-    stats = _ingest_stats(loads, normalised, write, enriched)
-    return IngestResult(run_id, [s.name for s in selected.sources], stats, source_failures)
+    stats = _ingest_stats(loads, normalised, write, enriched, raw_stored)
+    return IngestResult(run_id, loaded.sources, stats, loaded.source_failures)
+
+
+@dataclass
+class LoadedInterval:
+    """An interval's sources as loaded and normalised: what the models and the write take next."""
+
+    sources: list[str]
+    loads: list[LoadResult]
+    source_failures: dict[str, str]
+    normalised: NormaliseResult
+    kept_payloads: set[tuple[str, str]]
+
+
+def load_interval(
+    context: PipelineContext,
+    engine: Engine,
+    start: date,
+    end: date,
+    sources: Sequence[str] | None = None,
+    backfill: bool = False,
+    timer: StageTimer | None = None,
+) -> LoadedInterval:
+    """The load and normalise stages of `ingest_interval` (same arguments). Past a few thousand rows
+    what a source loads, and the feedback normalised from it, wait on disk (`cx_nlp.spooled`)."""
+    selected = _select_sources(context.sources, sources)
+    timer = timer or StageTimer(False)
+    with timer.stage("load", len(selected.sources)) as advance:
+        with engine.connect() as connection:
+            bookmarks = MemoryStateStore({} if backfill else WarehouseStateStore(connection).all())
+        loads, source_failures = ingest(selected, context.settings.home, start, end, bookmarks)
+        advance(len(selected.sources))
+    records = sum(len(load.records) for load in loads)
+    with timer.stage("normalise", records) as advance:
+        normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
+        advance(records)
+    return LoadedInterval([s.name for s in selected.sources], loads, source_failures, normalised, kept_payloads)
 
 
 def _normalise_interval(engine: Engine, loads, start: date, end: date):
     """The interval's records normalised, and the raw records whose stored payload stays: records
     delivered again unchanged reuse their stored feedback and redacted payloads (a rerun)."""
-    records = [r for load in loads for r in load.records]
-    payloads = {(raw.source, raw.record_key): raw.payload for load in loads for raw in load.raw}
+    records = Concatenated([load.records for load in loads])
     with engine.connect() as connection:
         normalised = normalise(
             records,
-            payloads,
+            RawPayloads(loads),
             lambda hashes: store.content_owners_outside(connection, hashes, start, end),
             lambda ids: reuse.stored_feedback(connection, ids),
         )
@@ -183,10 +209,9 @@ def _normalise_interval(engine: Engine, loads, start: date, end: date):
     return normalised, kept_payloads
 
 
-def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriched) -> dict:
+def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriched, rows_stored: int) -> dict:
     feedback = normalised.feedback
     rows_read = sum(len(load.raw) for load in loads)
-    rows_stored = len(write.raw_records) + len(write.raw_records_kept)
     return {
         "raw": rows_stored,
         "quarantined": sum(len(load.quarantined) for load in loads) + len(normalised.quarantined),

@@ -172,14 +172,16 @@ def land(engine, loads: list[LoadResult], normalised) -> None:
     with engine.begin() as connection:
         for table in (t.feedback_touchpoint, t.feedback_sentiment, t.feedback, t.quarantine, t.raw_record):
             connection.execute(delete(table))
-        store.write_ingest(connection, write)
+        stored_raw = store.write_ingest(connection, write)
     with engine.connect() as connection:
         raw = {(r.source, r.record_key): r for r in connection.execute(select(t.raw_record))}
         quarantine = {(r.source, r.record_key, r.field): r for r in connection.execute(select(t.quarantine))}
         feedback = {r.feedback_id: r for r in connection.execute(select(t.feedback))}
     written = [row for part in write.scored.parts() for row in part["feedback"]]
-    assert len(raw) == len(write.raw_records) and len(feedback) == len(written) == len(write.scored)
-    for row in write.raw_records:
+    delivered = list(write.raw_records)
+    assert len(raw) == len({(r["source"], r["record_key"]) for r in delivered}) == stored_raw
+    assert len(feedback) == len(written) == len(write.scored)
+    for row in delivered:
         stored = raw[row["source"], row["record_key"]]
         assert same(stored.payload, row["payload"]) and (stored.external_id, stored.status) == (
             row["external_id"],

@@ -77,3 +77,33 @@ def test_every_recording_names_the_mining_bars_it_was_made_at():
         bars = recorded_bars(folder.name)
         assert sorted(bars) == sorted(MINING_BARS), folder.name
         assert all(0 < value <= 1 for value in bars.values()), folder.name
+
+
+def test_the_sample_with_its_loaded_rows_on_disk_writes_the_recorded_run(float32, tmp_path, monkeypatch):
+    """Past `cx_nlp.spooled.SPILL_FROM` rows, what the sources load and the feedback normalised from it
+    wait on disk until the write; at 16 every source of the sample spills, and the run must still
+    write every row and the report as recorded (SQLite; the spool holds records, not SQL)."""
+    from cx_nlp import spooled
+
+    spilled: list[int] = []
+    spill = spooled.SpooledList._spill
+
+    def counted(self):
+        spilled.append(len(self))
+        spill(self)
+
+    monkeypatch.setattr(spooled, "SPILL_FROM", 16)
+    monkeypatch.setattr(spooled.SpooledList, "_spill", counted)
+    expected_dump, expected_report = read_golden("sample_run")
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    report = SCENARIOS[0](url, float32, tmp_path, recorded_bars())
+    engine = make_engine(url)
+    dump = dump_warehouse(engine)
+    engine.dispose()
+
+    # Raw rows and records of each source, and the feedback: more lists than sources went to disk.
+    assert len(spilled) >= 5 and all(size == 17 for size in spilled)
+    for table in expected_dump:
+        found = differences(expected_dump[table], dump[table], table)
+        assert not found, "\n".join(found)
+    assert normalised_report(report) == expected_report

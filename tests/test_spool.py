@@ -91,3 +91,33 @@ def test_an_interval_written_from_its_spool_holds_the_rows_of_one_pass(tmp_path,
     # The second write replaced the first (same feedback delivered again), with the same rows.
     assert found["chunks of 5"] == found["one pass"]
     assert [len(found["one pass"][name]) for name in found["one pass"]] == [12, 12, 24, 24]
+
+
+def test_raw_rows_land_a_few_thousand_at_a_time_and_a_repeat_once(tmp_path, warehouse_url, monkeypatch):
+    """The raw rows are made and written RAW_ROWS_PER_WRITE at a time: a row delivered twice, in two
+    parts of the write, lands once with its last delivery's position, and counts once."""
+    from cx_nlp.records import RawRecord
+    from cx_nlp.sources.fields import payload_key
+    from cx_nlp.sources.ingest import LoadResult
+    from cx_nlp.spooled import SpooledList
+
+    monkeypatch.setattr(store, "RAW_ROWS_PER_WRITE", 3)
+    payloads = [{"id": str(n), "body": f"Parcel {n} came late."} for n in range(7)]
+    delivered = [*payloads, payloads[1], payloads[5]]  # two exact repeats, rows 9 and 10 of the file
+    raw = SpooledList(
+        (RawRecord("reviews", payload_key(p), p, position) for position, p in enumerate(delivered, 1)), spill_from=4
+    )
+    load = LoadResult(raw=raw, id_column="id", source="reviews")
+    engine = make_engine(warehouse_url)
+    migrate(engine, ROOT / "sql")
+    with rows.scored_row_spool("run-1") as spool:
+        write = rows.ingest_write("run-1", START, END, [load], NormaliseResult(), spool)
+        with engine.begin() as connection:
+            stored = store.write_ingest(connection, write)
+    with engine.connect() as connection:
+        found = {row.external_id: row for row in connection.execute(select(t.raw_record))}
+    engine.dispose()
+
+    assert stored == 7 and sorted(found) == [str(n) for n in range(7)]
+    assert {n: found[n].position for n in ("0", "1", "5", "6")} == {"0": 1, "1": 8, "5": 9, "6": 7}
+    assert found["3"].payload == payloads[3] and found["3"].status == "loaded"

@@ -8,6 +8,7 @@ what is new since a bookmark) is the stream's own declaration, not a branch here
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import singledispatch
@@ -22,14 +23,15 @@ from cx_nlp.sources.streams import MemoryStateStore, StateStore, Stream, sync
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LoadResult", "ingest", "load_source", "open_stream"]
+__all__ = ["LoadResult", "RawPayloads", "ingest", "load_source", "open_stream"]
 
 
 @dataclass
 class LoadResult:
-    raw: list[RawRecord] = field(default_factory=list)
-    records: list[SourceRecord] = field(default_factory=list)
-    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    # As the stream's sync left them: past a few thousand rows, on disk (`cx_nlp.spooled`).
+    raw: Sequence[RawRecord] = field(default_factory=list)
+    records: Sequence[SourceRecord] = field(default_factory=list)
+    quarantined: Sequence[QuarantinedRecord] = field(default_factory=list)
     # Snapshot sources: valid rows created outside the interval read.
     outside_interval: int = 0
     id_column: str = ""
@@ -38,6 +40,35 @@ class LoadResult:
     # not rewritten per interval, and `state` is the bookmark to commit with the records.
     incremental: bool = False
     state: dict | None = None
+
+
+class RawPayloads(Mapping[tuple[str, str], dict]):
+    """Each delivered row's payload by (source, record key), looked up in the loads when asked for:
+    normalising reads only those of the records it quarantines, and the loads' rows may be on disk
+    (`cx_nlp.spooled`), so no payload is held for the others. The first lookup indexes the rows."""
+
+    def __init__(self, loads: Sequence[LoadResult]) -> None:
+        self._loads = loads
+        self._where: dict[tuple[str, str], tuple[int, int]] | None = None
+
+    def _index(self) -> dict[tuple[str, str], tuple[int, int]]:
+        if self._where is None:
+            self._where = {
+                (raw.source, raw.record_key): (number, position)
+                for number, load in enumerate(self._loads)
+                for position, raw in enumerate(load.raw)
+            }
+        return self._where
+
+    def __getitem__(self, key: tuple[str, str]) -> dict:
+        number, position = self._index()[key]
+        return self._loads[number].raw[position].payload
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._index())
+
+    def __len__(self) -> int:
+        return len(self._index())
 
 
 @singledispatch

@@ -31,6 +31,7 @@ from cx_nlp import secrets
 from cx_nlp.records import SOURCE_KINDS, QuarantinedRecord, RawRecord, SourceRecord
 from cx_nlp.sources.fields import check_fields, dig, parse_timestamp, payload_key
 from cx_nlp.sources.http import Auth, HttpClient, HttpClientConfig, without_lone_surrogates
+from cx_nlp.spooled import SpooledList
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +238,10 @@ def _capped(text: str, metadata: dict | None, author: object) -> tuple[str, dict
 @dataclass
 class SyncResult:
     stream: str
-    raw: list[RawRecord] = field(default_factory=list)
-    records: list[SourceRecord] = field(default_factory=list)
-    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    # Rows past the first few thousand wait on disk until the interval's write (`cx_nlp.spooled`).
+    raw: SpooledList[RawRecord] = field(default_factory=SpooledList)
+    records: SpooledList[SourceRecord] = field(default_factory=SpooledList)
+    quarantined: SpooledList[QuarantinedRecord] = field(default_factory=SpooledList)
     # Save this with state_store.set(stream, state) only after raw/records/quarantined are committed.
     # None for a snapshot stream, which keeps no bookmark.
     state: dict | None = field(default_factory=dict)

@@ -6,8 +6,9 @@ import dataclasses
 import json
 import math
 import typing
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from functools import partial
 
 import numpy as np
 
@@ -102,13 +103,13 @@ def ingest_write(
         documents, scored = scored, scored_row_spool(run_id)
         scored.add(documents)
     quarantined = [q for load in loads for q in load.quarantined] + normalised.quarantined
-    raw_records = raw_rows(loads, normalised, quarantined, scored.loaded_by_raw, run_id, kept_payloads)
     return IngestWrite(
         run_id=run_id,
         interval_start=start,
         interval_end=end,
-        raw_records=[row for row in raw_records if "payload" in row],
-        raw_records_kept=[row for row in raw_records if "payload" not in row],
+        raw_records=MadeOnRead(
+            partial(raw_rows, loads, normalised, quarantined, scored.loaded_by_raw, run_id, kept_payloads)
+        ),
         quarantine=quarantine_rows(loads, quarantined, run_id),
         scored=scored,
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
@@ -154,15 +155,16 @@ def raw_rows(
     loaded_by_raw: Mapping[tuple[str, str], str],
     run_id: str,
     kept_payloads: Collection[tuple[str, str]] = frozenset(),
-) -> list[dict]:
-    """Every row as a source delivered it, with what became of it: loaded, duplicate, superseded or
-    quarantined; without its payload where `kept_payloads` keeps the stored one. `loaded_by_raw`:
-    the feedback id each loaded (source, record key) became."""
+) -> Iterator[dict]:
+    """Every row as a source delivered it, in order, with what became of it: loaded, duplicate,
+    superseded or quarantined; without its payload where `kept_payloads` keeps the stored one.
+    `loaded_by_raw`: the feedback id each loaded (source, record key) became. Made as they are read
+    (a payload redacted for storage is a copy of it); a row delivered twice comes twice, and lands once
+    (`store.write_ingest`)."""
     quarantined_keys = {(q.source, q.record_key) for q in quarantined}
     duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
     superseded = set(normalised.superseded)
     names = names_enabled()
-    rows = []
     for load in loads:
         for raw in load.raw:
             key = (raw.source, raw.record_key)
@@ -187,9 +189,17 @@ def raw_rows(
             }
             if key not in kept_payloads:
                 row["payload"] = _stored_payload(raw.payload, load.id_column)
-            rows.append(row)
-    # The same raw row can appear twice in one file (an exact duplicate line): it lands once.
-    return list({(r["source"], r["record_key"]): r for r in rows}.values())
+            yield row
+
+
+class MadeOnRead(Iterable[dict]):
+    """Rows made afresh each time they are read (`make()`), never all held: an interval's raw rows."""
+
+    def __init__(self, make: Callable[[], Iterator[dict]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._make()
 
 
 def quarantine_rows(loads: Sequence[LoadResult], quarantined: Sequence[QuarantinedRecord], run_id: str) -> list[dict]:

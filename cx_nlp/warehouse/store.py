@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -164,14 +165,14 @@ class IngestWrite:
     run_id: str
     interval_start: date
     interval_end: date
-    raw_records: list[dict]
+    # Every delivered row, in order, made as the write reads it; a row without `payload` keeps the
+    # stored one (delivered again, redacted alike) and is only brought up to date.
+    raw_records: Iterable[dict]
     quarantine: list[dict]
     scored: ScoredRowSpool
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
     snapshot_sources: list[str] = field(default_factory=list)
     source_states: dict[str, dict] = field(default_factory=dict)
-    # Raw records whose stored payload stays (delivered again, redacted alike): rows without `payload`.
-    raw_records_kept: list[dict] = field(default_factory=list)
 
 
 # The tables of a spooled chunk's rows (`rows.scored_table_rows`, keyed by table name), parents first:
@@ -179,10 +180,10 @@ class IngestWrite:
 _SCORED_TABLES = (t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment)
 
 
-def write_ingest(connection: Connection, data: IngestWrite) -> None:
-    """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`."""
-    upsert(connection, t.raw_record, data.raw_records, ["source", "record_key"], keep=["first_run_id"])
-    touch_raw_records(connection, data.raw_records_kept)
+def write_ingest(connection: Connection, data: IngestWrite) -> int:
+    """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`. Returns
+    how many raw rows it stored (a row delivered twice counts once)."""
+    stored_raw = _write_raw_records(connection, data.raw_records)
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
 
     in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
@@ -212,6 +213,42 @@ def write_ingest(connection: Connection, data: IngestWrite) -> None:
     states = WarehouseStateStore(connection, data.run_id)
     for stream, state in sorted(data.source_states.items()):
         states.set(stream, state)
+    return stored_raw
+
+
+# Raw rows made, redacted and written at a time: their payloads are the largest thing an ingest writes.
+RAW_ROWS_PER_WRITE = 2_000
+
+
+def _write_raw_records(connection: Connection, raw_records: Iterable[dict]) -> int:
+    """Upsert the rows that carry a payload, bring the others up to date, a few thousand at a time;
+    the number of distinct rows. A row delivered twice (an exact repeat in one file) lands once, as
+    its last delivery: the upsert of a later part updates what an earlier one inserted."""
+    keys: dict[str, set[str | bytes]] = {}
+    for part in chunks(raw_records, RAW_ROWS_PER_WRITE):
+        latest = {(row["source"], row["record_key"]): row for row in part}
+        for source, record_key in latest:
+            keys.setdefault(source, set()).add(_packed_key(record_key))
+        rows = list(latest.values())
+        upsert(
+            connection,
+            t.raw_record,
+            [r for r in rows if "payload" in r],
+            ["source", "record_key"],
+            keep=["first_run_id"],
+        )
+        touch_raw_records(connection, [r for r in rows if "payload" not in r])
+    return sum(len(found) for found in keys.values())
+
+
+def _packed_key(record_key: str) -> str | bytes:
+    """A record key as fewer bytes for counting: lowercase hex (as `payload_key` makes them) as its bytes."""
+    if len(record_key) % 2 == 0 and _LOWER_HEX.fullmatch(record_key):
+        return bytes.fromhex(record_key)
+    return record_key
+
+
+_LOWER_HEX = re.compile("[0-9a-f]+")
 
 
 def _unchanged_members(connection: Connection, replaced_ids, returning: Mapping[str, str]) -> list[dict]:

@@ -1,0 +1,104 @@
+"""Peak RSS of what an interval loads, without the models: its sources read, normalised, and its raw
+rows written (docs/benchmarks.md, "What an interval loads, on disk").
+
+    .venv/bin/python bench/bench_load.py --documents 100000
+
+The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13, written once under
+`--folder`), loaded as one interval into a fresh SQLite warehouse by the steps `ingest_interval` takes
+before and after its models: the sources read (`cx_nlp.sources.ingest.ingest`), normalised
+(`pipeline._normalise_interval`), and the write of the raw rows and quarantine (`rows.ingest_write`,
+`store.write_ingest`; no feedback row: no model scored any). Each step's peak RSS (`memory_peaks`), its
+RSS as it began and its seconds; and RSS at the end, with everything the interval loaded still held,
+as it is until the models and the write are done. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import bench_env  # sets what numpy and the models read when they load: first
+from memory_peaks import StepPeaks, rss_mib
+
+ROOT = bench_env.ROOT
+START, END = date(2026, 10, 19), date(2026, 11, 16)
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line), "")
+    flags = sorted({f for f in cpuinfo.split() if f.startswith(("avx512", "amx")) or f == "avx2"})
+    return {"cpu": model, "cores": os.cpu_count(), "flags": flags, "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=20000)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
+    args = parser.parse_args()
+
+    corpus = args.folder / f"corpus-{args.documents}"
+    if not (corpus / "sources.yaml").exists():
+        from bench_nights import write_corpus
+
+        corpus.mkdir(parents=True, exist_ok=True)
+        write_corpus(corpus, args.documents, 0.1, 13)
+    from cx_nlp import pipeline
+    from cx_nlp.records import SourceRecord
+    from cx_nlp.settings import Settings
+    from cx_nlp.sources.ingest import ingest
+    from cx_nlp.sources.streams import MemoryStateStore
+    from cx_nlp.warehouse import rows, store
+
+    database = args.folder / f"warehouse-load-{args.documents}.db"
+    database.unlink(missing_ok=True)
+    settings = Settings(
+        home=ROOT, progress=False, sources_config=corpus / "sources.yaml", warehouse_url=f"sqlite:///{database}"
+    )
+    context, engine = pipeline.open_pipeline(settings)
+    # The normaliser's language model and PII patterns load on first use: before the steps are measured.
+    warm = SourceRecord("warm-up", "1", "review", "The parcel came late, call 020 7946 0018.", datetime.now(UTC))
+    pipeline.normalise([warm], {})
+    memory = StepPeaks()
+    seconds = {}
+    started = time.perf_counter()
+    memory.enter("load")
+    loads, _ = ingest(context.sources, ROOT, START, END, MemoryStateStore({}))
+    seconds["load"] = round(time.perf_counter() - started, 1)
+    memory.enter("normalise")
+    normalised, kept_payloads = pipeline._normalise_interval(engine, loads, START, END)
+    seconds["normalise"] = round(time.perf_counter() - started - seconds["load"], 1)
+    memory.enter("write raw rows")
+    with rows.scored_row_spool("bench") as spool:
+        write = rows.ingest_write("bench", START, END, loads, normalised, spool, kept_payloads)
+        with engine.begin() as connection:
+            store.write_ingest(connection, write)
+    seconds["write raw rows"] = round(time.perf_counter() - started - sum(seconds.values()), 1)
+    memory.enter("held")
+    held = rss_mib()
+    peaks = memory.read()
+    print(
+        json.dumps(
+            {
+                "command": f"bench/bench_load.py --documents {args.documents}",
+                "documents": args.documents,
+                "records": sum(len(load.records) for load in loads),
+                "feedback": len(normalised.feedback),
+                "seconds": seconds,
+                "rss_at_step_start_mib": {label: round(value) for label, value in memory.entered.items()},
+                "peak_mib_by_step": {label: round(peak) for label, peak in peaks.items()},
+                "rss_with_the_interval_held_mib": round(held),
+                "machine": machine(),
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
