@@ -70,18 +70,17 @@ def one_pass(settings_factory, float32, tmp_path_factory):
     return result, rows
 
 
-@pytest.mark.parametrize("tones_on_disk", [False, True], ids=["tones-in-memory", "tones-on-disk"])
-def test_chunks_store_what_one_pass_stores(settings_factory, float32, tmp_path, one_pass, monkeypatch, tones_on_disk):
+def test_chunks_store_what_one_pass_stores(settings_factory, float32, tmp_path, one_pass, monkeypatch):
     # SQLite only: the spooled rows land alike on PostgreSQL (tests/test_spool.py).
     warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     whole, expected = one_pass
     # The tones of the texts scored so far go to disk past MAPPING_SPILL_FROM texts (a million
-    # documents' worth): at 50, from the first chunk on, and no text may be scored twice for it.
+    # documents' worth): here at 50, from the first chunk on, and no text may be scored twice for it
+    # (one pass keeps them in memory).
     spills: list[int] = []
-    if tones_on_disk:
-        spill = spooled.SpooledMapping._spill
-        monkeypatch.setattr(spooled, "MAPPING_SPILL_FROM", 50)
-        monkeypatch.setattr(spooled.SpooledMapping, "_spill", lambda self: (spills.append(1), spill(self)))
+    spill = spooled.SpooledMapping._spill
+    monkeypatch.setattr(spooled, "MAPPING_SPILL_FROM", 50)
+    monkeypatch.setattr(spooled.SpooledMapping, "_spill", lambda self: (spills.append(1), spill(self)))
     scored_calls: list[list[str]] = []
     score = float32.sentiment.score
 
@@ -104,7 +103,7 @@ def test_chunks_store_what_one_pass_stores(settings_factory, float32, tmp_path, 
     found = stored(engine)
     engine.dispose()
     assert [calls for calls, _ in set_aside] == list(range(1, 9))
-    assert spills == ([1] if tones_on_disk else [])
+    assert spills == [1]
     assert sum(size for _, size in set_aside) == result.stats["feedback"]
 
     assert whole.stats["feedback"] == result.stats["feedback"] > 7 * CHUNK
