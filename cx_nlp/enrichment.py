@@ -3,9 +3,11 @@ and of each of its segments, reusing what the warehouse already holds for the sa
 version, so a rerun loads no model at all (unless asked to re-score: `rescore`).
 
 The feedback goes through the models in chunks (`enrich_interval`): each chunk's new vectors are
-stored in the warehouse's embedding cache as soon as the chunk is done, so what the interval holds in
-memory is its feedback, tones and touchpoints, never its vectors. The cache is keyed by text and model
-version, not by interval: vectors stored by a run that fails later serve its rerun."""
+stored in the warehouse's embedding cache as soon as the chunk is done, so the interval never holds its
+vectors; its chunks' scored rows go to the caller (`on_chunk`: the pipeline sets them aside on disk), and
+the tones of the texts scored so far, kept so that a text told again is not scored again, go to disk
+past `spooled.MAPPING_SPILL_FROM` texts. The cache is keyed by text and model version, not by
+interval: vectors stored by a run that fails later serve its rerun."""
 
 from __future__ import annotations
 
