@@ -122,7 +122,8 @@ def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[Scored
     phrases = [] if run.assigner_fitted else run.assigner.phrases()
     phrase_hashes = {content_hash(p): p for p in phrases}
     texts = {f.content_hash: f.text for f in feedback} | segment_texts
-    sentiments = computed.sentiments.take(texts)
+    known = computed.sentiments.take(texts)
+    sentiments = dict(known)
     wanted = [h for h in [*texts, *phrase_hashes] if not rescore or h in computed.embedded]
     with run.engine.connect() as connection:
         if not rescore:
@@ -136,7 +137,7 @@ def _enrich_chunk(run: _Interval, feedback: list[Feedback]) -> tuple[list[Scored
         if not registry.sentiment.reads(item.language):
             unread |= {item.content_hash, *segment_hashes[item.feedback_id]}
     scored_texts = _score_sentiment(registry, run.models, texts, unread, sentiments, run.timer)
-    computed.sentiments.update(sentiments)
+    computed.sentiments.update({h: tone for h, tone in sentiments.items() if h not in known})
     new_vectors = _embed(run.models, texts | phrase_hashes, vectors, run.timer)
     documents, segment_touchpoints = _assign_touchpoints(run, feedback, segments, segment_hashes, vectors)
     scored = []

@@ -13,7 +13,7 @@ from cx_nlp.issues.clustering import HalfPrecisionRows, SpilledRows
 from cx_nlp.issues.units import unit_hashes, window_units
 from cx_nlp.packed_segments import PackedSegments
 from cx_nlp.pipeline import PipelineContext, ingest_interval
-from cx_nlp.records import NOT_READ, TEXT_NOT_READ, hex_hash, packed_hash
+from cx_nlp.records import NOT_READ, TEXT_NOT_READ, hex_hash, packed_hash, packed_hex
 from cx_nlp.warehouse import windows
 from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -222,6 +222,10 @@ def test_content_hashes_are_packed_only_where_they_are_sha256_hex():
     assert packed_hash(digest) == bytes.fromhex(digest) and hex_hash(packed_hash(digest)) == digest
     for other in ("s-a segment", "x" * 64, "0123"):
         assert packed_hash(other) == other and hex_hash(other) == other
+    # Only lowercase hex packs: `bytes.fromhex` also reads uppercase and spaces, which would not come back.
+    for unpacked in ("0123456789ABCDEF" * 4, "0123456789abcde " * 4, "ab cd", "abc"):
+        assert packed_hex(unpacked) == unpacked
+    assert packed_hex("ab01") == b"\xab\x01" and hex_hash(packed_hex("ab01")) == "ab01"
 
 
 def _text_of(documents, key):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,7 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import PriorIssue
-from cx_nlp.records import SentimentScore
+from cx_nlp.records import SentimentScore, packed_hex
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.reuse import touch_raw_records
 from cx_nlp.warehouse.spool import ScoredRowSpool
@@ -228,7 +227,7 @@ def _write_raw_records(connection: Connection, raw_records: Iterable[dict]) -> i
     for part in chunks(raw_records, RAW_ROWS_PER_WRITE):
         latest = {(row["source"], row["record_key"]): row for row in part}
         for source, record_key in latest:
-            keys.setdefault(source, set()).add(_packed_key(record_key))
+            keys.setdefault(source, set()).add(packed_hex(record_key))
         rows = list(latest.values())
         upsert(
             connection,
@@ -239,16 +238,6 @@ def _write_raw_records(connection: Connection, raw_records: Iterable[dict]) -> i
         )
         touch_raw_records(connection, [r for r in rows if "payload" not in r])
     return sum(len(found) for found in keys.values())
-
-
-def _packed_key(record_key: str) -> str | bytes:
-    """A record key as fewer bytes for counting: lowercase hex (as `payload_key` makes them) as its bytes."""
-    if len(record_key) % 2 == 0 and _LOWER_HEX.fullmatch(record_key):
-        return bytes.fromhex(record_key)
-    return record_key
-
-
-_LOWER_HEX = re.compile("[0-9a-f]+")
 
 
 def _unchanged_members(connection: Connection, replaced_ids, returning: Mapping[str, str]) -> list[dict]:
