@@ -10,6 +10,11 @@ before and after its models: the sources read (`cx_nlp.sources.ingest.ingest`), 
 `store.write_ingest`; no feedback row: no model scored any). Each step's peak RSS (`memory_peaks`), its
 RSS as it began and its seconds; and RSS at the end, with everything the interval loaded still held,
 as it is until the models and the write are done. Prints JSON.
+
+`--scored` sets aside every feedback's rows, 2,000 at a time, as the model stages do, before the write,
+which then writes them too: the rows carry one fixed tone and touchpoint (the models' time and memory
+are measured by bench_memory.py), and a segment row for each of the feedback's segments
+(`cx_nlp.segments.split_segments`), so the spool and the write handle as many rows as a scored run's.
 """
 
 from __future__ import annotations
@@ -36,9 +41,26 @@ def machine() -> dict:
     return {"cpu": model, "cores": os.cpu_count(), "flags": flags, "load_average": os.getloadavg()}
 
 
+def set_aside(feedback, spool, chunk: int = 2_000) -> None:
+    """Every feedback with one fixed tone and touchpoint, and its segments, into the spool a chunk at a time."""
+    from cx_nlp.normalise import content_hash
+    from cx_nlp.records import ScoredDocument, ScoredSegment, SentimentScore, TouchpointAssignment
+    from cx_nlp.segments import split_segments
+
+    tone = SentimentScore("negative", 0.7, 0.2, 0.1, -0.6, 1, "bench-fixed-tone", "1")
+    touchpoint = TouchpointAssignment("delivery", 0.8, "embedding")
+    for offset in range(0, len(feedback), chunk):
+        documents = []
+        for item in feedback[offset : offset + chunk]:
+            parts = [ScoredSegment(s, content_hash(s.text), tone, touchpoint) for s in split_segments(item.text)]
+            documents.append(ScoredDocument(item, tone, [touchpoint], parts))
+        spool.add(documents)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20000)
+    parser.add_argument("--scored", action="store_true", help="set aside and write fixed-tone rows of every feedback")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
 
@@ -71,21 +93,29 @@ def main() -> None:
     loads, _ = ingest(context.sources, ROOT, START, END, MemoryStateStore({}))
     seconds["load"] = round(time.perf_counter() - started, 1)
     memory.enter("normalise")
-    normalised, kept_payloads = pipeline._normalise_interval(engine, loads, START, END)
+    normalised = pipeline._normalise_interval(engine, loads, START, END)
+    # Before the write asked which stored payloads stay a part at a time, normalising returned them too.
+    normalised, *kept_payloads = normalised if isinstance(normalised, tuple) else (normalised,)
     seconds["normalise"] = round(time.perf_counter() - started - seconds["load"], 1)
-    memory.enter("write raw rows")
     with rows.scored_row_spool("bench") as spool:
-        write = rows.ingest_write("bench", START, END, loads, normalised, spool, kept_payloads)
+        if args.scored:
+            memory.enter("set aside scored rows")
+            set_aside(normalised.feedback, spool)
+            seconds["set aside scored rows"] = round(time.perf_counter() - started - sum(seconds.values()), 1)
+        memory.enter("write raw rows" + (" and scored rows" if args.scored else ""))
+        write = rows.ingest_write("bench", START, END, loads, normalised, spool, *kept_payloads)
         with engine.begin() as connection:
             store.write_ingest(connection, write)
-    seconds["write raw rows"] = round(time.perf_counter() - started - sum(seconds.values()), 1)
+    seconds["write raw rows" + (" and scored rows" if args.scored else "")] = round(
+        time.perf_counter() - started - sum(seconds.values()), 1
+    )
     memory.enter("held")
     held = rss_mib()
     peaks = memory.read()
     print(
         json.dumps(
             {
-                "command": f"bench/bench_load.py --documents {args.documents}",
+                "command": f"bench/bench_load.py --documents {args.documents}" + (" --scored" if args.scored else ""),
                 "documents": args.documents,
                 "records": sum(len(load.records) for load in loads),
                 "feedback": len(normalised.feedback),

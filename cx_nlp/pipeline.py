@@ -134,7 +134,7 @@ def ingest_interval(
     run_id = interval_run_id(start, end)
     timer = timer or StageTimer(False)
     loaded = load_interval(context, engine, start, end, sources, backfill, timer)
-    loads, normalised, kept_payloads = loaded.loads, loaded.normalised, loaded.kept_payloads
+    loads, normalised = loaded.loads, loaded.normalised
     feedback = normalised.feedback
     # Each chunk's rows are set aside as the models finish it; the interval lands in one transaction.
     with rows.scored_row_spool(run_id) as spool:
@@ -149,7 +149,7 @@ def ingest_interval(
             chunk_documents=context.settings.chunk_documents,
             on_chunk=spool.add,
         )
-        write = rows.ingest_write(run_id, start, end, loads, normalised, spool, kept_payloads)
+        write = rows.ingest_write(run_id, start, end, loads, normalised, spool)
         with timer.stage("write", len(feedback)) as advance:
             with engine.begin() as connection:
                 raw_stored = store.write_ingest(connection, write)
@@ -166,7 +166,6 @@ class LoadedInterval:
     loads: list[LoadResult]
     source_failures: dict[str, str]
     normalised: NormaliseResult
-    kept_payloads: set[tuple[str, str]]
 
 
 def load_interval(
@@ -189,14 +188,14 @@ def load_interval(
         advance(len(selected.sources))
     records = sum(len(load.records) for load in loads)
     with timer.stage("normalise", records) as advance:
-        normalised, kept_payloads = _normalise_interval(engine, loads, start, end)
+        normalised = _normalise_interval(engine, loads, start, end)
         advance(records)
-    return LoadedInterval([s.name for s in selected.sources], loads, source_failures, normalised, kept_payloads)
+    return LoadedInterval([s.name for s in selected.sources], loads, source_failures, normalised)
 
 
-def _normalise_interval(engine: Engine, loads, start: date, end: date):
-    """The interval's records normalised, and the raw records whose stored payload stays: records
-    delivered again unchanged reuse their stored feedback and redacted payloads (a rerun)."""
+def _normalise_interval(engine: Engine, loads, start: date, end: date) -> NormaliseResult:
+    """The interval's records normalised: records delivered again unchanged reuse their stored
+    feedback (a rerun; their stored redacted payloads stay too, which the write asks a part at a time)."""
     records = Concatenated([load.records for load in loads])
     with engine.connect() as connection:
         normalised = normalise(
@@ -205,8 +204,7 @@ def _normalise_interval(engine: Engine, loads, start: date, end: date):
             lambda hashes: store.content_owners_outside(connection, hashes, start, end),
             lambda ids: reuse.stored_feedback(connection, ids),
         )
-        kept_payloads = reuse.redacted_payloads(connection, rows.raw_payload_digests(loads))
-    return normalised, kept_payloads
+    return normalised
 
 
 def _ingest_stats(loads, normalised, write: store.IngestWrite, enriched: Enriched, rows_stored: int) -> dict:

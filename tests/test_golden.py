@@ -34,14 +34,18 @@ def float32(tmp_path_factory):
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
 def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, float32, tmp_path, monkeypatch):
     # Past `cx_nlp.spooled.SPILL_FROM` rows, what the sources load and the feedback normalised from it
-    # wait on disk until the write. On SQLite the sample's one interval runs with it at 16, so every
-    # source spills; on PostgreSQL, and for the nights' small intervals, the lists stay in memory.
+    # wait on disk until the write, and past `MAPPING_SPILL_FROM` texts or feedback, the tones scored and
+    # the feedback id each raw record became. On SQLite the sample's one interval runs with both at 16,
+    # so every source spills; on PostgreSQL, and for the nights' small intervals, all stays in memory.
     spilled: list[int] = []
+    maps_spilled: list[int] = []
     on_disk = scenario is SCENARIOS[0] and warehouse_url.startswith("sqlite")
     if on_disk:
-        spill = spooled.SpooledList._spill
+        spill, spill_map = spooled.SpooledList._spill, spooled.SpooledMapping._spill
         monkeypatch.setattr(spooled, "SPILL_FROM", 16)
+        monkeypatch.setattr(spooled, "MAPPING_SPILL_FROM", 16)
         monkeypatch.setattr(spooled.SpooledList, "_spill", lambda self: (spilled.append(len(self)), spill(self)))
+        monkeypatch.setattr(spooled.SpooledMapping, "_spill", lambda self: (maps_spilled.append(1), spill_map(self)))
     expected_dump, expected_report = read_golden(scenario.__name__)
     report = scenario(warehouse_url, float32, tmp_path, recorded_bars())
     engine = make_engine(warehouse_url)
@@ -50,6 +54,7 @@ def test_sample_rows_and_report_match_the_recorded_run(scenario, warehouse_url, 
 
     # Raw rows and records of each source, and the feedback: more lists than sources.
     assert (len(spilled) >= 5 and set(spilled) == {17}) if on_disk else not spilled
+    assert len(maps_spilled) == (2 if on_disk else 0)
     assert list(dump) == list(expected_dump), "tables and views differ from the recorded run"
     for table in expected_dump:
         found = differences(expected_dump[table], dump[table], table)

@@ -103,7 +103,7 @@ def test_raw_and_quarantine_rows_store_redacted_payloads_under_the_original_keys
     quarantined = [QuarantinedRecord("tickets", bad_key, "created", reason, bad)]
     load = _load([RawRecord("tickets", key, TICKET, 1), RawRecord("tickets", bad_key, bad, 2)], quarantined)
 
-    raws = list(raw_rows([load], NormaliseResult(), quarantined, {}, "run-1"))
+    raws = list(raw_rows([load], NormaliseResult(), quarantined, lambda keys: {}, "run-1"))
     rows = quarantine_rows([load], quarantined, "run-1")
 
     assert [r["record_key"] for r in raws] == [key, bad_key]  # keys of the payloads as delivered
@@ -120,7 +120,7 @@ def test_raw_and_quarantine_rows_store_redacted_payloads_under_the_original_keys
 def test_building_the_rows_twice_gives_the_same_rows():
     load = _load([RawRecord("tickets", payload_key(TICKET), TICKET, 1)])
 
-    first = list(raw_rows([load], NormaliseResult(), [], {}, "run-1"))
-    again = list(raw_rows([load], NormaliseResult(), [], {}, "run-1"))
+    first = list(raw_rows([load], NormaliseResult(), [], lambda keys: {}, "run-1"))
+    again = list(raw_rows([load], NormaliseResult(), [], lambda keys: {}, "run-1"))
 
     assert first == again

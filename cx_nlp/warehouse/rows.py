@@ -6,7 +6,7 @@ import dataclasses
 import json
 import math
 import typing
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import partial
 
@@ -21,7 +21,8 @@ from cx_nlp.sources.fields import MAX_ID_CHARS, storable_text
 from cx_nlp.sources.ingest import LoadResult
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.spool import ScoredRowSpool
-from cx_nlp.warehouse.store import IngestWrite, IssuesWrite
+from cx_nlp.warehouse.statements import chunks
+from cx_nlp.warehouse.store import IngestWrite, IssuesWrite, KeptPayloads
 
 # The key a stored payload lists, under it, where it shows replaced what no warehouse stores.
 REPLACED_KEY = "__replaced__"
@@ -92,13 +93,11 @@ def ingest_write(
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
     scored: ScoredRowSpool | Sequence[ScoredDocument],
-    kept_payloads: Collection[tuple[str, str]] = frozenset(),
 ) -> IngestWrite:
     """Everything one ingest of an interval writes (the vectors are in the embedding cache already:
     `cx_nlp.enrichment.enrich_interval`). `scored`: the interval's scored feedback, or the spool its
-    chunks' rows were set aside in as the models finished them (`scored_row_spool`);
-    `kept_payloads`: (source, record key) of raw records stored already with the payload as it would be
-    redacted now (`raw_payload_digests`), which are not redacted again."""
+    chunks' rows were set aside in as the models finished them (`scored_row_spool`). The raw rows are
+    made as the write reads them (`raw_rows`)."""
     if not isinstance(scored, ScoredRowSpool):
         documents, scored = scored, scored_row_spool(run_id)
         scored.add(documents)
@@ -107,9 +106,7 @@ def ingest_write(
         run_id=run_id,
         interval_start=start,
         interval_end=end,
-        raw_records=MadeOnRead(
-            partial(raw_rows, loads, normalised, quarantined, scored.loaded_by_raw, run_id, kept_payloads)
-        ),
+        raw_records=partial(raw_rows, loads, normalised, quarantined, scored.loaded_feedback_ids, run_id),
         quarantine=quarantine_rows(loads, quarantined, run_id),
         scored=scored,
         snapshot_sources=sorted(load.source for load in loads if not load.incremental),
@@ -134,13 +131,6 @@ def scored_table_rows(scored: Sequence[ScoredDocument], run_id: str) -> dict[str
     }
 
 
-def raw_payload_digests(loads: Sequence[LoadResult]) -> list[tuple[str, str, str]]:
-    """(source, record key, redaction digest) of every raw record delivered: what `kept_payloads` asks
-    the warehouse about."""
-    names = names_enabled()
-    return [(raw.source, raw.record_key, payload_digest(load.id_column, names)) for load in loads for raw in load.raw]
-
-
 def _stored_payload(payload: dict, id_column: str) -> dict:
     """A payload as the warehouse keeps it: personal data redacted by the rules of the text
     (`cx_nlp.pii.redact_payload`), the id column as delivered. Record keys are hashes of the payload
@@ -152,54 +142,55 @@ def raw_rows(
     loads: Sequence[LoadResult],
     normalised: NormaliseResult,
     quarantined: Sequence[QuarantinedRecord],
-    loaded_by_raw: Mapping[tuple[str, str], str],
+    loaded_feedback_ids: Callable[[list[tuple[str, str]]], Mapping[tuple[str, str], str]],
     run_id: str,
-    kept_payloads: Collection[tuple[str, str]] = frozenset(),
+    kept_payloads: KeptPayloads = lambda wanted: (),
 ) -> Iterator[dict]:
     """Every row as a source delivered it, in order, with what became of it: loaded, duplicate,
-    superseded or quarantined; without its payload where `kept_payloads` keeps the stored one.
-    `loaded_by_raw`: the feedback id each loaded (source, record key) became. Made as they are read
-    (a payload redacted for storage is a copy of it); a row delivered twice comes twice, and lands once
-    (`store.write_ingest`)."""
+    superseded or quarantined; without its payload where `kept_payloads` keeps the stored one (stored
+    already, redacted as it would be now: a rerun does not redact it again). `loaded_feedback_ids` and
+    `kept_payloads` are asked about `_ROWS_PER_LOOKUP` rows at a time: the feedback id each (source,
+    record key) became (`ScoredRowSpool.loaded_feedback_ids`), and which stored payloads stay (the
+    write asks the warehouse: `store.write_ingest`). Made as they are read (a payload redacted for
+    storage is a copy of it); a row delivered twice comes twice, and lands once."""
     quarantined_keys = {(q.source, q.record_key) for q in quarantined}
     duplicate_of = {raw_key: owner for _, raw_key, owner in normalised.duplicates}
     superseded = set(normalised.superseded)
     names = names_enabled()
     for load in loads:
-        for raw in load.raw:
-            key = (raw.source, raw.record_key)
-            if key in quarantined_keys:
-                status, feedback_id = "quarantined", None
-            elif raw.record_key in duplicate_of:
-                status, feedback_id = "duplicate", duplicate_of[raw.record_key]
-            elif raw.record_key in superseded:
-                status, feedback_id = "superseded", None
-            else:
-                status, feedback_id = "loaded", loaded_by_raw.get(key)
-            row = {
-                "source": raw.source,
-                "record_key": raw.record_key,
-                "external_id": _external_id(raw.payload, load.id_column),
-                "position": raw.position,
-                "status": status,
-                "feedback_id": feedback_id,
-                "first_run_id": run_id,
-                "last_run_id": run_id,
-                "redacted_by": payload_digest(load.id_column, names),
-            }
-            if key not in kept_payloads:
-                row["payload"] = _stored_payload(raw.payload, load.id_column)
-            yield row
+        digest = payload_digest(load.id_column, names)
+        for part in chunks(load.raw, _ROWS_PER_LOOKUP):
+            keys = [(raw.source, raw.record_key) for raw in part]
+            loaded = loaded_feedback_ids(keys)
+            kept = kept_payloads([(source, record_key, digest) for source, record_key in keys])
+            for raw in part:
+                key = (raw.source, raw.record_key)
+                if key in quarantined_keys:
+                    status, feedback_id = "quarantined", None
+                elif raw.record_key in duplicate_of:
+                    status, feedback_id = "duplicate", duplicate_of[raw.record_key]
+                elif raw.record_key in superseded:
+                    status, feedback_id = "superseded", None
+                else:
+                    status, feedback_id = "loaded", loaded.get(key)
+                row = {
+                    "source": raw.source,
+                    "record_key": raw.record_key,
+                    "external_id": _external_id(raw.payload, load.id_column),
+                    "position": raw.position,
+                    "status": status,
+                    "feedback_id": feedback_id,
+                    "first_run_id": run_id,
+                    "last_run_id": run_id,
+                    "redacted_by": digest,
+                }
+                if key not in kept:
+                    row["payload"] = _stored_payload(raw.payload, load.id_column)
+                yield row
 
 
-class MadeOnRead(Iterable[dict]):
-    """Rows made afresh each time they are read (`make()`), never all held: an interval's raw rows."""
-
-    def __init__(self, make: Callable[[], Iterator[dict]]) -> None:
-        self._make = make
-
-    def __iter__(self) -> Iterator[dict]:
-        return self._make()
+# Raw rows whose feedback ids are asked for at once (the spool's map may be on disk).
+_ROWS_PER_LOOKUP = 2_000
 
 
 def quarantine_rows(loads: Sequence[LoadResult], quarantined: Sequence[QuarantinedRecord], run_id: str) -> list[dict]:

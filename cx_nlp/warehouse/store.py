@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -12,9 +12,10 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 from cx_nlp.embeddings import from_bytes
 from cx_nlp.issues.records import PriorIssue
 from cx_nlp.records import SentimentScore, packed_hex
+from cx_nlp.spooled import SpooledList
 from cx_nlp.warehouse import schema as t
-from cx_nlp.warehouse.reuse import touch_raw_records
-from cx_nlp.warehouse.spool import ScoredRowSpool
+from cx_nlp.warehouse.reuse import redacted_payloads, touch_raw_records
+from cx_nlp.warehouse.spool import FeedbackKey, ScoredRowSpool
 from cx_nlp.warehouse.state import WarehouseStateStore
 from cx_nlp.warehouse.statements import as_utc, chunks, insert_missing, upsert
 
@@ -156,6 +157,11 @@ def taken_issue_ids(connection: Connection, window_end: date) -> set[str]:
     return set(connection.execute(select(t.issue.c.issue_id).where(t.issue.c.issue_id.not_in(created_here))).scalars())
 
 
+# (source, record key, redaction digest) of some raw records -> the (source, record key) of those the
+# warehouse stores with that digest: their stored payload is the delivered one redacted as it would be now.
+KeptPayloads = Callable[[list[tuple[str, str, str]]], Collection[tuple[str, str]]]
+
+
 @dataclass
 class IngestWrite:
     """What one ingest of an interval writes: raw records and quarantine as rows, the scored feedback's
@@ -164,9 +170,10 @@ class IngestWrite:
     run_id: str
     interval_start: date
     interval_end: date
-    # Every delivered row, in order, made as the write reads it; a row without `payload` keeps the
-    # stored one (delivered again, redacted alike) and is only brought up to date.
-    raw_records: Iterable[dict]
+    # Every delivered row, in order, made as the write reads it (`rows.raw_rows`), told which stored
+    # payloads stay; a row without `payload` keeps the stored one (delivered again, redacted alike)
+    # and is only brought up to date.
+    raw_records: Callable[[KeptPayloads], Iterable[dict]]
     quarantine: list[dict]
     scored: ScoredRowSpool
     # Sources re-read whole each run: their partition is rewritten. Others (connectors) are upserted.
@@ -182,37 +189,50 @@ _SCORED_TABLES = (t.feedback, t.feedback_sentiment, t.feedback_touchpoint, t.fee
 def write_ingest(connection: Connection, data: IngestWrite) -> int:
     """Rewrite the interval's feedback of the ingested sources; call inside `engine.begin()`. Returns
     how many raw rows it stored (a row delivered twice counts once)."""
-    stored_raw = _write_raw_records(connection, data.raw_records)
+    # Which stored payloads stay is asked of this transaction a part at a time, as the rows are made.
+    raw_rows = data.raw_records(lambda wanted: redacted_payloads(connection, wanted))
+    stored_raw = _write_raw_records(connection, raw_rows)
     upsert(connection, t.quarantine, data.quarantine, ["source", "record_key", "field"])
 
-    in_interval = and_(t.feedback.c.created_day >= data.interval_start, t.feedback.c.created_day < data.interval_end)
-    keys = data.scored.feedback_keys
-    # The rows this write replaces: the interval of every snapshot source, and any feedback an
-    # incremental source delivers again (an edit, or a backfill from an earlier bookmark).
-    replaced = or_(
-        and_(in_interval, t.feedback.c.source.in_(data.snapshot_sources)),
-        t.feedback.c.feedback_id.in_([key.feedback_id for key in keys if key.source not in data.snapshot_sources]),
-    )
-    replaced_ids = select(t.feedback.c.feedback_id).where(replaced)
+    f = t.feedback
+    in_interval = and_(f.c.created_day >= data.interval_start, f.c.created_day < data.interval_end)
     # Feedback delivered again unchanged keeps its issue memberships: a rerun whose window is unchanged
-    # keeps its issues without mining them again (`cx_nlp.pipeline.mine_window`); a changed text mines anew.
-    kept_members = _unchanged_members(connection, replaced_ids, {key.feedback_id: key.content_hash for key in keys})
-    # Children first, so the rewrite does not depend on the database enforcing ON DELETE CASCADE.
-    for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment):
-        connection.execute(delete(child).where(child.c.feedback_id.in_(replaced_ids)))
-    connection.execute(delete(t.feedback).where(replaced))
+    # keeps its issues without mining them again (`cx_nlp.pipeline.mine_window`); a changed text mines
+    # anew. Read before their rows go; a rerun of a large interval keeps millions, so on disk past a few.
+    kept_members: SpooledList[dict] = SpooledList()
+    # The feedback's keys a few hundred at a time: bounded statements (PostgreSQL takes at most 65,535
+    # parameters in one), and the interval's keys are never all in memory.
+    for keys in chunks(key for part in data.scored.key_parts() for key in part):
+        kept_members.extend(_unchanged_members(connection, keys, in_interval, data.snapshot_sources))
+        # An incremental source's feedback delivered again (an edit, or a backfill from an earlier
+        # bookmark) replaces its stored row wherever that lies.
+        redelivered = [key.feedback_id for key in keys if key.source not in data.snapshot_sources]
+        if redelivered:
+            _delete_feedback(connection, f.c.feedback_id.in_(redelivered))
+    # Snapshot sources are read whole: their interval is rewritten.
+    _delete_feedback(connection, and_(in_interval, f.c.source.in_(data.snapshot_sources)))
     # One chunk's rows in memory at a time; each table's rows land in the order they were scored.
     for part in data.scored.parts():
         for table in _SCORED_TABLES:
             for rows in chunks(part[table.name]):
                 connection.execute(table.insert(), list(rows))
     for part in chunks(kept_members):
-        connection.execute(t.issue_member.insert(), list(part))
+        connection.execute(t.issue_member.insert(), part)
+    kept_members.close()
     # Last, in the same transaction: a bookmark never runs ahead of the rows it stands for.
     states = WarehouseStateStore(connection, data.run_id)
     for stream, state in sorted(data.source_states.items()):
         states.set(stream, state)
     return stored_raw
+
+
+def _delete_feedback(connection: Connection, which) -> None:
+    """Delete the feedback rows `which` selects, children first, so the rewrite does not depend on the
+    database enforcing ON DELETE CASCADE."""
+    ids = select(t.feedback.c.feedback_id).where(which)
+    for child in (t.issue_member, t.feedback_sentiment, t.feedback_touchpoint, t.feedback_segment):
+        connection.execute(delete(child).where(child.c.feedback_id.in_(ids)))
+    connection.execute(delete(t.feedback).where(which))
 
 
 # Raw rows made, redacted and written at a time: their payloads are the largest thing an ingest writes.
@@ -240,18 +260,25 @@ def _write_raw_records(connection: Connection, raw_records: Iterable[dict]) -> i
     return sum(len(found) for found in keys.values())
 
 
-def _unchanged_members(connection: Connection, replaced_ids, returning: Mapping[str, str]) -> list[dict]:
-    """The issue_member rows of replaced feedback that comes back with the same text (`returning`:
-    feedback id to the content hash it comes back with)."""
+def _unchanged_members(
+    connection: Connection, keys: Sequence[FeedbackKey], in_interval, snapshot_sources: Sequence[str]
+) -> list[dict]:
+    """The issue_member rows of those `keys`' stored feedback that this write replaces (an incremental
+    source's wherever it lies, a snapshot source's within the interval) and that comes back with the
+    same text."""
     m, f = t.issue_member, t.feedback
+    returning = {key.feedback_id: key.content_hash for key in keys}
+    replaced = or_(f.c.source.not_in(snapshot_sources), in_interval)
     query = (
-        select(m, f.c.content_hash).join(f, f.c.feedback_id == m.c.feedback_id).where(m.c.feedback_id.in_(replaced_ids))
+        select(m, f.c.content_hash)
+        .join(f, f.c.feedback_id == m.c.feedback_id)
+        .where(m.c.feedback_id.in_(list(returning)), replaced)
     )
     rows = connection.execute(query).mappings()
     return [
         {k: v for k, v in row.items() if k != "content_hash"}
         for row in rows
-        if returning.get(row["feedback_id"]) == row["content_hash"]
+        if returning[row["feedback_id"]] == row["content_hash"]
     ]
 
 
