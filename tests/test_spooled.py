@@ -64,7 +64,21 @@ def test_raw_payloads_are_found_in_the_loads_when_asked_for():
     assert payloads[("reviews", "key-4")] == {"id": "4", "body": "éééé"}
     assert payloads.get(("tickets", "t-1")) == {"id": "t-1"}
     assert payloads.get(("tickets", "key-4"), {}) == {}
-    assert len(payloads) == 7
+    assert len(payloads) == 7 and ("reviews", "key-5") in payloads and ("reviews", "key-6") not in payloads
+
+
+def test_raw_payloads_tell_apart_rows_whose_key_hashes_collide(monkeypatch):
+    """The index holds 64-bit hashes of the keys: rows whose hashes collide are told apart by their
+    own keys, wherever they lie in the loads."""
+    from cx_nlp.sources import ingest
+
+    monkeypatch.setattr(ingest, "_key_hash", lambda key: 7 if key[1] != "key-0" else -3)
+    first = LoadResult(raw=SpooledList([raw(n) for n in range(6)], spill_from=2), source="reviews")
+    second = LoadResult(raw=[RawRecord("tickets", "key-4", {"id": "t-4"}, 1)], source="tickets")
+    payloads = RawPayloads([first, second])
+    assert [payloads[("reviews", f"key-{n}")]["id"] for n in range(6)] == [str(n) for n in range(6)]
+    assert payloads[("tickets", "key-4")] == {"id": "t-4"}
+    assert payloads.get(("tickets", "key-5")) is None and payloads.get(("tickets", "key-0")) is None
 
 
 def records(count: int) -> list[SourceRecord]:
