@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from cx_nlp.digests import code_digest, library_version
 from cx_nlp.normalise import clean_text, content_hash, detect_language
 from cx_nlp.pii import names_enabled, redact_metadata, redact_pii
 from cx_nlp.pii_entities import SPACY_MODEL
-from cx_nlp.records import Feedback, QuarantinedRecord, SourceRecord
+from cx_nlp.records import Feedback, QuarantinedRecord, SourceRecord, hex_hash, packed_hex
 from cx_nlp.sources.fields import MAX_ID_CHARS, id_problem, not_unicode
 from cx_nlp.spooled import SpooledList
 
@@ -113,16 +115,20 @@ def normalise(
     the feedback goes to a `SpooledList`: what stays in memory is a few keys a record.
     """
     result = NormaliseResult()
-    # The latest delivery of each record: its index in `records`, raw key and place in the order.
-    latest: dict[str, tuple[int, str, tuple]] = {}
+    # The latest delivery of each record, by feedback id: its place in the order (date, source, id), its
+    # index in `records` and its raw key (packed). One flat tuple, the source's name shared and the key
+    # as bytes: records read back from disk bring every string as an object of its own.
+    latest: dict[str, tuple[datetime, str, str, int, str | bytes]] = {}
     for index, record in enumerate(records):
         key = feedback_id_of(record)
+        raw_key = packed_hex(record.raw_record_key)
         earlier = latest.get(key)
-        if earlier is not None and earlier[1] != record.raw_record_key:
+        if earlier is not None and earlier[4] != raw_key:
             # The same record delivered again with other content: the later row is the current version.
-            result.superseded.append(earlier[1])
-        latest[key] = (index, record.raw_record_key, (record.created_at, record.source, record.external_id))
-    order = [index for index, _, _ in sorted(latest.values(), key=lambda item: item[2])]
+            result.superseded.append(hex_hash(earlier[4]))
+        latest[key] = (record.created_at, sys.intern(record.source), record.external_id, index, raw_key)
+    # No two entries share a source and id (they are the feedback id): the tuples sort by their place.
+    order = [entry[3] for entry in sorted(latest.values())]
     del latest
     code = normalise_code_digest(names_enabled())
     owners: dict[str, str] = {}
