@@ -65,9 +65,8 @@ class RawPayloads(Mapping[tuple[str, str], dict]):
                 for position, raw in enumerate(load.raw):
                     hashes.append(_key_hash((raw.source, raw.record_key)))
                     places.append(number << _POSITION_BITS | position)
-            keys = np.frombuffer(hashes, dtype=np.int64) if hashes else np.empty(0, np.int64)
+            keys, where = np.frombuffer(hashes, dtype=np.int64), np.frombuffer(places, dtype=np.int64)
             order = np.argsort(keys, kind="stable")
-            where = np.frombuffer(places, dtype=np.int64) if places else np.empty(0, np.int64)
             self._index = (keys[order], where[order])
         return self._index
 
