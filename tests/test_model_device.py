@@ -1,11 +1,13 @@
 """Where the models run (CX_DEVICE): "auto" takes a CUDA GPU when torch sees one and the CPU otherwise,
 a GPU asked for by name must exist, and on a GPU the weights take the entry's `gpu_precision` and the
 batches its `gpu_batch_size`. Vectors and probabilities come back as float32 whatever the weights' dtype.
+On the CPU, the runtime's caches of per-shape kernels are bounded unless the environment sizes them.
 The GPU itself is measured by bench/bench_gpu.py (docs/benchmarks.md, "GPU")."""
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ import torch
 from pydantic import ValidationError
 
 from cx_nlp.config import ModelEntry
-from cx_nlp.model_runtime import batch_size_on, place_model, select_device
+from cx_nlp.model_runtime import KERNEL_CACHE_CAPACITY, batch_size_on, offline, place_model, select_device
 from cx_nlp.registry import Models
 from cx_nlp.settings import Settings
 
@@ -118,3 +120,13 @@ def test_half_precision_weights_give_float32_outputs_close_to_float32(models):
     assert max(abs(a.negative - b.negative) for a, b in zip(scores, half_scores)) < 0.02
     # the session's models are untouched
     assert np.allclose(embedder.encode(TEXTS), vectors, atol=1e-6)
+
+
+def test_loading_models_bounds_the_kernel_caches_unless_the_environment_sizes_them(monkeypatch):
+    # Both read by torch's CPU runtime when it makes its first kernel: left unset, each keeps 1,024.
+    monkeypatch.setenv("LRU_CACHE_CAPACITY", "unset")
+    monkeypatch.delenv("LRU_CACHE_CAPACITY")
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "512")
+    offline()
+    assert os.environ["LRU_CACHE_CAPACITY"] == str(KERNEL_CACHE_CAPACITY)
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "512"
