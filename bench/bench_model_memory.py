@@ -13,17 +13,17 @@ kernel-cache sizes instead of the product's. Prints one line a lot and a JSON su
 
 from __future__ import annotations
 
-import bench_env  # noqa: F401  (sets the environment before numpy and torch load)
-
 import argparse
 import json
 import os
 import time
 from pathlib import Path
 
-from bench_env import ROOT
+import bench_env  # sets what numpy and the models read when they load: first
 from generate import Generator
 from memory_peaks import peak_rss_mib, rss_mib
+
+ROOT = bench_env.ROOT
 
 
 def main() -> None:
