@@ -18,13 +18,12 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import StatementError
 
-from cx_nlp import secrets
 from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry, load_sources, load_taxonomy
 from cx_nlp.digests import library_version
 from cx_nlp.enrichment import Enriched, enrich_interval
 from cx_nlp.feedback import NormaliseResult, normalise
+from cx_nlp.ingest_apart import can_ingest_apart, ingest_interval_apart
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
@@ -32,6 +31,7 @@ from cx_nlp.issues.inputs import window_digest
 from cx_nlp.progress import StageTimer
 from cx_nlp.registry import Models
 from cx_nlp.report import load_report_data, write_report
+from cx_nlp.secrets import stored_error
 from cx_nlp.settings import Settings
 from cx_nlp.sources.ingest import LoadResult, RawPayloads, ingest
 from cx_nlp.sources.streams import MemoryStateStore
@@ -156,6 +156,18 @@ def ingest_interval(
             advance(len(feedback))
     stats = _ingest_stats(loads, normalised, write, enriched, raw_stored)
     return IngestResult(run_id, loaded.sources, stats, loaded.source_failures)
+
+
+def ingest_for_run(settings: Settings, start: date, end: date, rescore: bool) -> tuple[IngestResult, dict, dict]:
+    """`ingest_interval` of every source as a run's fresh process makes it (cx_nlp.ingest_apart), with
+    its stages' seconds and documents."""
+    context, engine = open_pipeline(settings, migrate_schema=False)
+    try:
+        with StageTimer(settings.progress) as timer:
+            ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
+        return ingested, timer.seconds, timer.documents
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -439,42 +451,33 @@ def run_interval(
     end: date,
     rescore: bool = False,
     release_models: bool = False,
+    ingest_apart: bool = False,
 ) -> RunResult:
     """The nightly job for [start, end): ingest every source (`rescore`: see `ingest_interval`), then
     mine the window and report. `release_models`: the process needs the models no more after this
-    interval's ingest, and mining gets their memory (about 220 MiB on the CPU)."""
+    interval's ingest, and mining gets their memory (about 220 MiB on the CPU). `ingest_apart`: the
+    ingest runs in a fresh process (cx_nlp.ingest_apart) unless this one holds the models already."""
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
     started = time.perf_counter()
     run_id = begin_run(context, engine, start, end)
+    apart = ingest_apart and not context.models.loaded and can_ingest_apart(context.settings)
     try:
-        with StageTimer(context.settings.progress) as timer:
-            ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
-            if release_models:
-                context.models.release()
+        # Ingested apart, that process draws the ingest's bars, and this one the mining's after it.
+        timer = StageTimer(context.settings.progress)
+        ingested = (
+            ingest_interval_apart(ingest_for_run, context.settings, start, end, rescore, timer) if apart else None
+        )
+        with timer:
+            if ingested is None:
+                ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
+                if release_models:
+                    context.models.release()
             return finish_interval(context, engine, start, end, [ingested], timer, started)
     except Exception as exc:
         with engine.begin() as connection:
             store.finish_run(connection, run_id, "failed", {}, error=stored_error(exc))
         raise
-
-
-# A failure's message as `pipeline_run.error` keeps it; a database error's SQL and parameters are left out.
-ERROR_MAX_CHARS = 2000
-
-
-def stored_error(exc: BaseException) -> str:
-    """What `pipeline_run.error` keeps of a failure: its type and message, without the SQL statement and
-    parameters a database error carries (customer text, and hundreds of kilobytes of it), secrets
-    masked, at most ERROR_MAX_CHARS characters."""
-    if isinstance(exc, StatementError) and exc.orig is not None:
-        # The driver's first line says what went wrong; PostgreSQL's next lines quote the statement.
-        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
-        text = f"{type(exc).__name__} ({type(exc.orig).__name__}): {reason}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    text = secrets.mask(text)
-    return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"
 
 
 def run_intervals(
@@ -489,8 +492,8 @@ def run_intervals(
     if not intervals:
         raise ValueError(f"no day in [{first}, {last})")
     # The models stay loaded across a backfill's intervals; the last one mines without them.
-    last = len(intervals) - 1
+    last, apart = len(intervals) - 1, context.settings.ingest_in_fresh_process
     return [
-        run_interval(context, engine, start, end, rescore, release_models=i == last)
+        run_interval(context, engine, start, end, rescore, release_models=i == last, ingest_apart=apart)
         for i, (start, end) in enumerate(intervals)
     ]

@@ -52,6 +52,11 @@ class StageTimer:
             if task is not None:
                 self._progress.update(task, completed=max(self.documents[name], 1))
 
+    def record(self, name: str, seconds: float, documents: int) -> None:
+        """A stage timed elsewhere (another process): its seconds and documents, as `stage` adds them."""
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + seconds, 3)
+        self.documents[name] = self.documents.get(name, 0) + documents
+
     def _bar(self, name: str, total: int):
         if self._progress is None:
             return None

@@ -74,6 +74,11 @@ class Models:
             return OnnxEmbedder(entry, prepared_folder(entry, self.home, "embedding"))
         return Embedder(entry, self.home, self.device)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a model is loaded in this process."""
+        return "sentiment" in self.__dict__ or "embedder" in self.__dict__
+
     def release(self) -> None:
         """Drop the loaded models and hand their memory back; they load again on next use. For a process
         whose models are done before its heaviest stage: the last interval's issue mining."""

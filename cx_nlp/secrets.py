@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from sqlalchemy.exc import StatementError
+
 MASK = "***"
+# A failure's message as `pipeline_run.error` keeps it; a database error's SQL and parameters are left out.
+ERROR_MAX_CHARS = 2000
 # Shorter values are too likely to occur by chance in ordinary text to be masked everywhere.
 _MIN_SECRET_LENGTH = 4
 _CREDENTIAL_PARAMETER = re.compile(
@@ -35,3 +39,17 @@ def mask(text: str) -> str:
         if encoded != secret:
             text = text.replace(encoded, MASK)
     return _CREDENTIAL_PARAMETER.sub(lambda match: match.group(1) + MASK, text)
+
+
+def stored_error(exc: BaseException) -> str:
+    """What `pipeline_run.error` keeps of a failure: its type and message, without the SQL statement and
+    parameters a database error carries (customer text, and hundreds of kilobytes of it), secrets
+    masked, at most ERROR_MAX_CHARS characters."""
+    if isinstance(exc, StatementError) and exc.orig is not None:
+        # The driver's first line says what went wrong; PostgreSQL's next lines quote the statement.
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        text = f"{type(exc).__name__} ({type(exc.orig).__name__}): {reason}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = mask(text)
+    return text if len(text) <= ERROR_MAX_CHARS else text[: ERROR_MAX_CHARS - 1] + "…"

@@ -3,6 +3,8 @@ does not grow with the number of texts it scores and embeds (docs/benchmarks.md)
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -80,10 +82,14 @@ def test_a_backfill_keeps_the_models_across_its_days_and_releases_them_for_the_l
     monkeypatch.setattr(
         pipeline,
         "run_interval",
-        lambda context, engine, start, end, rescore, release_models: released.append((start.day, release_models)),
+        lambda context, engine, start, end, rescore, release_models, ingest_apart: released.append(
+            (start.day, release_models, ingest_apart)
+        ),
     )
-    pipeline.run_intervals(None, None, date(2026, 11, 1), date(2026, 11, 4), per_day=True)
-    assert released == [(1, False), (2, False), (3, True)]
+    context = SimpleNamespace(settings=SimpleNamespace(ingest_in_fresh_process=True))
+    pipeline.run_intervals(context, None, date(2026, 11, 1), date(2026, 11, 4), per_day=True)
+    assert released == [(1, False, True), (2, False, True), (3, True, True)]
     released.clear()
-    pipeline.run_intervals(None, None, date(2026, 11, 1), date(2026, 11, 4), per_day=False)
-    assert released == [(1, True)]
+    context.settings.ingest_in_fresh_process = False
+    pipeline.run_intervals(context, None, date(2026, 11, 1), date(2026, 11, 4), per_day=False)
+    assert released == [(1, True, False)]

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from cx_nlp import secrets
 from cx_nlp.cli import app
 from cx_nlp.issues.records import Impact, Issue, IssueFigures, SurveyKpis, Tone, Verbatim
-from cx_nlp.pipeline import PipelineContext, RunResult, begin_run, stored_error
+from cx_nlp.pipeline import PipelineContext, RunResult, begin_run
+from cx_nlp.secrets import stored_error
 from cx_nlp.sources.ingest import ingest
 from cx_nlp.sources.source_config import SourcesConfig
 from cx_nlp.warehouse import schema
