@@ -6,8 +6,10 @@ through the models in chunks").
     .venv/bin/python bench/bench_memory.py --documents 50000 --mine-only --issue-steps
 
 The corpus is bench_nights.py's (`--documents` over the 28 days, seed 13), written once under
-`--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`), or its ingest alone
-(`--ingest-only`), into a fresh SQLite warehouse, in this process; or the window's mining alone
+`--folder`. One cold run as `cx-nlp run` makes it (`run_intervals`: the ingest in a spawned process,
+whose peak is read when it ends, the mining in this one; `--in-one-process`: both here, as
+`CX_INGEST_IN_FRESH_PROCESS=false` runs), or its ingest alone (`--ingest-only`), into a fresh SQLite
+warehouse, in this process; or the window's mining alone
 (`--mine-only`) over the warehouse an earlier `--ingest-only` of the same size left, so the issue
 stage's memory can be read again without paying for the models. The peak RSS of each stage (the
 stage timer's names; `after-X` between stages) is the process's high-water mark read as the stage
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import tempfile
 import time
@@ -62,6 +65,19 @@ def watch_issue_steps(memory: StepPeaks) -> None:
     memory.wrap(miner.IssueMiner, "_describe", "issues: describe")
 
 
+def _ingest_process(rss_before: float) -> dict:
+    """A spawned ingest's peak (the largest of the ended child processes', which Linux keeps) and the
+    run's memory while it ran: that peak plus what this process held, waiting."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if not children:
+        return {}
+    return {
+        "ingest_process_peak_rss_mib": round(children),
+        "rss_waiting_mib": round(rss_before),
+        "ingest_processes_together_mib": round(children + rss_before),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10000)
@@ -69,6 +85,7 @@ def main() -> None:
     parser.add_argument("--ingest-only", action="store_true", help="stop after the interval's write")
     parser.add_argument("--mine-only", action="store_true", help="mine the window an earlier --ingest-only stored")
     parser.add_argument("--issue-steps", action="store_true", help="peaks of the issue stage's steps too")
+    parser.add_argument("--in-one-process", action="store_true", help="a whole run's ingest in this process too")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
 
@@ -100,12 +117,15 @@ def main() -> None:
         sources_config=corpus / "sources.yaml",
         report_dir=args.folder / "reports",
         warehouse_url=f"sqlite:///{database}",
+        ingest_in_fresh_process=not args.in_one_process,
         **overrides,
     )
     watch_stages(memory)
     if args.issue_steps:
         watch_issue_steps(memory)
     context, engine = pipeline.open_pipeline(settings)
+    # What this process holds while a spawned ingest runs.
+    rss_before = rss_mib()
     started = time.perf_counter()
     if args.mine_only:
         with StageTimer(False) as timer:
@@ -133,6 +153,7 @@ def main() -> None:
                 "peak_mib_by_stage": {label: round(peak) for label, peak in peaks.items()},
                 "rss_at_end_mib": round(rss_mib()),
                 "peak_rss_mib": round(max(peaks.values())),
+                **_ingest_process(rss_before),
             },
             indent=1,
         )
