@@ -491,7 +491,7 @@ def run_intervals(
         intervals = [(first, last)]
     if not intervals:
         raise ValueError(f"no day in [{first}, {last})")
-    # The models stay loaded across a backfill's intervals; the last one mines without them.
+    # Ingested here, the models stay loaded across a backfill's days, and the last mines without them.
     last, apart = len(intervals) - 1, context.settings.ingest_in_fresh_process
     return [
         run_interval(context, engine, start, end, rescore, release_models=i == last, ingest_apart=apart)
