@@ -25,12 +25,13 @@ from sqlalchemy.engine import make_url
 
 from cx_nlp.progress import StageTimer
 from cx_nlp.settings import Settings
+from cx_nlp.warehouse.db import sqlite_file
 
 
 def can_ingest_apart(settings: Settings) -> bool:
     """Whether another process can open the warehouse: not an SQLite database held in this process."""
-    url = make_url(settings.resolved_warehouse_url())
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+    url = settings.resolved_warehouse_url()
+    return make_url(url).get_backend_name() != "sqlite" or sqlite_file(url) is not None
 
 
 def ingest_interval_apart(

@@ -465,11 +465,10 @@ def run_interval(
     try:
         # Ingested apart, that process draws the ingest's bars, and this one the mining's after it.
         timer = StageTimer(context.settings.progress)
-        ingested = (
-            ingest_interval_apart(ingest_for_run, context.settings, start, end, rescore, timer) if apart else None
-        )
+        if apart:
+            ingested = ingest_interval_apart(ingest_for_run, context.settings, start, end, rescore, timer)
         with timer:
-            if ingested is None:
+            if not apart:
                 ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
                 if release_models:
                     context.models.release()

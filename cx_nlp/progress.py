@@ -47,13 +47,13 @@ class StageTimer:
         try:
             yield advance
         finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
-            self.documents[name] = self.documents.get(name, 0) + total
+            self.record(name, time.perf_counter() - started, total)
             if task is not None:
                 self._progress.update(task, completed=max(self.documents[name], 1))
 
     def record(self, name: str, seconds: float, documents: int) -> None:
-        """A stage timed elsewhere (another process): its seconds and documents, as `stage` adds them."""
+        """A stage's seconds and documents, added to its earlier ones: `stage` records each entry, and a
+        stage timed in another process is recorded as it comes back."""
         self.seconds[name] = round(self.seconds.get(name, 0.0) + seconds, 3)
         self.documents[name] = self.documents.get(name, 0) + documents
 

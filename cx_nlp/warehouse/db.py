@@ -10,13 +10,21 @@ from sqlalchemy.engine import make_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite warehouse; None for another database or an SQLite one held in memory."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return Path(parsed.database)
+    return None
+
+
+def make_engine(url: str) -> Engine:
+    database_file = sqlite_file(url)
+    if database_file is not None:
+        database_file.parent.mkdir(parents=True, exist_ok=True)
     # Parameters are customer text: a database error names the statement, never the values.
     engine = create_engine(url, hide_parameters=True)
-    if parsed.get_backend_name() == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _sqlite_foreign_keys(dbapi_connection, _record):  # pragma: no cover - driver hook
