@@ -58,7 +58,10 @@ def caller_order_vectors(embedder, texts: list[str]) -> np.ndarray:
     chunked = [chunk_by_tokens(t, embedder._count_tokens, embedder.max_tokens) for t in texts]
     flat = [c for chunks in chunked for c in chunks]
     vectors = np.vstack(
-        [embedder._embed_chunks(flat[i : i + embedder.step]) for i in range(0, len(flat), embedder.step)]
+        [
+            embedder._embed_chunks(flat[i : i + embedder.step], embedder.batch_size)
+            for i in range(0, len(flat), embedder.step)
+        ]
     )
     out, cursor = [], 0
     for chunks in chunked:

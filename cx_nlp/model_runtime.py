@@ -140,6 +140,14 @@ def batch_size_on(entry: ModelEntry, device: str) -> int:
     return entry.gpu_batch_size or entry.batch_size * 8
 
 
+def tokens_bounded_batch(batch_size: int, max_batch_tokens: int | None, padded_tokens: int) -> int:
+    """Texts per forward pass for inputs padded to `padded_tokens`: `batch_size`, fewer where that many
+    would hold more than `max_batch_tokens` tokens (a registry entry's, on the CPU), and at least one."""
+    if max_batch_tokens is None:
+        return batch_size
+    return max(1, min(batch_size, max_batch_tokens // max(1, padded_tokens)))
+
+
 def resolve_model_path(entry: ModelEntry, home: Path) -> str:
     if entry.path == PACKAGED_MULTILINGUAL_E5:
         raise ValueError(

@@ -383,17 +383,18 @@ class OnnxEmbedder(_ChunkedEmbedder):
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         self._count_many = additive_counter(self.tokenizer)
         self.session = session(folder / MODEL_FILE, threads)
+        self.batch_size, self.max_batch_tokens = entry.batch_size, entry.max_batch_tokens
         self.step = entry.batch_size * 4
 
     def _count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+    def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(chunks), self.dimensions), dtype=np.float32)
         # Batches of similar lengths pad less: sort by length, write back in the callers' order.
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i]))
-        for start in range(0, len(order), self.entry.batch_size):
-            rows = order[start : start + self.entry.batch_size]
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
             batch = self.tokenizer(
                 [chunks[i] for i in rows],
                 padding=True,

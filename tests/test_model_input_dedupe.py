@@ -34,9 +34,9 @@ def _spy(monkeypatch, model, method: str) -> list[str]:
     seen: list[str] = []
     real = getattr(model, method)
 
-    def recording(inputs):
+    def recording(inputs, *more):
         seen.extend(inputs)
-        return real(inputs)
+        return real(inputs, *more)
 
     monkeypatch.setattr(model, method, recording)
     return seen

@@ -3,6 +3,7 @@ does not grow with the number of texts it scores and embeds (docs/benchmarks.md)
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,12 +33,12 @@ def test_freed_heap_pages_go_back_to_the_system():
 
 
 class _CountingEmbedder(embeddings._ChunkedEmbedder):
-    dimensions, max_tokens, step = 4, 50, 3
+    dimensions, max_tokens, step, batch_size = 4, 50, 3, 3
 
     def _count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def _embed_chunks(self, chunks: list[str]) -> np.ndarray:
+    def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
         return np.array([[len(c), 1.0, 0.0, 0.0] for c in chunks], dtype=np.float32)
 
 
@@ -93,3 +94,50 @@ def test_a_backfill_keeps_the_models_across_its_days_and_releases_them_for_the_l
     context.settings.ingest_in_fresh_process = False
     pipeline.run_intervals(context, None, date(2026, 11, 1), date(2026, 11, 4), per_day=False)
     assert released == [(1, True, False)]
+
+
+def test_steps_of_long_chunks_run_in_batches_of_at_most_the_token_bound():
+    passes = []
+
+    class Bounded(_CountingEmbedder):
+        max_batch_tokens = 40
+
+        def _embed_chunks(self, chunks: list[str], batch_size: int) -> np.ndarray:
+            passes.append((max(self._count_tokens(c) for c in chunks), batch_size))
+            return super()._embed_chunks(chunks, batch_size)
+
+    # Three steps of three chunks, of 3-5, 9-11 and 19-21 tokens: padded with two special tokens to
+    # 7, 13 and 23, of which 40 tokens hold 5, 3 and 1 (the batch size is 3).
+    texts = [" ".join(["word"] * n) + f" {n}" for n in (2, 3, 4, 8, 9, 10, 18, 19, 20)]
+    vectors = Bounded().encode(texts)
+    assert passes == [(5, 3), (11, 3), (21, 1)]
+    assert vectors.shape == (9, 4)
+    assert model_runtime.tokens_bounded_batch(64, None, 10_000) == 64
+    assert model_runtime.tokens_bounded_batch(64, 8192, 111 + 2) == 64
+    assert model_runtime.tokens_bounded_batch(64, 8192, 256) == 32
+
+
+@pytest.mark.models
+def test_the_registry_embedder_halves_its_batch_for_the_longest_chunks_with_the_same_vectors(monkeypatch):
+    from cx_nlp.config import load_registry
+    from cx_nlp.embeddings import Embedder
+
+    root = Path(__file__).resolve().parent.parent
+    entry = load_registry(root / "models" / "registry.yaml").embedding
+    embedder = Embedder(entry, root)
+    batches = []
+    real = embedder.model.encode
+    monkeypatch.setattr(
+        embedder.model, "encode", lambda chunks, **kw: batches.append(kw["batch_size"]) or real(chunks, **kw)
+    )
+    words = "the parcel came two weeks late and support never called me back about my refund".split()
+    # Sorted by length, a first step of 256 short chunks, then one of 44 short and the 70 long ones,
+    # whose longest (about 253 tokens, 255 padded) only 32 at a time fit in the registry's 8,192.
+    long_texts = [" ".join(words[(i + j) % len(words)] for j in range(250)) + f" order {i}" for i in range(70)]
+    short_texts = [f"Order {i} arrived late and the box was crushed." for i in range(300)]
+    bounded = embedder.encode(long_texts + short_texts)
+    assert batches == [64, 32]
+    embedder.max_batch_tokens, batches[:] = None, []
+    unbounded = embedder.encode(long_texts + short_texts)
+    assert batches == [64, 64]
+    assert float(np.min(np.sum(bounded * unbounded, axis=1))) > 0.9999
