@@ -17,6 +17,8 @@ ingest's result (stats and failures) and its stage timings.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -42,7 +44,28 @@ def ingest_interval_apart(
     documents go to `timer`, and its result is returned."""
     spawned = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawned) as pool:
-        ingested, seconds, documents = pool.submit(ingest, settings, start, end, rescore).result()
+        ingested, seconds, documents = pool.submit(_ingest_here, ingest, settings, start, end, rescore).result()
     for stage, spent in seconds.items():
         timer.record(stage, spent, documents[stage])
     return ingested
+
+
+class IngestFailed(RuntimeError):
+    """An ingest's error that could not come back from its process as itself: its type, message and
+    traceback, as text."""
+
+
+def _ingest_here(ingest: Callable, settings: Settings, start: date, end: date, rescore: bool):
+    """`ingest(settings, start, end, rescore)` in the spawned process. Its error goes back pickled; one
+    that would not unpickle in the run's process (an exception whose constructor takes other arguments
+    than its message) would leave the run a pool broken for no reason it could name, so it goes back
+    as `IngestFailed` with the original's type, message and traceback."""
+    try:
+        return ingest(settings, start, end, rescore)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            where = "".join(traceback.format_exception(exc))
+            raise IngestFailed(f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}\n{where}") from None
+        raise

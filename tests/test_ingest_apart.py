@@ -18,6 +18,7 @@ from test_pii_pipeline import END, START, write_sources
 
 from cx_nlp import ingest_apart, pipeline
 from cx_nlp.pipeline import PipelineContext, run_interval, run_intervals
+from cx_nlp.progress import StageTimer
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -123,3 +124,21 @@ def test_an_ingest_failing_apart_fails_the_run_with_its_error(settings_factory, 
         status, error = connection.execute(select(t.pipeline_run.c.status, t.pipeline_run.c.error)).one()
     assert status == "failed" and "no-such-model" in error
     engine.dispose()
+
+
+class _RecordError(Exception):
+    """Built from two parts, so unpickling, which calls it with the message alone, fails."""
+
+    def __init__(self, record: str, problem: str):
+        super().__init__(f"{record}: {problem}")
+
+
+def _failing_ingest(settings, start, end, rescore):
+    raise _RecordError("raw record 7", "field 'text' is not a string")
+
+
+def test_an_error_that_cannot_cross_processes_arrives_with_its_type_and_message(settings_factory):
+    timer = StageTimer(False)
+    with pytest.raises(ingest_apart.IngestFailed, match=r"_RecordError: raw record 7: field 'text'") as failed:
+        ingest_apart.ingest_interval_apart(_failing_ingest, settings_factory(), START, END, False, timer)
+    assert "_failing_ingest" in str(failed.value)  # the child's traceback
