@@ -91,6 +91,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/bench_nights.py --documents 2000 --rounds 1 --output $(BENCH_OUT)/nights_2k.json
 	$(PYTHON) bench/bench_memory.py --documents 2000 --issue-steps --folder $(BENCH_OUT)/memory > $(BENCH_OUT)/memory_2k.json
 	$(PYTHON) bench/bench_model_memory.py --lots 5 --out $(BENCH_OUT)/model_memory.json
+	$(PYTHON) bench/bench_embed_batch.py > $(BENCH_OUT)/embed_batch.txt
 	$(PYTHON) bench/bench_load.py --documents 20000 --folder $(BENCH_OUT)/memory > $(BENCH_OUT)/load_20k.json
 	$(PYTHON) bench/bench_paths.py --tweets 300 --tickets 60 --rounds 1 --output $(BENCH_OUT)/paths.json
 	$(PYTHON) bench/bench_window.py --documents 20000 --folder $(BENCH_OUT)/window > $(BENCH_OUT)/window_20k.json

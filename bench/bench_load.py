@@ -9,7 +9,9 @@ before and after its models: the sources read (`cx_nlp.sources.ingest.ingest`), 
 (`pipeline._normalise_interval`), and the write of the raw rows and quarantine (`rows.ingest_write`,
 `store.write_ingest`; no feedback row: no model scored any). Each step's peak RSS (`memory_peaks`), its
 RSS as it began and its seconds; and RSS at the end, with everything the interval loaded still held,
-as it is until the models and the write are done. Prints JSON.
+as it is until the models and the write are done. Also RSS after normalising and at the end once the
+heap's free pages are given back (`model_runtime.release_freed_memory`, which the model stages call
+after every step): what the models start from. Prints JSON.
 
 `--scored` sets aside every feedback's rows, 2,000 at a time, as the model stages do, before the write,
 which then writes them too: the rows carry one fixed tone and touchpoint (the models' time and memory
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -70,7 +73,10 @@ def main() -> None:
 
         corpus.mkdir(parents=True, exist_ok=True)
         write_corpus(corpus, args.documents, 0.1, 13)
+        # Run again in a fresh image: the generator's imports and pages would count in every step.
+        os.execv(sys.executable, [sys.executable, *sys.argv])
     from cx_nlp import pipeline
+    from cx_nlp.model_runtime import release_freed_memory
     from cx_nlp.records import SourceRecord
     from cx_nlp.settings import Settings
     from cx_nlp.sources.ingest import ingest
@@ -97,6 +103,10 @@ def main() -> None:
     # Before the write asked which stored payloads stay a part at a time, normalising returned them too.
     normalised, *kept_payloads = normalised if isinstance(normalised, tuple) else (normalised,)
     seconds["normalise"] = round(time.perf_counter() - started - seconds["load"], 1)
+    # The model stages give the heap's free pages back after every step, their first included: what
+    # they start from is what normalising left once trimmed.
+    release_freed_memory()
+    trimmed = {"after normalise": rss_mib()}
     with rows.scored_row_spool("bench") as spool:
         if args.scored:
             memory.enter("set aside scored rows")
@@ -111,6 +121,8 @@ def main() -> None:
     )
     memory.enter("held")
     held = rss_mib()
+    release_freed_memory()
+    trimmed["held"] = rss_mib()
     peaks = memory.read()
     print(
         json.dumps(
@@ -123,6 +135,7 @@ def main() -> None:
                 "rss_at_step_start_mib": {label: round(value) for label, value in memory.entered.items()},
                 "peak_mib_by_step": {label: round(peak) for label, peak in peaks.items()},
                 "rss_with_the_interval_held_mib": round(held),
+                "rss_trimmed_mib": {label: round(value) for label, value in trimmed.items()},
                 "machine": machine(),
             },
             indent=1,
