@@ -141,7 +141,7 @@ class ModelEntry(_Strict):
     # On the CPU, the most tokens one forward pass holds (texts x padded length; unset: no bound): a
     # batch of long texts shrinks to fit, since its attention's working memory grows with both. The
     # embedding model's 8,192 keep 64 texts a pass up to 128 tokens and 32 at its 256, which took its
-    # working memory from about 450 to 320 MiB at no cost in speed (docs/benchmarks.md, "Tokens per
+    # working memory from 430-500 to about 300 MiB at no cost in speed (docs/benchmarks.md, "Tokens per
     # forward pass"). Outputs move in the last bits where a batch shrinks: no new version.
     max_batch_tokens: int | None = Field(default=None, ge=16)
     # "torch" runs the model as loaded (in `cpu_precision`). "onnx-fp32", "onnx-int8" (weight-only int8,
