@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -67,14 +66,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
 
-    corpus = args.folder / f"corpus-{args.documents}"
-    if not (corpus / "sources.yaml").exists():
-        from bench_nights import write_corpus
-
-        corpus.mkdir(parents=True, exist_ok=True)
-        write_corpus(corpus, args.documents, 0.1, 13)
-        # Run again in a fresh image: the generator's imports and pages would count in every step.
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    corpus = bench_env.corpus_written(args.folder / f"corpus-{args.documents}", args.documents)
     from cx_nlp import pipeline
     from cx_nlp.model_runtime import release_freed_memory
     from cx_nlp.records import SourceRecord

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -92,15 +90,7 @@ def main() -> None:
     args = parser.parse_args()
 
     memory = StepPeaks()
-    corpus = args.folder / f"corpus-{args.documents}"
-    if not (corpus / "sources.yaml").exists():
-        from bench_nights import write_corpus
-
-        corpus.mkdir(parents=True, exist_ok=True)
-        write_corpus(corpus, args.documents, 0.1, 13)
-        # Run again in a fresh image: the generator's imports and pages would count in what this process
-        # holds while a spawned ingest runs (80 MiB more at 1,000 documents), which `cx-nlp run`'s does not.
-        os.execv(sys.executable, [sys.executable, *sys.argv])
+    corpus = bench_env.corpus_written(args.folder / f"corpus-{args.documents}", args.documents)
     from cx_nlp import pipeline
     from cx_nlp.progress import StageTimer
     from cx_nlp.settings import Settings
