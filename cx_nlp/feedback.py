@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import math
 import sys
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,8 +29,9 @@ NORMALISE_CHUNK = 2_000
 @dataclass
 class NormaliseResult:
     feedback: SpooledList[Feedback] = field(default_factory=SpooledList)
-    # (feedback_id of the dropped record, raw key, feedback_id it duplicates)
-    duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+    # (feedback_id of the dropped record, raw key, feedback_id it duplicates). Spooled like the feedback:
+    # the only strings made while normalising that outlive it, they would pin the heap's arenas.
+    duplicates: SpooledList[tuple[str, str, str]] = field(default_factory=SpooledList)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)  # raw keys replaced by a later version of the record
 
@@ -112,7 +114,8 @@ def normalise(
     `earlier_owner` maps content hashes to feedback already stored for other intervals; `stored` maps
     feedback ids to their stored rows (with `normalised_key`): a record whose key matches its row's is
     not normalised again. Records are read NORMALISE_CHUNK at a time in the order of their creation, and
-    the feedback goes to a `SpooledList`: what stays in memory is a few keys a record.
+    the feedback and the duplicates go to `SpooledList`s: what stays in memory is a few keys a record
+    while normalising (`FirstOwners`), and a file offset a feedback or duplicate after.
     """
     result = NormaliseResult()
     # The latest delivery of each record, by feedback id: its place in the order (date, source, id), its
@@ -128,24 +131,72 @@ def normalise(
             result.superseded.append(hex_hash(earlier[4]))
         latest[key] = (record.created_at, sys.intern(record.source), record.external_id, index, raw_key)
     # No two entries share a source and id (they are the feedback id): the tuples sort by their place.
-    order = [entry[3] for entry in sorted(latest.values())]
+    order = array("q", (entry[3] for entry in sorted(latest.values())))
     del latest
     code = normalise_code_digest(names_enabled())
-    owners: dict[str, str] = {}
+    owners = FirstOwners(result.feedback)
     for start in range(0, len(order), NORMALISE_CHUNK):
         part = order[start : start + NORMALISE_CHUNK]
         candidates = _candidates([records[index] for index in part], payloads, stored, code, result)
-        unseen = [h for h in dict.fromkeys(f.content_hash for f in candidates) if h not in owners]
+        unseen = [h for h in dict.fromkeys(f.content_hash for f in candidates) if owners.get(h) is None]
         if unseen:
-            owners |= earlier_owner(unseen)
+            owners.add_stored(earlier_owner(unseen))
         for item in candidates:
             owner = owners.get(item.content_hash)
             if owner is not None and owner != item.feedback_id:
                 result.duplicates.append((item.feedback_id, item.raw_record_key, owner))
                 continue
-            owners[item.content_hash] = item.feedback_id
+            if owner is None:
+                owners.add(item, len(result.feedback))
             result.feedback.append(item)
     return result
+
+
+class FirstOwners:
+    """The feedback that first told each content, found by its content hash.
+
+    A dict of hashes to feedback ids held two strings a text (about 230 bytes: 200 MiB at a million)
+    and, made between records that outlive normalising, kept the heap from giving their pages back.
+    Here a text of this interval is 60 bits of its hash's `hash()` mapped to its place in `feedback`
+    (about 100 bytes, two small ints), a hit checked against the feedback itself (read back from disk
+    for a spooled one: once or twice per duplicate). Owners stored outside the interval, and the rare
+    text whose 60 bits another text of the interval has already taken, are kept by their full hash.
+    """
+
+    def __init__(self, feedback: Sequence[Feedback]) -> None:
+        self._feedback = feedback
+        self._place: dict[int, int] = {}
+        self._by_hash: dict[str, str] = {}
+
+    def get(self, content_hash: str) -> str | None:
+        owner = self._by_hash.get(content_hash)
+        if owner is not None:
+            return owner
+        place = self._place.get(owner_key(content_hash))
+        if place is None:
+            return None
+        first = self._feedback[place]
+        return first.feedback_id if first.content_hash == content_hash else None
+
+    def add(self, item: Feedback, place: int) -> None:
+        """`item`, about to be `feedback[place]`, tells its content first (`get` found no owner)."""
+        key = owner_key(item.content_hash)
+        if key in self._place:
+            self._by_hash[item.content_hash] = item.feedback_id
+        else:
+            self._place[key] = place
+
+    def add_stored(self, owners: Mapping[str, str]) -> None:
+        """Hashes whose first teller is stored outside the interval, with its feedback id."""
+        self._by_hash.update(owners)
+
+
+def owner_key(content_hash: str) -> int:
+    """60 bits of the hash's `hash()`: an int of two digits (32 bytes), stable within a process."""
+    return hash(content_hash) & _OWNER_KEY_MASK
+
+
+_OWNER_KEY_MASK = (1 << 60) - 1
 
 
 def _candidates(

@@ -122,6 +122,22 @@ def test_normalising_in_chunks_gives_what_one_chunk_gives(monkeypatch):
     assert all(q.payload == payloads[(q.source, q.record_key)] for q in chunked.quarantined)
 
 
+def test_first_owners_hold_when_their_keys_collide_and_the_feedback_is_on_disk(monkeypatch):
+    from cx_nlp import spooled
+
+    loaded = records(500)
+    payloads = {(r.source, r.raw_record_key): {"id": r.external_id} for r in loaded}
+    whole = normalise(loaded, payloads)
+    monkeypatch.setattr(spooled, "SPILL_FROM", 5)
+    # 16 keys for the 40 texts: most owners share a key with another text's and are kept by their hash.
+    monkeypatch.setattr(feedback, "owner_key", lambda content_hash: int(content_hash[0], 16))
+    squeezed = normalise(loaded, payloads)
+
+    assert squeezed.feedback.on_disk and squeezed.duplicates.on_disk
+    assert list(squeezed.feedback) == list(whole.feedback) and len(whole.feedback) == 40
+    assert list(squeezed.duplicates) == list(whole.duplicates) and len(whole.duplicates) > 400
+
+
 @pytest.mark.parametrize("spill_from", [0, 2, 1000])
 def test_a_spooled_mapping_answers_as_a_dict(spill_from):
     from cx_nlp.records import SentimentScore
