@@ -130,6 +130,31 @@ def test_parquet_source_with_timestamps(tmp_path):
     assert isinstance(result.raw[0].payload["at"], str)  # JSON-able payload
 
 
+def test_parquet_rows_are_read_in_batches_across_row_groups(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cx_nlp.sources import exports
+
+    table = pa.table({"rid": [f"s{n}" for n in range(11)], "nps": [None if n % 4 == 0 else n for n in range(11)]})
+    path = tmp_path / "surveys.parquet"
+    pq.write_table(table, path, row_group_size=4)  # three row groups: 4, 4 and 3 rows
+    expected = table.to_pylist()
+    monkeypatch.setattr(exports, "PARQUET_BATCH_ROWS", 3)
+    batches: list[int] = []
+
+    class CountedBatches(pq.ParquetFile):
+        def iter_batches(self, *args, **kwargs):
+            for batch in super().iter_batches(*args, **kwargs):
+                batches.append(batch.num_rows)
+                yield batch
+
+    monkeypatch.setattr(pq, "ParquetFile", CountedBatches)
+
+    assert list(exports.read_rows(path, "parquet")) == expected
+    assert max(batches) <= 3 and sum(batches) == 11
+
+
 def test_payload_key_is_stable_and_content_sensitive():
     assert payload_key({"a": 1, "b": "x"}) == payload_key({"b": "x", "a": 1})
     assert payload_key({"a": 1}) != payload_key({"a": 2})
