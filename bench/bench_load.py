@@ -17,6 +17,9 @@ after every step): what the models start from. Prints JSON.
 which then writes them too: the rows carry one fixed tone and touchpoint (the models' time and memory
 are measured by bench_memory.py), and a segment row for each of the feedback's segments
 (`cx_nlp.segments.split_segments`), so the spool and the write handle as many rows as a scored run's.
+`--models N` runs the registry's models over the first N feedback instead, as `ingest_interval` runs
+them (`enrich_interval`, its chunks' rows set aside), with the whole interval held: the model stages'
+peak on top of what a large interval leaves, without the hours of models over all of it.
 """
 
 from __future__ import annotations
@@ -59,10 +62,38 @@ def set_aside(feedback, spool, chunk: int = 2_000) -> None:
         spool.add(documents)
 
 
+def enrich_first(context, engine, feedback, spool) -> None:
+    """The registry's models over `feedback` as `ingest_interval` runs them, each chunk's rows set aside."""
+    from cx_nlp.enrichment import enrich_interval
+    from cx_nlp.progress import StageTimer
+
+    chunk = context.settings.chunk_documents
+    timer = StageTimer(False)
+    registry, taxonomy, models = context.registry, context.taxonomy, context.models
+    enrich_interval(registry, taxonomy, models, engine, feedback, timer, chunk_documents=chunk, on_chunk=spool.add)
+
+
+def part_of(items, start: int, stop: int):
+    """items[start:stop] read in place (the feedback may be on disk)."""
+    from cx_nlp.records import MadeWhenRead
+
+    class _Part(MadeWhenRead):
+        def __len__(self) -> int:
+            return max(0, min(stop, len(items)) - start)
+
+        def _item(self, index: int):
+            return items[start + index]
+
+    return _Part()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20000)
     parser.add_argument("--scored", action="store_true", help="set aside and write fixed-tone rows of every feedback")
+    parser.add_argument(
+        "--models", type=int, default=0, help="run the models over the first N feedback (implies --scored)"
+    )
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "cx-bench-memory")
     args = parser.parse_args()
 
@@ -99,10 +130,20 @@ def main() -> None:
     # they start from is what normalising left once trimmed.
     release_freed_memory()
     trimmed = {"after normalise": rss_mib()}
+    args.scored = args.scored or args.models > 0
     with rows.scored_row_spool("bench") as spool:
+        feedback = normalised.feedback
+        if args.models:
+            memory.enter(f"models over {args.models} feedback")
+            enrich_first(context, engine, part_of(feedback, 0, args.models), spool)
+            seconds[f"models over {args.models} feedback"] = round(
+                time.perf_counter() - started - sum(seconds.values()), 1
+            )
+            release_freed_memory()
+            trimmed["after the models"] = rss_mib()
         if args.scored:
             memory.enter("set aside scored rows")
-            set_aside(normalised.feedback, spool)
+            set_aside(part_of(feedback, args.models, len(feedback)), spool)
             seconds["set aside scored rows"] = round(time.perf_counter() - started - sum(seconds.values()), 1)
         memory.enter("write raw rows" + (" and scored rows" if args.scored else ""))
         write = rows.ingest_write("bench", START, END, loads, normalised, spool, *kept_payloads)
@@ -119,7 +160,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "command": f"bench/bench_load.py --documents {args.documents}" + (" --scored" if args.scored else ""),
+                "command": f"bench/bench_load.py --documents {args.documents}"
+                + (f" --models {args.models}" if args.models else " --scored" if args.scored else ""),
                 "documents": args.documents,
                 "records": sum(len(load.records) for load in loads),
                 "feedback": len(normalised.feedback),
