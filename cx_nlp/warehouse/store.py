@@ -244,8 +244,8 @@ def _write_raw_records(connection: Connection, raw_records: Iterable[dict]) -> i
     """Upsert the rows that carry a payload, bring the others up to date, a few thousand at a time;
     the number of distinct rows. A row delivered twice (an exact repeat in one file) lands once, as
     its last delivery: the upsert of a later part updates what an earlier one inserted."""
-    # Each distinct row counted by a 16-byte digest of its (source, key), in one buffer: a set of the
-    # keys held about 100 bytes a row through the write (95 MB at a million rows), the buffer 16.
+    # Each distinct row counted by a 16-byte digest of its (source, key), in one buffer: with a set of
+    # the keys, a million rows' write ended 19 MiB higher, 37 once free pages were given back.
     digests = bytearray()
     for part in chunks(raw_records, RAW_ROWS_PER_WRITE):
         latest = {(row["source"], row["record_key"]): row for row in part}
