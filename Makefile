@@ -89,6 +89,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/bench_onnx.py --per-corpus 50 --speed-texts 128 --rounds 3 --output $(BENCH_OUT)/onnx.json
 	$(PYTHON) bench/bench_dedupe.py --rounds 1 --tickets 100 --mix 0 --output $(BENCH_OUT)/dedupe.json
 	$(PYTHON) bench/bench_nights.py --documents 2000 --rounds 1 --output $(BENCH_OUT)/nights_2k.json
+	$(PYTHON) bench/bench_backfill.py --days 7 --rounds 1 --json $(BENCH_OUT)/backfill.json
 	$(PYTHON) bench/bench_memory.py --documents 2000 --issue-steps --folder $(BENCH_OUT)/memory > $(BENCH_OUT)/memory_2k.json
 	$(PYTHON) bench/bench_model_memory.py --lots 5 --out $(BENCH_OUT)/model_memory.json
 	$(PYTHON) bench/bench_embed_batch.py > $(BENCH_OUT)/embed_batch.txt

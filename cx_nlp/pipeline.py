@@ -23,7 +23,7 @@ from cx_nlp.config import ModelRegistry, SourcesConfig, Taxonomy, load_registry,
 from cx_nlp.digests import library_version
 from cx_nlp.enrichment import Enriched, enrich_interval
 from cx_nlp.feedback import NormaliseResult, normalise
-from cx_nlp.ingest_apart import can_ingest_apart, ingest_interval_apart
+from cx_nlp.ingest_apart import IngestWorker, can_ingest_apart, ingest_interval_apart
 from cx_nlp.issues import Issue, IssueMiner, IssueTracker, IssueWindow, PCAReducer
 from cx_nlp.issues.clustering import UMAPReducer
 from cx_nlp.issues.figures import touchpoint_days
@@ -90,23 +90,15 @@ class PipelineContext:
         )
 
 
-def open_pipeline(settings: Settings, migrate_schema: bool = True) -> tuple[PipelineContext, Engine]:
+def open_pipeline(
+    settings: Settings, migrate_schema: bool = True, models: Models | None = None
+) -> tuple[PipelineContext, Engine]:
     """Validated configuration and the warehouse engine (migrated unless the caller migrates apart)."""
-    context = PipelineContext.from_settings(settings)
+    context = PipelineContext.from_settings(settings, models)
     engine = make_engine(settings.resolved_warehouse_url())
     if migrate_schema:
         migrate(engine, settings.path(settings.sql_dir))
     return context, engine
-
-
-def _select_sources(sources: SourcesConfig, names: Sequence[str] | None) -> SourcesConfig:
-    if names is None:
-        return sources
-    known = {s.name for s in sources.sources}
-    unknown = sorted(set(names) - known)
-    if unknown:
-        raise ValueError(f"unknown source(s) {unknown}; configured: {sorted(known)}")
-    return SourcesConfig.model_construct(sources=[s for s in sources.sources if s.name in set(names)])
 
 
 # ---------------------------------------------------------------- ingest: load to stored, scored feedback
@@ -158,10 +150,14 @@ def ingest_interval(
     return IngestResult(run_id, loaded.sources, stats, loaded.source_failures)
 
 
-def ingest_for_run(settings: Settings, start: date, end: date, rescore: bool) -> tuple[IngestResult, dict, dict]:
+def ingest_for_run(
+    settings: Settings, start: date, end: date, rescore: bool, kept: dict | None = None
+) -> tuple[IngestResult, dict, dict]:
     """`ingest_interval` of every source as a run's fresh process makes it (cx_nlp.ingest_apart), with
-    its stages' seconds and documents."""
-    context, engine = open_pipeline(settings, migrate_schema=False)
+    its stages' seconds and documents; the models come from and stay in `kept` where one is given."""
+    context, engine = open_pipeline(settings, migrate_schema=False, models=(kept or {}).get("models"))
+    if kept is not None:
+        kept["models"] = context.models
     try:
         with StageTimer(settings.progress) as timer:
             ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
@@ -191,7 +187,7 @@ def load_interval(
 ) -> LoadedInterval:
     """The load and normalise stages of `ingest_interval` (same arguments). Past a few thousand rows
     what a source loads, and the feedback normalised from it, wait on disk (`cx_nlp.spooled`)."""
-    selected = _select_sources(context.sources, sources)
+    selected = context.sources.selected(sources)
     timer = timer or StageTimer(False)
     with timer.stage("load", len(selected.sources)) as advance:
         with engine.connect() as connection:
@@ -452,11 +448,13 @@ def run_interval(
     rescore: bool = False,
     release_models: bool = False,
     ingest_apart: bool = False,
+    worker: IngestWorker | None = None,
 ) -> RunResult:
     """The nightly job for [start, end): ingest every source (`rescore`: see `ingest_interval`), then
     mine the window and report. `release_models`: the process needs the models no more after this
     interval's ingest, and mining gets their memory (about 220 MiB on the CPU). `ingest_apart`: the
-    ingest runs in a fresh process (cx_nlp.ingest_apart) unless this one holds the models already."""
+    ingest runs in a fresh process (cx_nlp.ingest_apart; `worker`'s, kept unless `release_models`)
+    unless this one holds the models already."""
     if end <= start:
         raise ValueError(f"interval end {end} must be after start {start}")
     started = time.perf_counter()
@@ -466,7 +464,8 @@ def run_interval(
         # Ingested apart, that process draws the ingest's bars, and this one the mining's after it.
         timer = StageTimer(context.settings.progress)
         if apart:
-            ingested = ingest_interval_apart(ingest_for_run, context.settings, start, end, rescore, timer)
+            settings, keep = context.settings, not release_models
+            ingested = ingest_interval_apart(ingest_for_run, settings, start, end, rescore, timer, worker, keep)
         with timer:
             if not apart:
                 ingested = ingest_interval(context, engine, start, end, timer=timer, rescore=rescore)
@@ -490,9 +489,11 @@ def run_intervals(
         intervals = [(first, last)]
     if not intervals:
         raise ValueError(f"no day in [{first}, {last})")
-    # Ingested here, the models stay loaded across a backfill's days, and the last mines without them.
-    last, apart = len(intervals) - 1, context.settings.ingest_in_fresh_process
-    return [
-        run_interval(context, engine, start, end, rescore, release_models=i == last, ingest_apart=apart)
-        for i, (start, end) in enumerate(intervals)
-    ]
+    # The models stay loaded across a backfill's days (here, or in the ingest's worker while the window is
+    # small), and the last day mines without them.
+    last, apart, results = len(intervals) - 1, context.settings.ingest_in_fresh_process, []
+    with IngestWorker() as worker:
+        for i, (start, end) in enumerate(intervals):
+            results.append(run_interval(context, engine, start, end, rescore, i == last, apart, worker))
+            worker.mined(results[-1].stats.get("window_documents", 0))
+    return results

@@ -8,6 +8,8 @@ the run's process."""
 from __future__ import annotations
 
 import json
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -133,7 +135,7 @@ class _RecordError(Exception):
         super().__init__(f"{record}: {problem}")
 
 
-def _failing_ingest(settings, start, end, rescore):
+def _failing_ingest(settings, start, end, rescore, kept=None):
     raise _RecordError("raw record 7", "field 'text' is not a string")
 
 
@@ -142,3 +144,73 @@ def test_an_error_that_cannot_cross_processes_arrives_with_its_type_and_message(
     with pytest.raises(ingest_apart.IngestFailed, match=r"_RecordError: raw record 7: field 'text'") as failed:
         ingest_apart.ingest_interval_apart(_failing_ingest, settings_factory(), START, END, False, timer)
     assert "_failing_ingest" in str(failed.value)  # the child's traceback
+
+
+def _counting_ingest(settings, start, end, rescore, kept=None):
+    """What a worker's process keeps between intervals: its pid, and how many ingests its `kept` saw."""
+    calls = 0
+    if kept is not None:
+        kept["calls"] = calls = kept.get("calls", 0) + 1
+    return (os.getpid(), calls), {"load": 0.1}, {"load": 1}
+
+
+def test_a_kept_worker_ingests_the_next_interval_in_the_same_process_with_what_it_kept(settings_factory):
+    settings, timer = settings_factory(), StageTimer(False)
+    days = [(START + timedelta(days=i), START + timedelta(days=i + 1)) for i in range(3)]
+    with ingest_apart.IngestWorker() as worker:
+        seen = [worker.ingest(_counting_ingest, settings, *day, False, timer, keep=i < 2) for i, day in enumerate(days)]
+        assert worker._pool is None  # the last interval closed it
+    assert len({pid for pid, _ in seen}) == 1 and [calls for _, calls in seen] == [1, 2, 3]
+    assert worker.processes_started == 1 and pytest.approx(timer.seconds["load"]) == 0.3
+
+    # A process left above the bound after an interval is replaced: every interval starts afresh.
+    with ingest_apart.IngestWorker(recycle_above_mib=0) as worker:
+        seen = [worker.ingest(_counting_ingest, settings, *day, False, timer, keep=True) for day in days[:2]]
+    assert seen[0][0] != seen[1][0] and [calls for _, calls in seen] == [1, 1]
+    assert worker.processes_started == 2
+
+    # So is one whose run mined a window of `keep_below_window` documents or more.
+    with ingest_apart.IngestWorker(keep_below_window=100) as worker:
+        seen = []
+        for window_documents, day in zip((99, 100, 0), days):
+            seen.append(worker.ingest(_counting_ingest, settings, *day, False, timer, keep=True))
+            worker.mined(window_documents)
+    assert [calls for _, calls in seen] == [1, 2, 1] and worker.processes_started == 2
+    assert 0 < worker.resident_mib < 1024
+
+
+@pytest.mark.models
+def test_a_per_day_backfill_ingests_its_days_in_one_process_that_loads_the_models_once(
+    settings_factory, tmp_path, monkeypatch
+):
+    workers: list[ingest_apart.IngestWorker] = []
+
+    class RecordedWorker(ingest_apart.IngestWorker):
+        def __init__(self):
+            super().__init__()
+            workers.append(self)
+
+    monkeypatch.setattr(pipeline, "IngestWorker", RecordedWorker)
+    monkeypatch.setattr(pipeline, "ingest_interval", _refused)
+    settings = settings_factory(
+        warehouse_url=f"sqlite:///{tmp_path / 'days.db'}", sources_config=write_sources(tmp_path)
+    )
+    context = PipelineContext.from_settings(settings)
+    engine = _open(context)
+    results = run_intervals(context, engine, START, START + timedelta(days=3), per_day=True)
+    assert not context.models.loaded and [r.stats["embedded"] > 0 for r in results] == [True] * 3
+    # One process ingested the three days (it keeps its models: see the test above) and is gone.
+    assert workers[0].processes_started == 1 and workers[0]._pool is None
+    engine.dispose()
+
+
+@pytest.mark.models
+def test_an_ingest_in_a_kept_worker_uses_the_models_it_kept(settings_factory, models, tmp_path):
+    settings = settings_factory(
+        warehouse_url=f"sqlite:///{tmp_path / 'kept.db'}", sources_config=write_sources(tmp_path)
+    )
+    _open(PipelineContext.from_settings(settings)).dispose()
+    kept, sentiment = {"models": models}, models.sentiment
+    ingested, seconds, _ = pipeline.ingest_for_run(settings, START, END, False, kept)
+    assert ingested.stats["embedded"] > 0 and seconds["sentiment"] > 0
+    assert kept["models"] is models and models.sentiment is sentiment

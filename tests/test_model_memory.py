@@ -83,8 +83,8 @@ def test_a_backfill_keeps_the_models_across_its_days_and_releases_them_for_the_l
     monkeypatch.setattr(
         pipeline,
         "run_interval",
-        lambda context, engine, start, end, rescore, release_models, ingest_apart: released.append(
-            (start.day, release_models, ingest_apart)
+        lambda context, engine, start, end, rescore, release_models, ingest_apart, worker: (
+            released.append((start.day, release_models, ingest_apart)) or SimpleNamespace(stats={})
         ),
     )
     context = SimpleNamespace(settings=SimpleNamespace(ingest_in_fresh_process=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -139,3 +140,13 @@ class SourcesConfig(BaseModel):
         if dupes:
             raise ValueError(f"source names must be unique; repeated: {dupes}")
         return self
+
+    def selected(self, names: Sequence[str] | None) -> SourcesConfig:
+        """The sources named (all where `names` is None); an unknown name is an error naming it."""
+        if names is None:
+            return self
+        known = {s.name for s in self.sources}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}; configured: {sorted(known)}")
+        return SourcesConfig.model_construct(sources=[s for s in self.sources if s.name in set(names)])
