@@ -27,11 +27,8 @@ import bench_env  # sets what numpy and the models read when they load: first
 from bench_load import machine
 
 from cx_nlp import ingest_apart, pipeline
-from cx_nlp.pipeline import PipelineContext, run_intervals
-from cx_nlp.settings import Settings
-from cx_nlp.warehouse.db import make_engine, migrate
+from cx_nlp.pipeline import run_intervals
 
-ROOT = bench_env.ROOT
 FIRST_DAY = date(2026, 10, 19)
 WAYS = {
     "one_worker": ingest_apart.IngestWorker,
@@ -48,12 +45,7 @@ def backfill(way: str, days: int) -> dict:
 
     pipeline.IngestWorker = recorded
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/b.db", report_dir=Path(folder)
-        )
-        context = PipelineContext.from_settings(settings)
-        engine = make_engine(settings.resolved_warehouse_url())
-        migrate(engine, ROOT / "sql")
+        context, engine = bench_env.sample_pipeline(folder)
         started = time.perf_counter()
         results = run_intervals(context, engine, FIRST_DAY, FIRST_DAY + timedelta(days=days), per_day=True)
         seconds = time.perf_counter() - started

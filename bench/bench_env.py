@@ -32,3 +32,16 @@ def corpus_written(corpus: Path, documents: int) -> Path:
         write_corpus(corpus, documents, 0.1, 13)
         os.execv(sys.executable, [sys.executable, *sys.argv])
     return corpus
+
+
+def sample_pipeline(folder: str):
+    """The bundled sample's pipeline (the project's own config) over a fresh SQLite warehouse in
+    `folder`, reports written there too: (context, engine)."""
+    from cx_nlp.pipeline import PipelineContext
+    from cx_nlp.settings import Settings
+    from cx_nlp.warehouse.db import make_engine, migrate
+
+    settings = Settings(home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/b.db", report_dir=Path(folder))
+    engine = make_engine(settings.resolved_warehouse_url())
+    migrate(engine, ROOT / "sql")
+    return PipelineContext.from_settings(settings), engine

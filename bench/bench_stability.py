@@ -14,18 +14,13 @@ import argparse
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import bench_env  # sets what numpy and the models read when they load: first
 from sqlalchemy import select
 
 from cx_nlp.evaluate import issue_memberships
-from cx_nlp.pipeline import PipelineContext, run_interval
-from cx_nlp.settings import Settings
+from cx_nlp.pipeline import run_interval
 from cx_nlp.warehouse import schema as t
-from cx_nlp.warehouse.db import make_engine, migrate
-
-ROOT = bench_env.ROOT
 
 FIRST_NIGHT = date(2026, 10, 19)
 
@@ -35,12 +30,7 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=28)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            home=ROOT, progress=False, warehouse_url=f"sqlite:///{folder}/s.db", report_dir=Path(folder)
-        )
-        context = PipelineContext.from_settings(settings)
-        engine = make_engine(settings.resolved_warehouse_url())
-        migrate(engine, ROOT / "sql")
+        context, engine = bench_env.sample_pipeline(folder)
         first_id: dict[str, str] = {}
         started = time.perf_counter()
         for night in range(args.nights):
