@@ -11,9 +11,10 @@ until recorded on such a machine):
 
     .venv/bin/python tests/golden.py --record
 
-A recording is made at the shipped mining bars and names them in its bars.json; the scenarios mine
-at the bars of the copy they are compared with (`recorded_bars`), so a family recorded before the
-defaults moved stays comparable until it is recorded again (see golden_scenarios).
+A recording is made at the shipped mining bars with the shipped sentiment model and names both in its
+bars.json; the scenarios mine at the bars of the copy they are compared with (`recorded_bars`) and score
+with its model (`recorded_sentiment`), so a family recorded before the defaults moved stays comparable
+until it is recorded again (see golden_scenarios).
 """
 
 from __future__ import annotations
@@ -84,12 +85,29 @@ def golden_dir(family: str | None = None) -> Path:
 BARS_FILE = "bars.json"
 
 
-def recorded_bars(family: str | None = None) -> dict[str, float]:
-    """The mining bars a family's copy was recorded at (its bars.json; `golden_scenarios.MINING_BARS`)."""
+def _recorded_settings(family: str | None) -> dict:
     path = golden_dir(family) / BARS_FILE
     if not path.exists():
         raise NoRecording(f"{path} is missing: the copy does not say which mining bars it was recorded at")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_bars(family: str | None = None) -> dict[str, float]:
+    """The mining bars a family's copy was recorded at (its bars.json; `golden_scenarios.MINING_BARS`)."""
+    from golden_scenarios import SENTIMENT_MODEL
+
+    return {k: v for k, v in _recorded_settings(family).items() if k != SENTIMENT_MODEL}
+
+
+def recorded_sentiment(family: str | None = None) -> dict[str, str]:
+    """The sentiment model a family's copy was recorded with (bars.json's `sentiment_model`: the
+    registry entry's `golden_scenarios.SENTIMENT_FIELDS`)."""
+    from golden_scenarios import SENTIMENT_MODEL
+
+    recorded = _recorded_settings(family)
+    if SENTIMENT_MODEL not in recorded:
+        raise NoRecording(f"{golden_dir(family) / BARS_FILE} does not name the sentiment model it was recorded with")
+    return recorded[SENTIMENT_MODEL]
 
 
 def _canonical(value: object) -> object:
@@ -181,10 +199,13 @@ def differences(expected: object, actual: object, path: str = "", found: list[st
     return found
 
 
-def write_bars(bars: dict[str, float]) -> None:
+def write_bars(bars: dict[str, float], sentiment: dict[str, str]) -> None:
+    from golden_scenarios import SENTIMENT_MODEL
+
     folder = golden_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / BARS_FILE).write_text(json.dumps(bars, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    recorded = {**bars, SENTIMENT_MODEL: sentiment}
+    (folder / BARS_FILE).write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def write_golden(name: str, dump: dict, report: str) -> None:
@@ -229,11 +250,12 @@ if __name__ == "__main__":
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from golden_scenarios import SCENARIOS, float32_models, shipped_bars
+    from golden_scenarios import SCENARIOS, float32_models, shipped_bars, shipped_sentiment
 
     from cx_nlp.warehouse.db import make_engine
 
-    models = float32_models(Path(tempfile.mkdtemp()))
+    sentiment = shipped_sentiment()
+    models = float32_models(Path(tempfile.mkdtemp()), sentiment)
     bars = shipped_bars()
     for scenario in SCENARIOS:
         folder = Path(tempfile.mkdtemp(prefix=f"cx-golden-{scenario.__name__}-"))
@@ -241,5 +263,5 @@ if __name__ == "__main__":
         report = scenario(url, models, folder, bars)
         write_golden(scenario.__name__, dump_warehouse(make_engine(url)), normalised_report(report))
         print(f"recorded {scenario.__name__} in {golden_dir()}")
-    write_bars(bars)
-    print(f"at {bars}")
+    write_bars(bars, sentiment)
+    print(f"at {bars} with {sentiment['name']}@{sentiment['version']}")

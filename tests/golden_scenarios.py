@@ -5,10 +5,13 @@ Models run in float32 whatever the CPU offers: a bfloat16 machine would otherwis
 borderline texts of the sample differently from one without.
 
 Issue mining runs at the bars each family's copy was recorded at (`golden.recorded_bars`: the
-same-night merge bar and the join bar, named in the copy's bars.json). `tests/golden.py --record`
-records at the shipped defaults; when the defaults move (as merge 0.75 -> 0.85 and join 0.5 -> 0.4 did:
-docs/quality.md, "Merge bar" and "Join bar"), a family not recorded again keeps the bars of its copy
-until it is recorded on such a machine: a recording holds only for the CPU family it was made on.
+same-night merge bar and the join bar, named in the copy's bars.json), and the sample is scored by the
+sentiment model it was recorded with (`golden.recorded_sentiment`: the registry entry's name, version,
+folder and tone calibration, also in bars.json). `tests/golden.py --record` records at the shipped
+defaults; when the defaults move (as merge 0.75 -> 0.85 and join 0.5 -> 0.4 did: docs/quality.md,
+"Merge bar" and "Join bar"; or a new default sentiment model), a family not recorded again keeps its
+copy's bars and model until it is recorded on such a machine: a recording holds only for the CPU family
+it was made on. Every model a copy names stays in models/ until no copy names it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ SAMPLE_START, SAMPLE_END = date(2026, 10, 19), date(2026, 11, 16)
 FIRST_NIGHT = date(2026, 11, 12)
 # The mining settings a copy names in its bars.json: what it was recorded at.
 MINING_BARS = ("issue_merge_similarity", "issue_join_similarity")
+# The sentiment model's registry fields a copy names in its bars.json (under SENTIMENT_MODEL).
+SENTIMENT_MODEL, SENTIMENT_FIELDS = "sentiment_model", ("name", "version", "path", "tone_calibration")
 
 
 def shipped_bars() -> dict[str, float]:
@@ -34,8 +39,16 @@ def shipped_bars() -> dict[str, float]:
     return {name: Settings.model_fields[name].default for name in MINING_BARS}
 
 
-def float32_registry(folder: Path) -> Path:
+def shipped_sentiment() -> dict[str, str]:
+    """The default registry's sentiment model: what `tests/golden.py --record` records with."""
+    entry = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text(encoding="utf-8"))["sentiment"]
+    return {field: entry[field] for field in SENTIMENT_FIELDS}
+
+
+def float32_registry(folder: Path, sentiment: dict[str, str] | None = None) -> Path:
+    """The default registry in float32, with `sentiment` (a copy's recorded model) in place of its own."""
     registry = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text(encoding="utf-8"))
+    registry["sentiment"].update(sentiment or {})
     for entry in registry.values():
         entry["cpu_precision"] = "float32"
     path = folder / "registry_float32.yaml"
@@ -43,11 +56,11 @@ def float32_registry(folder: Path) -> Path:
     return path
 
 
-def float32_models(folder: Path):
+def float32_models(folder: Path, sentiment: dict[str, str] | None = None):
     from cx_nlp.config import load_registry
     from cx_nlp.registry import Models
 
-    return Models(load_registry(float32_registry(folder)), ROOT)
+    return Models(load_registry(float32_registry(folder, sentiment)), ROOT)
 
 
 def _cli(url: str, *args: str) -> str:
@@ -65,12 +78,14 @@ def _pipeline(url: str, models, folder: Path, bars: dict[str, float]):
     from cx_nlp.settings import Settings
     from cx_nlp.warehouse.db import make_engine
 
+    # The registry file names the models' name and version in every score: the models' own entry.
+    sentiment = {field: getattr(models.registry.sentiment, field) for field in SENTIMENT_FIELDS}
     settings = Settings(
         home=ROOT,
         warehouse_url=url,
         progress=False,
         report_dir=folder / "reports",
-        model_registry=float32_registry(folder),
+        model_registry=float32_registry(folder, sentiment),
         **bars,
     )
     _cli(url, "init-db")

@@ -17,7 +17,7 @@ def test_bundled_configuration_is_valid():
     registry = load_registry(ROOT / "models" / "registry.yaml")
     assert {s.source_kind for s in sources.sources} == {"review", "ticket", "complaint", "survey"}
     assert {"delivery", "checkout", "billing", "support", "app", "store"} <= set(taxonomy.names())
-    assert registry.sentiment.ref == "cx-sentiment-minilm-reviews@1.0.0"
+    assert registry.sentiment.ref == "cx-sentiment-minilm-distilled@1.0.0"
     for source in sources.sources:
         assert (ROOT / source.path).is_file(), source.path
 

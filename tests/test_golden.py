@@ -19,8 +19,9 @@ from golden import (
     normalised_report,
     read_golden,
     recorded_bars,
+    recorded_sentiment,
 )
-from golden_scenarios import MINING_BARS, SCENARIOS, float32_models
+from golden_scenarios import MINING_BARS, ROOT, SCENARIOS, SENTIMENT_FIELDS, float32_models
 
 from cx_nlp import spooled
 from cx_nlp.warehouse.db import make_engine
@@ -28,7 +29,7 @@ from cx_nlp.warehouse.db import make_engine
 
 @pytest.fixture(scope="session")
 def float32(tmp_path_factory):
-    return float32_models(tmp_path_factory.mktemp("float32"))
+    return float32_models(tmp_path_factory.mktemp("float32"), recorded_sentiment())
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
@@ -87,10 +88,15 @@ def test_a_family_that_recorded_another_familys_files_exactly_reads_that_copy():
         assert (GOLDEN_ROOT / copy / "sample_run.jsonl").exists(), family
 
 
-def test_every_recording_names_the_mining_bars_it_was_made_at():
+def test_every_recording_names_the_mining_bars_and_the_sentiment_model_it_was_made_with():
     families = sorted(p for p in GOLDEN_ROOT.iterdir() if (p / "sample_run.jsonl").exists())
     assert families
     for folder in families:
         bars = recorded_bars(folder.name)
         assert sorted(bars) == sorted(MINING_BARS), folder.name
         assert all(0 < value <= 1 for value in bars.values()), folder.name
+        # And the sentiment model it was scored with, whose folder and calibration are still shipped.
+        sentiment = recorded_sentiment(folder.name)
+        assert sorted(sentiment) == sorted(SENTIMENT_FIELDS), folder.name
+        assert (ROOT / sentiment["path"] / "adapter_config.json").exists(), folder.name
+        assert sentiment["tone_calibration"] is None or (ROOT / sentiment["tone_calibration"]).exists()

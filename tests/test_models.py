@@ -28,7 +28,7 @@ def test_sentiment_labels_clear_cases(models):
     for score in scores:
         assert score.negative + score.neutral + score.positive == pytest.approx(1.0, abs=1e-4)
         assert score.score == pytest.approx(score.positive - score.negative)
-        assert (score.model_name, score.model_version) == ("cx-sentiment-minilm-reviews", "1.0.0")
+        assert (score.model_name, score.model_version) == ("cx-sentiment-minilm-distilled", "1.0.0")
     assert negative.score < -0.5 < 0.5 < positive.score
 
 

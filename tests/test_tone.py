@@ -108,7 +108,9 @@ def test_enrichment_sets_label_and_score_and_keeps_the_models_own_probabilities(
     assert (tone.negative, tone.neutral, tone.positive) == mean
 
 
-@pytest.mark.parametrize("name", ["tone-calibration-reviews.json", "tone-calibration-mpnet.json"])
+@pytest.mark.parametrize(
+    "name", ["tone-calibration-distilled.json", "tone-calibration-reviews.json", "tone-calibration-mpnet.json"]
+)
 def test_the_shipped_calibrations_load_and_say_what_they_were_fitted_on(name):
     from pathlib import Path
 
