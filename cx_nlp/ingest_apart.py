@@ -144,11 +144,11 @@ class IngestFailed(RuntimeError):
 
 
 def _ingest_here(ingest: Callable, settings: Settings, start: date, end: date, rescore: bool, keep: bool):
-    """`ingest(settings, start, end, rescore, kept)` in the spawned process, with what the process
-    holds after it (freed memory handed back first where it waits for another interval). Its error goes back pickled; one
-    that would not unpickle in the run's process (an exception whose constructor takes other arguments
-    than its message) would leave the run a pool broken for no reason it could name, so it goes back
-    as `IngestFailed` with the original's type, message and traceback."""
+    """`ingest(settings, start, end, rescore, kept)` in the spawned process, with what the process holds
+    after it (freed memory handed back first where it waits for another interval). Its error goes back
+    pickled; one that would not unpickle in the run's process (an exception whose constructor takes
+    other arguments than its message) would leave the run a pool broken for no reason it could name,
+    so it goes back as `IngestFailed` with the original's type, message and traceback."""
     try:
         ingested, seconds, documents = ingest(settings, start, end, rescore, _KEPT)
         if keep:

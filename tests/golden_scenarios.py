@@ -42,7 +42,7 @@ def shipped_bars() -> dict[str, float]:
 def shipped_sentiment() -> dict[str, str]:
     """The default registry's sentiment model: what `tests/golden.py --record` records with."""
     entry = yaml.safe_load((ROOT / "models" / "registry.yaml").read_text(encoding="utf-8"))["sentiment"]
-    return {field: entry[field] for field in SENTIMENT_FIELDS}
+    return {field: entry.get(field) for field in SENTIMENT_FIELDS}
 
 
 def float32_registry(folder: Path, sentiment: dict[str, str] | None = None) -> Path:
