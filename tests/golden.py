@@ -83,6 +83,8 @@ def golden_dir(family: str | None = None) -> Path:
 
 
 BARS_FILE = "bars.json"
+# The key of bars.json under which a copy names its sentiment model (`golden_scenarios.SENTIMENT_FIELDS`).
+SENTIMENT_MODEL = "sentiment_model"
 
 
 def _recorded_settings(family: str | None) -> dict:
@@ -94,16 +96,12 @@ def _recorded_settings(family: str | None) -> dict:
 
 def recorded_bars(family: str | None = None) -> dict[str, float]:
     """The mining bars a family's copy was recorded at (its bars.json; `golden_scenarios.MINING_BARS`)."""
-    from golden_scenarios import SENTIMENT_MODEL
-
     return {k: v for k, v in _recorded_settings(family).items() if k != SENTIMENT_MODEL}
 
 
 def recorded_sentiment(family: str | None = None) -> dict[str, str]:
     """The sentiment model a family's copy was recorded with (bars.json's `sentiment_model`: the
     registry entry's `golden_scenarios.SENTIMENT_FIELDS`)."""
-    from golden_scenarios import SENTIMENT_MODEL
-
     recorded = _recorded_settings(family)
     if SENTIMENT_MODEL not in recorded:
         raise NoRecording(f"{golden_dir(family) / BARS_FILE} does not name the sentiment model it was recorded with")
@@ -200,8 +198,6 @@ def differences(expected: object, actual: object, path: str = "", found: list[st
 
 
 def write_bars(bars: dict[str, float], sentiment: dict[str, str]) -> None:
-    from golden_scenarios import SENTIMENT_MODEL
-
     folder = golden_dir()
     folder.mkdir(parents=True, exist_ok=True)
     recorded = {**bars, SENTIMENT_MODEL: sentiment}

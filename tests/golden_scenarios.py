@@ -28,8 +28,8 @@ SAMPLE_START, SAMPLE_END = date(2026, 10, 19), date(2026, 11, 16)
 FIRST_NIGHT = date(2026, 11, 12)
 # The mining settings a copy names in its bars.json: what it was recorded at.
 MINING_BARS = ("issue_merge_similarity", "issue_join_similarity")
-# The sentiment model's registry fields a copy names in its bars.json (under SENTIMENT_MODEL).
-SENTIMENT_MODEL, SENTIMENT_FIELDS = "sentiment_model", ("name", "version", "path", "tone_calibration")
+# The sentiment model's registry fields a copy names in its bars.json (under `golden.SENTIMENT_MODEL`).
+SENTIMENT_FIELDS = ("name", "version", "path", "tone_calibration")
 
 
 def shipped_bars() -> dict[str, float]:
