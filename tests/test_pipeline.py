@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,9 @@ from cx_nlp.warehouse import store
 from cx_nlp.warehouse.db import make_engine, migrate
 
 SAMPLE_START, SAMPLE_END = date(2026, 10, 19), date(2026, 11, 16)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data" / "sample"))
+import planted_themes  # noqa: E402
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
@@ -100,6 +105,13 @@ def test_sample_run_then_rerun(context, warehouse_url):
     recognised = [tp for tp, words in PLANTED.items() if words & by_touchpoint.get(tp, set())]
     assert len(recognised) >= 4, by_touchpoint
     assert stats["outlier_share"] <= 0.5
+    # ... and against the theme each record was written for: most planted problems have an issue
+    # holding half their documents or more, made of them by half or more.
+    memberships, documents, _ = planted_themes.read_warehouse(engine)
+    recovery = planted_themes.recovery(planted_themes.planted_themes(), memberships, documents)
+    assert recovery["documents"] == stats["feedback"]
+    found = [row["theme"] for row in recovery["themes"] if row["recall"] >= 0.5 and row["purity"] >= 0.5]
+    assert len(found) >= 6 and recovery["nmi"] >= 0.55, recovery
     # Impact: the late-delivery issue costs the delivery touchpoint stars.
     late = max((i for i in issues if i["touchpoint"] == "delivery"), key=lambda i: i["volume"])
     assert late["rating_impact"] is not None and late["rating_impact"] > 0.1
