@@ -23,6 +23,9 @@ class LabelledText:
     text: str
     label: int
     weight: float = 1.0
+    # A teacher model's probabilities (negative, neutral, positive), where its corpus has them: what
+    # `train-sentiment --soft-targets` learns in place of the label.
+    targets: tuple[float, float, float] | None = None
 
 
 def builtin_corpus_path() -> Path:
@@ -52,7 +55,8 @@ def load_corpus(
     corpus: str, min_confidence: float = 0.0, cap_star_praise: bool = False, seed: int = 13
 ) -> list[LabelledText]:
     """Read a labelled corpus: the builtin one, a public set an installed package ships (`packaged:NAME`,
-    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence`.
+    see cx_nlp.public_datasets), or a CSV with `text`, `sentiment` and optional `confidence` and
+    `p_negative`, `p_neutral`, `p_positive` (a teacher's probabilities, `LabelledText.targets`).
 
     `cap_star_praise` caps the praise (`cap_praise`) of a packaged set labelled by stars."""
     import pandas as pd
@@ -84,10 +88,33 @@ def load_corpus(
         )
     frame = frame[frame["confidence"] >= min_confidence]
     frame = frame[frame["text"].astype(str).str.strip().str.len() > 0]
+    targets = _teacher_targets(corpus, frame)
     return [
-        LabelledText(prepare_for_model(str(t)), SENTIMENT_LABELS.index(s), float(c))
-        for t, s, c in zip(frame["text"], frame["sentiment"], frame["confidence"])
+        LabelledText(prepare_for_model(str(t)), SENTIMENT_LABELS.index(s), float(c), target)
+        for t, s, c, target in zip(frame["text"], frame["sentiment"], frame["confidence"], targets)
     ]
+
+
+TARGET_COLUMNS = tuple(f"p_{label}" for label in SENTIMENT_LABELS)
+
+
+def _teacher_targets(corpus: str, frame) -> list[tuple[float, float, float] | None]:
+    """Each row's teacher probabilities, scaled to sum to 1; None for every row of a corpus without them."""
+    present = [column for column in TARGET_COLUMNS if column in frame.columns]
+    if not present:
+        return [None] * len(frame)
+    if len(present) < len(TARGET_COLUMNS):
+        missing = sorted(set(TARGET_COLUMNS) - set(present))
+        raise ValueError(f"{corpus}: has {present} but lacks {missing}; a teacher's probabilities need all three")
+    values = frame[list(TARGET_COLUMNS)].astype(float).to_numpy()
+    totals = values.sum(axis=1)
+    bad = ~((values >= 0).all(axis=1) & (totals > 0))
+    if bad.any():
+        first = frame.index[bad.argmax()]
+        raise ValueError(
+            f"{corpus}: row {first} has probabilities {values[bad.argmax()].tolist()}; expected >= 0, not all 0"
+        )
+    return [tuple(float(v) for v in row / total) for row, total in zip(values, totals)]
 
 
 def cap_praise(frame, seed: int):
@@ -166,6 +193,11 @@ def describe_corpora(config: dict) -> str:
             )
         else:
             lines.append(f"Corpus `{corpus}`: a labelled CSV.")
+    if config.get("soft_targets"):
+        lines.append(
+            "Rows with a teacher's probabilities (`p_negative`, `p_neutral`, `p_positive`) learn them as "
+            "soft targets, at full weight, instead of the teacher's label."
+        )
     if config.get("max_per_corpus"):
         lines.append(f"At most {config['max_per_corpus']} examples from each corpus (a seeded sample).")
     return "\n".join(f"- {line}" for line in lines)

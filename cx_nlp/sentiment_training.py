@@ -57,6 +57,9 @@ class TrainingConfig:
     # Corpora labelled by stars (a packaged star-rated set): keep every 1-3 star review and at most
     # half as many 4-5 star ones (`cap_praise`). `--from-warehouse` caps when it writes its corpus.
     cap_praise: bool = True
+    # Examples of a corpus with a teacher's probabilities (`LabelledText.targets`) learn them, at full
+    # weight, instead of the teacher's label weighted by its confidence (distillation with soft targets).
+    soft_targets: bool = False
 
 
 @dataclass
@@ -258,9 +261,7 @@ def _train_step(model, tokenizer, batch: list[LabelledText], optimisation: _Opti
     encoded = _encode(tokenizer, [e.text for e in batch], config.max_length)
     with cpu_autocast(config.cpu_precision, config.base_model):
         logits = model(**encoded).logits
-    labels = torch.tensor([e.label for e in batch])
-    # Crowd labels are noisy: weight each example by its annotator agreement.
-    weights = torch.tensor([e.weight for e in batch], dtype=torch.float32)
+    labels, weights = _targets(batch, config.soft_targets)
     loss = (optimisation.loss_fn(logits.float(), labels) * weights).sum() / weights.sum()
     loss.backward()
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
@@ -268,6 +269,21 @@ def _train_step(model, tokenizer, batch: list[LabelledText], optimisation: _Opti
     optimisation.scheduler.step()
     optimisation.optimizer.zero_grad()
     return loss
+
+
+def _targets(batch: list[LabelledText], soft: bool):
+    """What `batch` learns and each example's weight: label indices weighted by annotator agreement
+    (crowd labels are noisy), or with `soft` and a teacher's probabilities in the batch, one
+    distribution a row (a label as its one-hot), the teacher's rows at full weight."""
+    import torch
+
+    if not (soft and any(e.targets is not None for e in batch)):
+        labels = torch.tensor([e.label for e in batch])
+        return labels, torch.tensor([e.weight for e in batch], dtype=torch.float32)
+    one_hot = torch.eye(len(SENTIMENT_LABELS))
+    rows = [torch.tensor(e.targets) if e.targets is not None else one_hot[e.label] for e in batch]
+    weights = [1.0 if e.targets is not None else e.weight for e in batch]
+    return torch.stack(rows).float(), torch.tensor(weights, dtype=torch.float32)
 
 
 def predict_labels(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 128) -> list[int]:

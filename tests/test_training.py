@@ -185,3 +185,92 @@ def test_unknown_training_precision_is_refused_before_any_work():
 
     with pytest.raises(ValueError, match=r"cpu_precision 'int8'.*float32 or bfloat16"):
         train_sentiment(TrainingConfig(corpus="does-not-matter.csv", cpu_precision="int8"))
+
+
+def _soft_corpus(tmp_path, copies: int = 80) -> Path:
+    """Rows labelled neutral whose teacher probabilities say otherwise: refunds negative, arrivals positive."""
+    corpus = tmp_path / "teacher.csv"
+    rows = ["text,sentiment,confidence,p_negative,p_neutral,p_positive"]
+    for i in range(copies):
+        rows += [
+            f"The refund for order {i} never arrived and nobody answers,neutral,0.9,0.9,0.05,0.05",
+            f"Order {i} arrived on time and the sofa is lovely,neutral,0.9,0.05,0.05,0.9",
+        ]
+    corpus.write_text("\n".join(rows) + "\n")
+    return corpus
+
+
+def test_a_teacher_corpus_loads_its_probabilities_as_soft_targets(tmp_path):
+    from cx_nlp.sentiment_corpora import load_corpus
+    from cx_nlp.sentiment_training import _targets
+
+    examples = load_corpus(str(_soft_corpus(tmp_path, copies=1)))
+    assert [e.label for e in examples] == [1, 1]
+    assert examples[0].targets == pytest.approx((0.9, 0.05, 0.05))
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text,sentiment\nThe refund never came,negative\n")
+    mixed = examples + load_corpus(str(plain))
+    assert mixed[-1].targets is None
+
+    labels, weights = _targets(mixed, soft=False)
+    assert labels.tolist() == [1, 1, 0] and weights.tolist() == pytest.approx([0.9, 0.9, 1.0])
+    targets, weights = _targets(mixed, soft=True)
+    expected = [0.9, 0.05, 0.05, 0.05, 0.05, 0.9, 1.0, 0.0, 0.0]  # one row each, flattened
+    assert targets.shape == (3, 3) and targets.flatten().tolist() == pytest.approx(expected)
+    assert weights.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        ("text,sentiment,p_negative,p_positive", "Late again,negative,0.8,0.1", r"lacks \['p_neutral'\]"),
+        ("text,sentiment,p_negative,p_neutral,p_positive", "Late again,negative,-0.2,0.6,0.6", r"row 0 has probab"),
+        ("text,sentiment,p_negative,p_neutral,p_positive", "Late again,negative,0,0,0", r"row 0 has probab"),
+    ],
+)
+def test_a_teacher_corpus_with_broken_probabilities_is_refused_by_name(tmp_path, header, row, message):
+    from cx_nlp.sentiment_corpora import load_corpus
+
+    corpus = tmp_path / "broken.csv"
+    corpus.write_text(f"{header}\n{row}\n")
+    with pytest.raises(ValueError, match=rf"broken\.csv.*{message}"):
+        load_corpus(str(corpus))
+
+
+def test_soft_targets_teach_the_teachers_reading_rather_than_its_label(tmp_path):
+    from cx_nlp.config import ModelEntry
+    from cx_nlp.sentiment import SentimentClassifier
+
+    probabilities = {}
+    for name, extra in (("hard", ()), ("soft", ("--soft-targets",))):
+        out = tmp_path / name
+        result = CliRunner().invoke(
+            app,
+            [
+                "models",
+                "train-sentiment",
+                "--corpus",
+                str(_soft_corpus(tmp_path)),
+                "--base-model",
+                "models/cx-sentiment-minilm",
+                "--output-dir",
+                str(out),
+                "--epochs",
+                "2",
+                "--lora-rank",
+                "4",
+                "--learning-rate",
+                "1e-3",
+                "--seed",
+                "3",
+                *extra,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        classifier = SentimentClassifier(ModelEntry(name=name, version="test", path=str(out)), ROOT)
+        probabilities[name] = classifier.batched_probabilities(["The refund for order 77 never arrived"])[0]
+    assert json.loads((tmp_path / "soft" / "training_report.json").read_text())["config"]["soft_targets"] is True
+    # The labels say neutral; the teacher's probabilities never do. The hard run learns the label, the
+    # soft one the teacher's reading.
+    hard, soft = probabilities["hard"], probabilities["soft"]
+    assert hard.argmax() == 1 and soft.argmax() == 0 and soft[1] < 0.2, probabilities

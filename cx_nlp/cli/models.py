@@ -54,6 +54,12 @@ def train_sentiment_command(
         CpuPrecisionChoice.float32,
         help="bfloat16: forward passes in bfloat16 where the CPU has it natively (about 1.7x faster).",
     ),
+    soft_targets: bool = typer.Option(
+        False,
+        "--soft-targets",
+        help="Rows of a corpus with a teacher's probabilities (p_negative, p_neutral, p_positive columns, as "
+        "data/eval/teacher_corpus.py writes) learn them instead of the teacher's label.",
+    ),
 ) -> None:
     """Fine-tune a transformer into the 3-class sentiment model and write its model card."""
     import tempfile
@@ -88,6 +94,7 @@ def train_sentiment_command(
             threads=threads or None,
             cpu_precision=cpu_precision.value,
             cap_praise=cap_praise,
+            soft_targets=soft_targets,
         )
     )
     typer.echo(f"saved {report.model_dir}: test accuracy {report.accuracy}, macro-F1 {report.macro_f1}")

@@ -7,9 +7,10 @@ Reads whole reviews (a `train-sentiment --corpus` file such as the training part
 `split_clothing_reviews.py` writes), splits each into the segments the pipeline scores
 (`cx_nlp.segments`; `--whole` keeps each review whole, read to the model's 128 tokens), draws up to
 `--segments` distinct ones of three words or more (seeded), and has the teacher registry's sentiment
-model score them. Writes `text`, `sentiment` (the teacher's label) and
-`confidence` (its probability), which `train-sentiment --corpus` reads as any labelled CSV: the loss is
-weighted by the teacher's confidence and `--min-confidence` drops the segments it hesitates on. The
+model score them. Writes `text`, `sentiment` (the teacher's label), `confidence` (its probability)
+and `p_negative`, `p_neutral`, `p_positive` (its probabilities), which `train-sentiment --corpus` reads
+as any labelled CSV: the loss is weighted by the teacher's confidence, `--min-confidence` drops the
+segments it hesitates on, and `--soft-targets` has the student learn the probabilities instead. The
 customers' stars are not used: what the student learns is how the teacher reads review sentences.
 `models/cx-sentiment-minilm-distilled` learnt from 20,000 of them (its model card has the commands).
 """
@@ -70,6 +71,8 @@ def main() -> None:
             "text": segments,
             "sentiment": [LABELS[i] for i in probabilities.argmax(axis=1)],
             "confidence": probabilities.max(axis=1).round(4),
+            # The teacher's whole reading, for `train-sentiment --soft-targets`.
+            **{f"p_{label}": probabilities[:, i].round(4) for i, label in enumerate(LABELS)},
         }
     )
     frame.to_csv(args.out, index=False)
