@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     issue_spill_folder: DirectoryPath | None = None
     # `cx-nlp run` ingests each interval in a fresh process (cx_nlp.ingest_apart): what the ingest
     # leaves in a process (its heap's pages, the models' runtime) is handed back before the mining,
-    # which then starts from a small process. Each interval loads the models in its own process (a
-    # backfill's days each once). A warehouse in this process's memory (`sqlite://`) is always ingested in it.
+    # which then starts from a small process. A per-day backfill's days share one such process, which
+    # loads the models once (`IngestWorker`: replaced when a day leaves it large or the mined window
+    # grows past 10,000 documents). A warehouse in this process's memory (`sqlite://`) is always ingested in it.
     ingest_in_fresh_process: bool = True
     # Two issues found the same night merge when their centres are this close (cosine on
     # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.85 keeps fine neighbouring problems
