@@ -110,26 +110,14 @@ def _train_small_adapter(tmp_path, base_model: str, rank: int, copies: int, *ext
             f"I placed order {i} on Monday,neutral",
         ]
     corpus.write_text("\n".join(rows) + "\n")
-    out = tmp_path / "adapter"
+    return _train_adapter(corpus, tmp_path / "adapter", base_model, rank, "--epochs", "0.5", *extra)
+
+
+def _train_adapter(corpus: Path, out: Path, base_model: str, rank: int, *extra: str) -> Path:
+    """`cx-nlp models train-sentiment` of a LoRA adapter of `rank` on `corpus`, seed 3, into `out`."""
+    arguments = ["--corpus", str(corpus), "--base-model", base_model, "--output-dir", str(out)]
     result = CliRunner().invoke(
-        app,
-        [
-            "models",
-            "train-sentiment",
-            "--corpus",
-            str(corpus),
-            "--base-model",
-            base_model,
-            "--output-dir",
-            str(out),
-            "--epochs",
-            "0.5",
-            "--lora-rank",
-            str(rank),
-            "--seed",
-            "3",
-            *extra,
-        ],
+        app, ["models", "train-sentiment", *arguments, "--lora-rank", str(rank), "--seed", "3", *extra]
     )
     assert result.exit_code == 0, result.output
     return out
@@ -243,30 +231,17 @@ def test_soft_targets_teach_the_teachers_reading_rather_than_its_label(tmp_path)
 
     probabilities = {}
     for name, extra in (("hard", ()), ("soft", ("--soft-targets",))):
-        out = tmp_path / name
-        result = CliRunner().invoke(
-            app,
-            [
-                "models",
-                "train-sentiment",
-                "--corpus",
-                str(_soft_corpus(tmp_path)),
-                "--base-model",
-                "models/cx-sentiment-minilm",
-                "--output-dir",
-                str(out),
-                "--epochs",
-                "2",
-                "--lora-rank",
-                "4",
-                "--learning-rate",
-                "1e-3",
-                "--seed",
-                "3",
-                *extra,
-            ],
+        out = _train_adapter(
+            _soft_corpus(tmp_path),
+            tmp_path / name,
+            "models/cx-sentiment-minilm",
+            4,
+            "--epochs",
+            "2",
+            "--learning-rate",
+            "1e-3",
+            *extra,
         )
-        assert result.exit_code == 0, result.output
         classifier = SentimentClassifier(ModelEntry(name=name, version="test", path=str(out)), ROOT)
         probabilities[name] = classifier.batched_probabilities(["The refund for order 77 never arrived"])[0]
     assert json.loads((tmp_path / "soft" / "training_report.json").read_text())["config"]["soft_targets"] is True
