@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from cx_nlp.model_runtime import release_freed_memory
 from cx_nlp.progress import StageTimer
-from cx_nlp.settings import Settings
+from cx_nlp.settings import INGEST_WORKER_RECYCLE_MIB, INGEST_WORKER_WINDOW, Settings
 from cx_nlp.warehouse.db import sqlite_file
 
 
@@ -43,15 +43,6 @@ def can_ingest_apart(settings: Settings) -> bool:
     return make_url(url).get_backend_name() != "sqlite" or sqlite_file(url) is not None
 
 
-# A worker kept for a backfill's next day first hands back what the day freed; one still holding more
-# than this (a large day's remains beside its models) is replaced, so that the run's mining never works
-# beside a large ingest's leftovers.
-RECYCLE_ABOVE_MIB = 1024.0
-# The mining works beside the waiting worker: past a window of this many documents (whose mining
-# alone peaks near 900 MiB) the worker is closed after each day, and each day's ingest starts afresh.
-KEEP_BELOW_WINDOW = 10_000
-
-
 class IngestWorker:
     """A fresh process that ingests intervals one after another: a per-day backfill's days load the
     models once in it instead of once a day (a spawned process imports torch and loads both models in
@@ -59,12 +50,22 @@ class IngestWorker:
     the run's last (`keep=False`), once a day leaves it above `recycle_above_mib`, or once the run's
     window reaches `keep_below_window` documents (`mined`)."""
 
-    def __init__(self, recycle_above_mib: float = RECYCLE_ABOVE_MIB, keep_below_window: int = KEEP_BELOW_WINDOW):
+    def __init__(
+        self, recycle_above_mib: float = INGEST_WORKER_RECYCLE_MIB, keep_below_window: int = INGEST_WORKER_WINDOW
+    ):
+        # A worker kept for a backfill's next day first hands back what the day freed; one still holding
+        # more than `recycle_above_mib` is replaced. The mining works beside the waiting worker: from a
+        # window of `keep_below_window` documents it closes after each day (`Settings.ingest_worker_*`).
         self.recycle_above_mib = recycle_above_mib
         self.keep_below_window = keep_below_window
         self.processes_started = 0
         self.resident_mib = 0.0  # what the process held after its last interval
         self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> IngestWorker:
+        """A worker with the run's bounds (`ingest_worker_recycle_mib`, `ingest_worker_window`)."""
+        return cls(settings.ingest_worker_recycle_mib, settings.ingest_worker_window)
 
     def __enter__(self) -> IngestWorker:
         return self

@@ -492,7 +492,7 @@ def run_intervals(
     # The models stay loaded across a backfill's days (here, or in the ingest's worker while the window is
     # small), and the last day mines without them.
     last, apart, results = len(intervals) - 1, context.settings.ingest_in_fresh_process, []
-    with IngestWorker() as worker:
+    with IngestWorker.for_settings(context.settings) as worker:
         for i, (start, end) in enumerate(intervals):
             results.append(run_interval(context, engine, start, end, rescore, i == last, apart, worker))
             worker.mined(results[-1].stats.get("window_documents", 0))

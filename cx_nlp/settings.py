@@ -14,6 +14,11 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+# A per-day backfill's ingest worker (`ingest_apart.IngestWorker`, the settings below say when).
+INGEST_WORKER_RECYCLE_MIB = 1024.0
+INGEST_WORKER_WINDOW = 10_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CX_", extra="ignore")
 
@@ -57,9 +62,20 @@ class Settings(BaseSettings):
     # `cx-nlp run` ingests each interval in a fresh process (cx_nlp.ingest_apart): what the ingest
     # leaves in a process (its heap's pages, the models' runtime) is handed back before the mining,
     # which then starts from a small process. A per-day backfill's days share one such process, which
-    # loads the models once (`IngestWorker`: replaced when a day leaves it large or the mined window
-    # grows past 10,000 documents). A warehouse in this process's memory (`sqlite://`) is always ingested in it.
+    # loads the models once (`IngestWorker`). A warehouse in this process's memory (`sqlite://`) is
+    # always ingested in it.
     ingest_in_fresh_process: bool = True
+    # That process is replaced after a day that leaves it holding more than this (MiB), so the run's
+    # mining never works beside a large ingest's leftovers; and closed after each day once the mined
+    # window reaches `ingest_worker_window` documents, whose mining alone peaks near 900 MiB beside the
+    # waiting models' 850 (docs/benchmarks.md). The defaults keep a backfill within 2 GiB; a larger box
+    # may keep its worker longer.
+    ingest_worker_recycle_mib: float = Field(
+        default=INGEST_WORKER_RECYCLE_MIB, gt=0, description="Resident MiB above which a backfill's worker is replaced"
+    )
+    ingest_worker_window: int = Field(
+        default=INGEST_WORKER_WINDOW, ge=0, description="Mined window from which a backfill's worker closes each day"
+    )
     # Two issues found the same night merge when their centres are this close (cosine on
     # all-MiniLM-L6-v2's scale, `IssueMiner.merge_similarity`). 0.85 keeps fine neighbouring problems
     # apart where 0.75 chained them into catch-alls: BANKING77 0.771 -> 0.806 NMI over four seeds, the

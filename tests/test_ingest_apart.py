@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from pydantic import ValidationError
 from sqlalchemy import create_engine, make_url, select, text
 from test_pii_pipeline import END, START, write_sources
 
 from cx_nlp import ingest_apart, pipeline
 from cx_nlp.pipeline import PipelineContext, run_interval, run_intervals
 from cx_nlp.progress import StageTimer
+from cx_nlp.settings import Settings
 from cx_nlp.warehouse import schema as t
 from cx_nlp.warehouse.db import make_engine, migrate
 
@@ -179,6 +181,18 @@ def test_a_kept_worker_ingests_the_next_interval_in_the_same_process_with_what_i
     assert 0 < worker.resident_mib < 1024
 
 
+def test_a_runs_worker_takes_its_bounds_from_the_settings(settings_factory, monkeypatch):
+    default = ingest_apart.IngestWorker.for_settings(settings_factory())
+    assert (default.recycle_above_mib, default.keep_below_window) == (1024.0, 10_000)
+    monkeypatch.setenv("CX_INGEST_WORKER_RECYCLE_MIB", "3072")
+    monkeypatch.setenv("CX_INGEST_WORKER_WINDOW", "50000")
+    larger = ingest_apart.IngestWorker.for_settings(Settings())
+    assert (larger.recycle_above_mib, larger.keep_below_window) == (3072.0, 50_000)
+    monkeypatch.setenv("CX_INGEST_WORKER_RECYCLE_MIB", "0")
+    with pytest.raises(ValidationError, match="ingest_worker_recycle_mib"):
+        Settings()
+
+
 @pytest.mark.models
 def test_a_per_day_backfill_ingests_its_days_in_one_process_that_loads_the_models_once(
     settings_factory, tmp_path, monkeypatch
@@ -186,8 +200,8 @@ def test_a_per_day_backfill_ingests_its_days_in_one_process_that_loads_the_model
     workers: list[ingest_apart.IngestWorker] = []
 
     class RecordedWorker(ingest_apart.IngestWorker):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, *bounds):
+            super().__init__(*bounds)
             workers.append(self)
 
     monkeypatch.setattr(pipeline, "IngestWorker", RecordedWorker)

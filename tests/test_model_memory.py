@@ -87,7 +87,9 @@ def test_a_backfill_keeps_the_models_across_its_days_and_releases_them_for_the_l
             released.append((start.day, release_models, ingest_apart)) or SimpleNamespace(stats={})
         ),
     )
-    context = SimpleNamespace(settings=SimpleNamespace(ingest_in_fresh_process=True))
+    context = SimpleNamespace(
+        settings=SimpleNamespace(ingest_in_fresh_process=True, ingest_worker_recycle_mib=1024, ingest_worker_window=10)
+    )
     pipeline.run_intervals(context, None, date(2026, 11, 1), date(2026, 11, 4), per_day=True)
     assert released == [(1, False, True), (2, False, True), (3, True, True)]
     released.clear()
