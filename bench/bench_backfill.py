@@ -14,7 +14,6 @@ Prints wall seconds and the peak RSS of the run's process and of the largest ing
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import resource
 import statistics
@@ -30,20 +29,20 @@ from cx_nlp import ingest_apart, pipeline
 from cx_nlp.pipeline import run_intervals
 
 FIRST_DAY = date(2026, 10, 19)
-WAYS = {
-    "one_worker": ingest_apart.IngestWorker,
-    "process_per_day": functools.partial(ingest_apart.IngestWorker, recycle_above_mib=0),
-}
+# Each way's memory bound for the worker (None: the run's setting); 0 replaces it after every day.
+WAYS = {"one_worker": None, "process_per_day": 0.0}
 
 
 def backfill(way: str, days: int) -> dict:
     workers = []
 
-    def recorded(*args, **kwargs):
-        workers.append(WAYS[way](*args, **kwargs))
-        return workers[-1]
+    class RecordedWorker(ingest_apart.IngestWorker):
+        def __init__(self, recycle_above_mib: float, keep_below_window: int):
+            bound = WAYS[way]
+            super().__init__(recycle_above_mib if bound is None else bound, keep_below_window)
+            workers.append(self)
 
-    pipeline.IngestWorker = recorded
+    pipeline.IngestWorker = RecordedWorker  # `run_intervals` makes its worker with `for_settings`
     with tempfile.TemporaryDirectory() as folder:
         context, engine = bench_env.sample_pipeline(folder)
         started = time.perf_counter()
