@@ -145,8 +145,8 @@ class SourcesConfig(BaseModel):
         """The sources named (all where `names` is None); an unknown name is an error naming it."""
         if names is None:
             return self
-        known = {s.name for s in self.sources}
-        unknown = sorted(set(names) - known)
+        known, wanted = {s.name for s in self.sources}, set(names)
+        unknown = sorted(wanted - known)
         if unknown:
             raise ValueError(f"unknown source(s) {unknown}; configured: {sorted(known)}")
-        return SourcesConfig.model_construct(sources=[s for s in self.sources if s.name in set(names)])
+        return SourcesConfig.model_construct(sources=[s for s in self.sources if s.name in wanted])

@@ -27,7 +27,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np
 import pandas as pd
 
-LABELS = ("negative", "neutral", "positive")
+from cx_nlp.records import SENTIMENT_LABELS
+from cx_nlp.sentiment_corpora import TARGET_COLUMNS
 
 
 def distinct_segments(texts: list[str], limit: int, seed: int) -> list[str]:
@@ -69,10 +70,10 @@ def main() -> None:
     frame = pd.DataFrame(
         {
             "text": segments,
-            "sentiment": [LABELS[i] for i in probabilities.argmax(axis=1)],
+            "sentiment": [SENTIMENT_LABELS[i] for i in probabilities.argmax(axis=1)],
             "confidence": probabilities.max(axis=1).round(4),
             # The teacher's whole reading, for `train-sentiment --soft-targets`.
-            **{f"p_{label}": probabilities[:, i].round(4) for i, label in enumerate(LABELS)},
+            **{column: probabilities[:, i].round(4) for i, column in enumerate(TARGET_COLUMNS)},
         }
     )
     frame.to_csv(args.out, index=False)
