@@ -159,7 +159,7 @@ def test_views_answer_with_unique_keys(context, warehouse_url):
 
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
-    run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 16))
+    run_interval(context, engine, date(2026, 11, 9), date(2026, 11, 16))
     keys = {}
     for path in view_files(context.settings.path(context.settings.sql_dir)):
         sql = path.read_text(encoding="utf-8")
@@ -248,7 +248,7 @@ def test_an_analyst_names_an_issue_and_the_name_holds_the_next_night(context, wa
 
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
-    first = run_interval(context, engine, date(2026, 11, 2), date(2026, 11, 16))
+    first = run_interval(context, engine, date(2026, 11, 9), date(2026, 11, 16))
     largest = max(first.issues, key=lambda i: (i.figures.volume, i.issue_id))
     cli = CliRunner()
     env = {"CX_WAREHOUSE_URL": warehouse_url}

@@ -21,12 +21,12 @@ START, END = date(2026, 10, 19), date(2026, 11, 16)
 
 
 def _sample_processed(settings_factory, models, warehouse_url):
-    """The sample's last two weeks ingested (no mining: the tests mine what they read): its context,
+    """The sample's last week ingested (no mining: the tests mine what they read): its context,
     engine and embedding model."""
     context = PipelineContext.from_settings(settings_factory(warehouse_url=warehouse_url), models=models)
     engine = make_engine(warehouse_url)
     migrate(engine, context.settings.path(context.settings.sql_dir))
-    ingest_interval(context, engine, date(2026, 11, 2), END)
+    ingest_interval(context, engine, date(2026, 11, 9), END)
     return context, engine, (context.registry.embedding.name, context.registry.embedding.version)
 
 
