@@ -75,7 +75,7 @@ def test_a_missing_touchpoint_is_proposed_back_from_the_sample(settings_factory,
     `cx-nlp taxonomy suggest` proposes a touchpoint for them."""
     from datetime import date
 
-    from cx_nlp.pipeline import PipelineContext, run_interval
+    from cx_nlp.pipeline import PipelineContext, ingest_interval
     from cx_nlp.warehouse.db import make_engine, migrate
 
     full = yaml.safe_load((ROOT / "config" / "touchpoints.yaml").read_text())
@@ -87,7 +87,10 @@ def test_a_missing_touchpoint_is_proposed_back_from_the_sample(settings_factory,
     settings = settings_factory(warehouse_url=url, touchpoints_config=taxonomy)
     engine = make_engine(url)
     migrate(engine, settings.path(settings.sql_dir))
-    run_interval(PipelineContext.from_settings(settings, models=models), engine, date(2026, 10, 19), date(2026, 11, 16))
+    # Suggestions read the stored feedback, touchpoints and vectors: ingesting is enough, no mining.
+    ingest_interval(
+        PipelineContext.from_settings(settings, models=models), engine, date(2026, 10, 19), date(2026, 11, 16)
+    )
     engine.dispose()
 
     monkeypatch.setenv("CX_WAREHOUSE_URL", url)
